@@ -1,0 +1,3 @@
+"""st-run: run SpaceTraders fleets from validated YAML playbooks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""st-run state package."""
