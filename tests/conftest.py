@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ST_RUN_SHARED_DIR", REPO.parent / "shared"))
 OPENAPI_DIR = Path(os.environ.get("ST_RUN_OPENAPI_DIR", SHARED / "spacetraders-openapi"))

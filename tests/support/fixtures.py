@@ -1,0 +1,1 @@
+"""Shared pytest fixtures (the simulator helper fills this in): simulator app, server, spec."""
