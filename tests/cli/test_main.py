@@ -1,0 +1,47 @@
+"""The top-level command: short forms, lazy loading, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from runner.cli.main import rewrite_args
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], []),
+        (["--help"], ["--help"]),
+        (["--version"], ["--version"]),
+        (["playbooks/route.yaml"], ["run", "playbooks/route.yaml"]),
+        (["--sim", "a.yaml", "b.yaml"], ["run", "--sim", "a.yaml", "b.yaml"]),
+        (["--watch", "playbooks/"], ["watch", "playbooks/"]),
+        (["--watch=playbooks/", "--sim"], ["watch", "playbooks/", "--sim"]),
+        (["status", "--all"], ["status", "--all"]),
+        (["validate", "x.yaml"], ["validate", "x.yaml"]),
+    ],
+)
+def test_short_forms_map_onto_subcommands(argv: list[str], expected: list[str]) -> None:
+    assert rewrite_args(argv) == expected
+
+
+def _st_run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_help_lists_commands_without_traceback() -> None:
+    result = _st_run("--help")
+    assert result.returncode == 0
+    assert "Usage: st-run" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_option_is_a_one_line_usage_error() -> None:
+    result = _st_run("status", "--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
