@@ -1,1 +1,1 @@
-"""st-run state package."""
+"""st-run's state: containers, leases, the step journal, logs and caches (``Store``)."""

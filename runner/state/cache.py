@@ -1,0 +1,76 @@
+"""Caches of systems, waypoints, markets and ships, each row stamped with its fetch time.
+
+Functions take a connection inside the caller's transaction; ``Store`` wraps them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from runner.domain.ship import Ship
+from runner.domain.universe import Market, System, Waypoint
+from runner.state.codec import from_json, to_json
+from runner.state.models import cache_markets, cache_ships, cache_systems, cache_waypoints
+
+
+def put_system(conn: sa.Connection, system: System, fetched_at: datetime) -> None:
+    """Replace the cached system and all its waypoints."""
+    conn.execute(sa.delete(cache_waypoints).where(cache_waypoints.c.system == system.symbol))
+    conn.execute(sa.delete(cache_systems).where(cache_systems.c.symbol == system.symbol))
+    conn.execute(sa.insert(cache_systems).values(
+        symbol=system.symbol, type=system.type, x=system.x, y=system.y, fetched_at=fetched_at))
+    rows = [{"symbol": w.symbol, "system": system.symbol, "position": i, "data": to_json(w),
+             "fetched_at": fetched_at} for i, w in enumerate(system)]
+    if rows:
+        conn.execute(sa.insert(cache_waypoints), rows)
+
+
+def get_system(conn: sa.Connection, symbol: str) -> tuple[System, datetime] | None:
+    """The cached system with its fetch time, or None."""
+    row = conn.execute(sa.select(cache_systems).where(cache_systems.c.symbol == symbol)).first()
+    if row is None:
+        return None
+    waypoints = conn.execute(sa.select(cache_waypoints.c.data)
+                             .where(cache_waypoints.c.system == symbol)
+                             .order_by(cache_waypoints.c.position)).scalars()
+    system = System.of(symbol, (from_json(Waypoint, data) for data in waypoints),
+                       type=row.type, x=row.x, y=row.y)
+    return system, row.fetched_at
+
+
+def put_market(conn: sa.Connection, market: Market, fetched_at: datetime) -> None:
+    """Replace the cached market."""
+    _put(conn, cache_markets, market.symbol, to_json(market), fetched_at)
+
+
+def get_market(conn: sa.Connection, symbol: str) -> tuple[Market, datetime] | None:
+    """The cached market with its fetch time, or None."""
+    found = _get(conn, cache_markets, symbol)
+    return None if found is None else (from_json(Market, found[0]), found[1])
+
+
+def put_ship(conn: sa.Connection, ship: Ship, fetched_at: datetime) -> None:
+    """Replace the cached ship."""
+    _put(conn, cache_ships, ship.symbol, to_json(ship), fetched_at)
+
+
+def get_ship(conn: sa.Connection, symbol: str) -> tuple[Ship, datetime] | None:
+    """The cached ship with its fetch time, or None."""
+    found = _get(conn, cache_ships, symbol)
+    return None if found is None else (from_json(Ship, found[0]), found[1])
+
+
+def _put(conn: sa.Connection, table: sa.Table, symbol: str, data: Any,
+         fetched_at: datetime) -> None:
+    # Delete + insert in one transaction: portable across SQLite and Postgres.
+    conn.execute(sa.delete(table).where(table.c.symbol == symbol))
+    conn.execute(sa.insert(table).values(symbol=symbol, data=data, fetched_at=fetched_at))
+
+
+def _get(conn: sa.Connection, table: sa.Table, symbol: str) -> tuple[Any, datetime] | None:
+    row = conn.execute(sa.select(table.c.data, table.c.fetched_at)
+                       .where(table.c.symbol == symbol)).first()
+    return None if row is None else (row.data, row.fetched_at)

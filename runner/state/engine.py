@@ -1,0 +1,94 @@
+"""Where the state lives and how to connect: URL resolution, SQLite pragmas, file mode.
+
+SQLite is the default (``$XDG_STATE_HOME/st-run/state.db``), in WAL mode so that
+``st-run status`` reads while a runner writes; Postgres is used for
+``postgresql+psycopg://`` URLs. Write transactions on SQLite start with ``BEGIN IMMEDIATE``
+so that two writers queue on the busy timeout instead of failing on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from runner.errors import InvalidInput
+
+DB_ENV = "ST_RUN_DB"
+"""Environment variable naming the database URL (or a SQLite file path)."""
+
+BUSY_TIMEOUT_S = 30.0
+"""Seconds a SQLite connection waits for another writer before giving up."""
+
+WRITE = {"st_run_write": True}
+"""Execution options of a connection about to write (``BEGIN IMMEDIATE`` on SQLite)."""
+
+
+def default_db_path() -> Path:
+    """``$XDG_STATE_HOME/st-run/state.db``, with XDG's default ``~/.local/state``."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "st-run" / "state.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else ``$ST_RUN_DB``, else the default SQLite file.
+
+    A value without ``://`` is taken as a SQLite file path.
+    """
+    url = url or os.environ.get(DB_ENV) or str(default_db_path())
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().absolute()}"
+    return url
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a SQLite file is created (mode 0600, directory 0700) first."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InvalidInput(f"invalid database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    if url.database and url.database != ":memory:":
+        _prepare_file(Path(url.database))
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    sa.event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the directory and an empty database file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            os.chmod(name, 0o600)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" hook issue BEGIN itself (pysqlite's own is deferred and late).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get("st_run_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def display_url(url: str) -> str:
+    """``url`` with any password hidden, for messages."""
+    return sa.make_url(url).render_as_string(hide_password=True)

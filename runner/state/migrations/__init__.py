@@ -1,0 +1,1 @@
+"""Alembic migrations of st-run's state, applied by ``runner.state.migrate.upgrade``."""

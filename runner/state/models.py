@@ -1,0 +1,166 @@
+"""SQLAlchemy 2 models of st-run's state; the Alembic migrations create exactly these tables.
+
+Times are stored as UTC: ``timestamptz`` on Postgres, naive-UTC text on SQLite (which has no
+time zone type); ``UTCDateTime`` hands back aware UTC datetimes on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend; naive datetimes are refused, not guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: st-run stores UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; ``Base.metadata`` is what the migrations must produce."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(), dict[str, Any]: sa.JSON()}
+
+
+class Container(Base):
+    """A supervised container: one playbook driving one ship, with its lease and progress."""
+
+    __tablename__ = "containers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    playbook_path: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(128))
+    git_revision: Mapped[str | None] = mapped_column(sa.String(64))
+    ship: Mapped[str] = mapped_column(sa.String(64), index=True)
+    agent: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    restarts: Mapped[int] = mapped_column(default=0)
+    next_restart_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(200))
+    lease_expires_at: Mapped[datetime | None]
+    lease_version: Mapped[int] = mapped_column(default=0)
+    step_path: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    iterations: Mapped[int] = mapped_column(default=0)
+    stop_requested: Mapped[bool] = mapped_column(default=False)
+    source_text: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CheckpointRow(Base):
+    """The step journal: progress committed after each state-changing command."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    container_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("containers.id", ondelete="CASCADE"), index=True)
+    step_path: Mapped[str] = mapped_column(sa.Text)
+    command_index: Mapped[int]
+    state: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class IntentRow(Base):
+    """A state-changing command written before it is sent; resolved by the next checkpoint."""
+
+    __tablename__ = "intents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    container_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("containers.id", ondelete="CASCADE"), index=True)
+    step_path: Mapped[str] = mapped_column(sa.Text)
+    command_index: Mapped[int]
+    command: Mapped[dict[str, Any]]
+    before: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class LogRow(Base):
+    """Container log lines, in commit order (``id``); ``logs -f`` polls by id."""
+
+    __tablename__ = "logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    container_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("containers.id", ondelete="CASCADE"), index=True)
+    time: Mapped[datetime] = mapped_column(index=True)
+    level: Mapped[str] = mapped_column(sa.String(16))
+    message: Mapped[str] = mapped_column(sa.Text)
+
+
+class CachedSystem(Base):
+    """A system's own fields; its waypoints are rows of ``cache_waypoints``."""
+
+    __tablename__ = "cache_systems"
+
+    symbol: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    x: Mapped[int]
+    y: Mapped[int]
+    fetched_at: Mapped[datetime]
+
+
+class CachedWaypoint(Base):
+    """A waypoint as JSON (``runner.domain.universe.Waypoint``), in its system's order."""
+
+    __tablename__ = "cache_waypoints"
+
+    symbol: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    system: Mapped[str] = mapped_column(sa.String(64), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    data: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+
+
+class CachedMarket(Base):
+    """A market as JSON (``runner.domain.universe.Market``)."""
+
+    __tablename__ = "cache_markets"
+
+    symbol: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+
+
+class CachedShip(Base):
+    """A ship as JSON (``runner.domain.ship.Ship``); never trusted for cargo on resume."""
+
+    __tablename__ = "cache_ships"
+
+    symbol: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+
+
+containers = cast(sa.Table, Container.__table__)
+checkpoints = cast(sa.Table, CheckpointRow.__table__)
+intents = cast(sa.Table, IntentRow.__table__)
+logs = cast(sa.Table, LogRow.__table__)
+cache_systems = cast(sa.Table, CachedSystem.__table__)
+cache_waypoints = cast(sa.Table, CachedWaypoint.__table__)
+cache_markets = cast(sa.Table, CachedMarket.__table__)
+cache_ships = cast(sa.Table, CachedShip.__table__)

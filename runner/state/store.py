@@ -1,0 +1,541 @@
+"""The state store: containers, leases, the step journal, logs and caches, in one database.
+
+One ``Store`` per process is enough; it is thread-safe (each call takes its own pooled
+connection and transaction). All times are aware UTC datetimes from the store's ``clock``.
+
+Contract for a runner driving a container::
+
+    rec = store.upsert_container(name, path, content_hash, ship, agent, source_text=text)
+    lease = store.claim(rec.id, owner, ttl_s=30)        # None: another runner holds it
+    store.set_status(lease, ContainerStatus.RUNNING)
+    store.record_intent(lease, "steps[3]", 0, command, before)   # BEFORE sending
+    ... send the request ...
+    store.checkpoint(lease, "steps[3]", 0, state, "bought 10 IRON_ORE")  # state + log, atomic
+    lease = store.heartbeat(lease)                      # well within ttl_s
+    store.release(lease)
+
+Every write that takes a ``Lease`` is fenced by its version in the same transaction; a runner
+that lost the lease gets ``LeaseLost`` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+import sqlalchemy as sa
+
+from runner.domain.ship import Ship
+from runner.domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ContainerStatus
+from runner.domain.universe import Market, System
+from runner.state import cache
+from runner.state.engine import WRITE, create_engine, display_url, resolve_url
+from runner.state.gitrev import git_revision
+from runner.state.migrate import upgrade
+from runner.state.models import checkpoints, containers, intents, logs
+from runner.state.records import (
+    Checkpoint,
+    ContainerRecord,
+    Intent,
+    Lease,
+    LeaseLost,
+    LogRecord,
+    UnknownContainer,
+)
+
+__all__ = [
+    "UNSET",
+    "Checkpoint",
+    "ContainerRecord",
+    "ContainerStatus",
+    "Intent",
+    "Lease",
+    "LeaseLost",
+    "LogRecord",
+    "Store",
+    "UnknownContainer",
+    "git_revision",
+    "utcnow",
+]
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC (the store's default clock)."""
+    return datetime.now(UTC)
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+UNSET = _Unset.UNSET
+"""Marks a keyword of ``set_status`` as "leave unchanged" (None means "clear")."""
+
+DEFAULT_LOG_LIMIT = 1000
+"""Rows returned by ``Store.logs`` when no limit is given."""
+
+
+class Store:
+    """st-run's state in SQLite or Postgres; open it with ``Store.open``."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utcnow) -> None:
+        """Wrap an engine whose schema is already at head (``Store.open`` ensures that)."""
+        self.engine = engine
+        self.clock = clock
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str | None = None, *, clock: Clock = utcnow) -> Store:
+        """Open (and create or migrate) the store.
+
+        ``url`` wins, else ``$ST_RUN_DB``, else SQLite at ``$XDG_STATE_HOME/st-run/state.db``.
+        A value without ``://`` is a SQLite file path. Migrations are applied automatically
+        and safely when several processes open the same database at once.
+        """
+        engine = create_engine(resolve_url(url))
+        try:
+            upgrade(engine)
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(engine, clock=clock)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden (for messages)."""
+        return display_url(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        """Close every pooled connection; the store is unusable afterwards."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A connection in a write transaction, committed on success, rolled back on error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**WRITE)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        """A connection in a read transaction (one consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- containers --------------------------------------------------------------------------
+
+    def upsert_container(self, name: str, playbook_path: str, content_hash: str, ship: str,
+                         agent: str, *, git_revision: str | None = None,
+                         source_text: str | None = None, fresh: bool = False) -> ContainerRecord:
+        """Declare container ``name`` (creating it PENDING) and return it as committed.
+
+        For an existing container the path, ship and agent are updated. Its snapshot
+        (``content_hash``, ``git_revision``, ``source_text``) is replaced only when it has no
+        checkpoint yet, so that a resumed container runs the version it started with; compare
+        the returned ``content_hash`` with yours to tell the user. With ``fresh=True``, or when
+        the container had COMPLETED, its progress is reset first (see ``reset_progress``) and
+        the snapshot replaced: running a finished playbook again starts it over.
+        """
+        now = self.clock()
+        snapshot = {"content_hash": content_hash, "git_revision": git_revision,
+                    "source_text": source_text}
+        with self._write() as conn:
+            row = conn.execute(sa.select(containers).where(containers.c.name == name)).first()
+            if row is None:
+                conn.execute(sa.insert(containers).values(
+                    name=name, playbook_path=playbook_path, ship=ship, agent=agent,
+                    status=ContainerStatus.PENDING.value, restarts=0, lease_version=0,
+                    iterations=0, stop_requested=False, created_at=now, updated_at=now,
+                    **snapshot))
+            else:
+                if fresh or row.status == ContainerStatus.COMPLETED.value:
+                    _reset_progress(conn, row.id, now)
+                values: dict[str, Any] = {"playbook_path": playbook_path, "ship": ship,
+                                          "agent": agent, "updated_at": now}
+                if _last_checkpoint(conn, row.id) is None:
+                    values.update(snapshot)
+                conn.execute(sa.update(containers).where(containers.c.id == row.id)
+                             .values(**values))
+            row = conn.execute(sa.select(containers).where(containers.c.name == name)).one()
+            return _record(row)
+
+    def get_container(self, name_or_id: str | int) -> ContainerRecord | None:
+        """The container named ``name_or_id``, else the one with that numeric id, else None."""
+        with self._read() as conn:
+            return _find(conn, name_or_id)
+
+    def require_container(self, name_or_id: str | int) -> ContainerRecord:
+        """Like ``get_container`` but raises ``UnknownContainer`` (a one-line user error)."""
+        found = self.get_container(name_or_id)
+        if found is None:
+            raise UnknownContainer(f"no container named or numbered {name_or_id!r}")
+        return found
+
+    def list_containers(self, all: bool = False) -> list[ContainerRecord]:
+        """Containers by id; only active ones (PENDING, RUNNING, BACKOFF, PARKED) unless
+        ``all``."""
+        query = sa.select(containers).order_by(containers.c.id)
+        if not all:
+            query = query.where(containers.c.status.in_([s.value for s in ACTIVE_STATUSES]))
+        with self._read() as conn:
+            return [_record(row) for row in conn.execute(query)]
+
+    def ship_holder(self, ship: str, agent: str) -> ContainerRecord | None:
+        """The active container that holds ``ship`` of ``agent`` (one container per ship)."""
+        query = (sa.select(containers)
+                 .where(containers.c.ship == ship, containers.c.agent == agent,
+                        containers.c.status.in_([s.value for s in ACTIVE_STATUSES]))
+                 .order_by(containers.c.id).limit(1))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _record(row)
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def claim(self, container_id: int, owner: str, ttl_s: float) -> Lease | None:
+        """Take the container's lease for ``ttl_s`` seconds; None when another owner holds it.
+
+        Succeeds when the lease is free, expired, or already ``owner``'s; each success bumps
+        the version, so any older ``Lease`` of this container is fenced off. Atomic: two
+        claimers never both succeed.
+        """
+        now = self.clock()
+        expires = now + timedelta(seconds=ttl_s)
+        c = containers.c
+        free = sa.or_(c.lease_owner.is_(None), c.lease_expires_at < now, c.lease_owner == owner)
+        with self._write() as conn:
+            version = conn.execute(
+                sa.update(containers).where(c.id == container_id, free)
+                .values(lease_owner=owner, lease_expires_at=expires,
+                        lease_version=c.lease_version + 1, updated_at=now)
+                .returning(c.lease_version)).scalar()
+        if version is None:
+            return None
+        return Lease(container_id, owner, version, ttl_s, expires)
+
+    def heartbeat(self, lease: Lease) -> Lease:
+        """Extend the lease by its ttl from now; raises ``LeaseLost`` if it was taken over.
+
+        An expired lease that nobody claimed meanwhile is still ours (its version is intact).
+        """
+        now = self.clock()
+        expires = now + timedelta(seconds=lease.ttl_s)
+        with self._write() as conn:
+            _fence(conn, lease, now, lease_expires_at=expires)
+        return Lease(lease.container_id, lease.owner, lease.version, lease.ttl_s, expires)
+
+    def release(self, lease: Lease) -> None:
+        """Give the lease up (a no-op when it was already lost)."""
+        c = containers.c
+        with self._write() as conn:
+            conn.execute(sa.update(containers)
+                         .where(c.id == lease.container_id, c.lease_version == lease.version,
+                                c.lease_owner == lease.owner)
+                         .values(lease_owner=None, lease_expires_at=None,
+                                 updated_at=self.clock()))
+
+    # -- journal -----------------------------------------------------------------------------
+
+    def record_intent(self, lease: Lease, step_path: str, command_index: int,
+                      command: dict[str, Any], before: dict[str, Any]) -> None:
+        """Journal a state-changing command BEFORE it is sent, with the state seen before it.
+
+        This is the gate before a request: besides the version, the lease must not have
+        expired (heartbeat first), else ``LeaseLost``. Older open intents are resolved.
+        """
+        now = self.clock()
+        with self._write() as conn:
+            _fence(conn, lease, now, require_unexpired=True)
+            _resolve_intents(conn, lease.container_id, now)
+            conn.execute(sa.insert(intents).values(
+                container_id=lease.container_id, step_path=step_path,
+                command_index=command_index, command=command, before=before, created_at=now))
+
+    def checkpoint(self, lease: Lease, step_path: str, command_index: int,
+                   state: dict[str, Any], log: str | None = None, level: str = "INFO") -> None:
+        """Commit progress after a command, with its log line, in ONE fenced transaction.
+
+        Resolves the pending intent and sets the container's ``step_path``. A lost lease
+        raises ``LeaseLost`` and writes nothing.
+        """
+        now = self.clock()
+        with self._write() as conn:
+            _fence(conn, lease, now, step_path=step_path)
+            _resolve_intents(conn, lease.container_id, now)
+            conn.execute(sa.insert(checkpoints).values(
+                container_id=lease.container_id, step_path=step_path,
+                command_index=command_index, state=state, created_at=now))
+            if log is not None:
+                _insert_log(conn, lease.container_id, level, log, now)
+
+    def discard_intent(self, lease: Lease) -> None:
+        """Resolve the pending intent without a checkpoint (resume found it never applied)."""
+        now = self.clock()
+        with self._write() as conn:
+            _fence(conn, lease, now)
+            _resolve_intents(conn, lease.container_id, now)
+
+    def last_checkpoint(self, container_id: int) -> Checkpoint | None:
+        """The newest checkpoint of the container, or None when it has made no progress."""
+        with self._read() as conn:
+            return _last_checkpoint(conn, container_id)
+
+    def pending_intent(self, container_id: int) -> Intent | None:
+        """The intent written but not followed by a checkpoint (a crash mid-command), or None."""
+        query = (sa.select(intents)
+                 .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
+                 .order_by(intents.c.id.desc()).limit(1))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Intent(row.id, row.container_id, row.step_path, row.command_index, row.command,
+                      row.before, row.created_at)
+
+    def reset_progress(self, lease_or_id: Lease | int) -> None:
+        """Start over (``--fresh``): drop checkpoints and intents, zero counters, PENDING.
+
+        Logs are kept. With a ``Lease`` the write is fenced.
+        """
+        now = self.clock()
+        with self._write() as conn:
+            container_id = _target(conn, lease_or_id, now)
+            _reset_progress(conn, container_id, now)
+
+    # -- status ------------------------------------------------------------------------------
+
+    def set_status(self, lease_or_id: Lease | int, status: ContainerStatus, *,
+                   error: str | _Unset | None = UNSET,
+                   next_restart_at: datetime | _Unset | None = UNSET,
+                   restarts: int | _Unset = UNSET, step_path: str | _Unset | None = UNSET,
+                   iterations: int | _Unset = UNSET) -> ContainerRecord:
+        """Set the status and the given fields (omitted ones stay; None clears).
+
+        Entering RUNNING stamps ``started_at`` and clears ``finished_at`` and
+        ``next_restart_at``; a terminal status stamps ``finished_at``; STOPPED also clears
+        ``stop_requested`` (the request was honoured). Fenced when given a ``Lease``.
+        """
+        now = self.clock()
+        given = {"last_error": error, "next_restart_at": next_restart_at, "restarts": restarts,
+                 "step_path": step_path, "iterations": iterations}
+        values: dict[str, Any] = {k: v for k, v in given.items() if v is not UNSET}
+        values.update(status=status.value, updated_at=now)
+        with self._write() as conn:
+            container_id = _target(conn, lease_or_id, now)
+            current = conn.execute(sa.select(containers.c.status)
+                                   .where(containers.c.id == container_id)).scalar_one()
+            if status is ContainerStatus.RUNNING and current != status.value:
+                values.update(started_at=now, finished_at=None, next_restart_at=None)
+            if status in TERMINAL_STATUSES:
+                values["finished_at"] = now
+            if status is ContainerStatus.STOPPED:
+                values["stop_requested"] = False
+            conn.execute(sa.update(containers).where(containers.c.id == container_id)
+                         .values(**values))
+            return _container(conn, container_id)
+
+    def request_stop(self, name_or_id: str | int) -> ContainerRecord:
+        """Ask the runner holding the container to stop at its next safe point.
+
+        Raises ``UnknownContainer``. A container that is not active is returned unchanged.
+        """
+        with self._write() as conn:
+            found = _find(conn, name_or_id)
+            if found is None:
+                raise UnknownContainer(f"no container named or numbered {name_or_id!r}")
+            if not found.status.is_active:
+                return found
+            conn.execute(sa.update(containers).where(containers.c.id == found.id)
+                         .values(stop_requested=True, updated_at=self.clock()))
+            return _container(conn, found.id)
+
+    def stop_requested(self, container_id: int) -> bool:
+        """True when ``st-run stop`` asked for this container to stop."""
+        with self._read() as conn:
+            return bool(conn.execute(sa.select(containers.c.stop_requested)
+                                     .where(containers.c.id == container_id)).scalar())
+
+    # -- logs --------------------------------------------------------------------------------
+
+    def log(self, container_id: int | None, level: str, message: str, *,
+            lease: Lease | None = None) -> LogRecord:
+        """Append a log line (fenced by ``lease`` when given); returns it as committed."""
+        now = self.clock()
+        with self._write() as conn:
+            if lease is not None:
+                _fence(conn, lease, now)
+            log_id = _insert_log(conn, container_id, level, message, now)
+            name = None if container_id is None else conn.execute(
+                sa.select(containers.c.name).where(containers.c.id == container_id)).scalar()
+        return LogRecord(log_id, container_id, name, now, level, message)
+
+    def logs(self, container: str | int | None = None, since: datetime | None = None,
+             after_id: int | None = None, limit: int | None = DEFAULT_LOG_LIMIT,
+             ) -> list[LogRecord]:
+        """Log lines in commit order (ascending id), optionally of one container.
+
+        With ``after_id`` (``logs -f`` polling): the first ``limit`` lines after that id.
+        Otherwise: the newest ``limit`` lines (at or after ``since``), oldest first.
+        Raises ``UnknownContainer`` for an unknown container.
+        """
+        query = (sa.select(logs, containers.c.name)
+                 .join(containers, containers.c.id == logs.c.container_id, isouter=True))
+        with self._read() as conn:
+            if container is not None:
+                found = _find(conn, container)
+                if found is None:
+                    raise UnknownContainer(f"no container named or numbered {container!r}")
+                query = query.where(logs.c.container_id == found.id)
+            if since is not None:
+                query = query.where(logs.c.time >= since)
+            if after_id is not None:
+                query = query.where(logs.c.id > after_id).order_by(logs.c.id)
+            else:
+                query = query.order_by(logs.c.id.desc())
+            if limit is not None:
+                query = query.limit(limit)
+            rows = [_log_record(row) for row in conn.execute(query)]
+        return rows if after_id is not None else rows[::-1]
+
+    def latest_logs(self, container_ids: Sequence[int]) -> dict[int, LogRecord]:
+        """The newest log line of each given container (missing when it has none)."""
+        if not container_ids:
+            return {}
+        newest = (sa.select(sa.func.max(logs.c.id))
+                  .where(logs.c.container_id.in_(container_ids))
+                  .group_by(logs.c.container_id))
+        query = (sa.select(logs, containers.c.name)
+                 .join(containers, containers.c.id == logs.c.container_id)
+                 .where(logs.c.id.in_(newest)))
+        with self._read() as conn:
+            found = [_log_record(row) for row in conn.execute(query)]
+        return {r.container_id: r for r in found if r.container_id is not None}
+
+    # -- caches (shared knowledge, not fenced) -----------------------------------------------
+
+    def cache_system(self, system: System, fetched_at: datetime | None = None) -> None:
+        """Store a system and its waypoints (replacing the cached ones)."""
+        with self._write() as conn:
+            cache.put_system(conn, system, fetched_at or self.clock())
+
+    def cached_system(self, symbol: str) -> tuple[System, datetime] | None:
+        """The cached system with its fetch time, or None."""
+        with self._read() as conn:
+            return cache.get_system(conn, symbol)
+
+    def cache_market(self, market: Market, fetched_at: datetime | None = None) -> None:
+        """Store a market (fetch time: the argument, else ``market.fetched_at``, else now)."""
+        with self._write() as conn:
+            cache.put_market(conn, market, fetched_at or market.fetched_at or self.clock())
+
+    def cached_market(self, symbol: str) -> tuple[Market, datetime] | None:
+        """The cached market with its fetch time, or None."""
+        with self._read() as conn:
+            return cache.get_market(conn, symbol)
+
+    def cache_ship(self, ship: Ship, fetched_at: datetime | None = None) -> None:
+        """Store a ship as last seen (never trust its cargo on resume: re-read the ship)."""
+        with self._write() as conn:
+            cache.put_ship(conn, ship, fetched_at or self.clock())
+
+    def cached_ship(self, symbol: str) -> tuple[Ship, datetime] | None:
+        """The cached ship with its fetch time, or None."""
+        with self._read() as conn:
+            return cache.get_ship(conn, symbol)
+
+
+# -- helpers on a connection ---------------------------------------------------------------
+
+
+def _fence(conn: sa.Connection, lease: Lease, now: datetime, *, require_unexpired: bool = False,
+           **values: Any) -> None:
+    """Check the lease in this transaction (and apply ``values``); else raise LeaseLost."""
+    c = containers.c
+    query = sa.update(containers).where(c.id == lease.container_id,
+                                        c.lease_version == lease.version,
+                                        c.lease_owner == lease.owner)
+    if require_unexpired:
+        query = query.where(c.lease_expires_at >= now)
+    if conn.execute(query.values(updated_at=now, **values)).rowcount != 1:
+        raise LeaseLost(f"lost the lease on container {lease.container_id} "
+                        f"(owner {lease.owner}, version {lease.version})")
+
+
+def _target(conn: sa.Connection, lease_or_id: Lease | int, now: datetime) -> int:
+    """The container id of a fenced (Lease) or unfenced (id) write."""
+    if isinstance(lease_or_id, Lease):
+        _fence(conn, lease_or_id, now)
+        return lease_or_id.container_id
+    return lease_or_id
+
+
+def _resolve_intents(conn: sa.Connection, container_id: int, now: datetime) -> None:
+    conn.execute(sa.update(intents)
+                 .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
+                 .values(resolved_at=now))
+
+
+def _reset_progress(conn: sa.Connection, container_id: int, now: datetime) -> None:
+    conn.execute(sa.delete(checkpoints).where(checkpoints.c.container_id == container_id))
+    conn.execute(sa.delete(intents).where(intents.c.container_id == container_id))
+    conn.execute(sa.update(containers).where(containers.c.id == container_id).values(
+        status=ContainerStatus.PENDING.value, restarts=0, next_restart_at=None, step_path=None,
+        started_at=None, finished_at=None, last_error=None, iterations=0,
+        stop_requested=False, updated_at=now))
+
+
+def _last_checkpoint(conn: sa.Connection, container_id: int) -> Checkpoint | None:
+    row = conn.execute(sa.select(checkpoints).where(checkpoints.c.container_id == container_id)
+                       .order_by(checkpoints.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return Checkpoint(row.id, row.container_id, row.step_path, row.command_index, row.state,
+                      row.created_at)
+
+
+def _insert_log(conn: sa.Connection, container_id: int | None, level: str, message: str,
+                now: datetime) -> int:
+    return int(conn.execute(sa.insert(logs).values(
+        container_id=container_id, time=now, level=level.upper(), message=message)
+        .returning(logs.c.id)).scalar_one())
+
+
+def _find(conn: sa.Connection, name_or_id: str | int) -> ContainerRecord | None:
+    """By exact name first, then by numeric id."""
+    row = conn.execute(sa.select(containers)
+                       .where(containers.c.name == str(name_or_id))).first()
+    if row is None and str(name_or_id).isdigit():
+        row = conn.execute(sa.select(containers)
+                           .where(containers.c.id == int(name_or_id))).first()
+    return None if row is None else _record(row)
+
+
+def _container(conn: sa.Connection, container_id: int) -> ContainerRecord:
+    row = conn.execute(sa.select(containers).where(containers.c.id == container_id)).first()
+    if row is None:
+        raise UnknownContainer(f"no container with id {container_id}")
+    return _record(row)
+
+
+def _record(row: sa.Row[Any]) -> ContainerRecord:
+    values = dict(row._mapping)
+    values["status"] = ContainerStatus(values["status"])
+    values["stop_requested"] = bool(values["stop_requested"])
+    return ContainerRecord(**values)
+
+
+def _log_record(row: sa.Row[Any]) -> LogRecord:
+    return LogRecord(row.id, row.container_id, row.name, row.time, row.level, row.message)
