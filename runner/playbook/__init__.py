@@ -1,1 +1,51 @@
-"""st-run playbook package."""
+"""The playbook language: load, validate, template, compile and expand.
+
+Runtime-facing API (imported lazily, so ``st-run validate`` stays fast):
+
+- ``load_playbook(path, overrides=None) -> Playbook``: YAML 1.2 load + schema + static checks;
+  raises ``PlaybookError`` (an ``InvalidInput``, exit 2) carrying located ``Problem`` s.
+- ``compile_playbook(playbook, system, ship, agent=None) -> Plan``: meaning checks and the
+  predicted commands, legs and totals (used by ``st-run plan`` and ``validate``).
+- ``expand_step(step, ctx) -> list[Command]``: one leaf step against LIVE state (the
+  executor calls it before running a step); raises ``StepError``.
+- ``step_applies(step, ctx)``: the step's ``when``; ``repeat_continues(step, ctx, done)``:
+  whether a ``repeat`` runs another iteration; ``loop_items(step, ctx)``: a ``tour``'s
+  ordered stops (or a ``repeat: {times}`` range), None when unbounded.
+- ``evaluate(expr, names)``, ``render(value, names)``, ``template_names(...)``.
+- ``resolve_ship(selector, ships)``, ``resolve_waypoint(selector, ctx)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Playbook": "runner.playbook.model",
+    "load_playbook": "runner.playbook.model",
+    "load_playbook_text": "runner.playbook.model",
+    "PlaybookError": "runner.playbook.errors",
+    "Problem": "runner.playbook.errors",
+    "StepError": "runner.playbook.errors",
+    "StepContext": "runner.playbook.context",
+    "LoopState": "runner.playbook.context",
+    "compile_playbook": "runner.playbook.compiler",
+    "expand_step": "runner.playbook.expand",
+    "step_applies": "runner.playbook.expand",
+    "repeat_continues": "runner.playbook.expand",
+    "loop_items": "runner.playbook.expand",
+    "evaluate": "runner.playbook.template",
+    "render": "runner.playbook.template",
+    "template_names": "runner.playbook.template",
+    "resolve_ship": "runner.playbook.selectors",
+    "resolve_waypoint": "runner.playbook.selectors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runner.playbook' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,80 @@
+"""What a step is expanded against: the live (or predicted) ship, system, agent and names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from runner.domain.ship import Agent, FlightMode, Ship
+from runner.domain.universe import System
+
+RouteFn = Callable[..., Any]
+"""``plan_route(system, ship, start, goal, fuel_now) -> Route`` (``runner.routing``)."""
+
+
+@dataclass(frozen=True)
+class LoopState:
+    """The innermost loop's position: ``index`` is 1-based; ``last``/``length`` None if unknown."""
+
+    index: int = 1
+    length: int | None = None
+    item: Any = None
+
+    @property
+    def first(self) -> bool:
+        return self.index == 1
+
+    @property
+    def last(self) -> bool | None:
+        return None if self.length is None else self.index == self.length
+
+    def as_names(self) -> dict[str, Any]:
+        """The ``loop`` template name: index, index0, first, last, length, item."""
+        return {"index": self.index, "index0": self.index - 1, "first": self.first,
+                "last": bool(self.last), "length": self.length, "item": self.item}
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything ``expand_step`` reads. The executor builds it from LIVE state before each step.
+
+    ``ship`` is the real current ship (a ship IN_TRANSIT is treated as in orbit at its
+    destination: the executor waits for arrival first). ``system`` should carry markets
+    (``Waypoint.market``) for ``sells``/``buys`` selectors, fuel prices and trade volumes.
+    ``registered`` holds results stored by ``register``; ``loop`` the innermost loop.
+    ``route`` overrides the route planner (tests); None means ``runner.routing.plan_route``.
+    """
+
+    ship: Ship
+    system: System
+    agent: Agent | None = None
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    registered: Mapping[str, Any] = field(default_factory=dict)
+    loop: LoopState | None = None
+    ships: Sequence[Ship] = ()
+    route: RouteFn | None = None
+
+    def with_ship(self, ship: Ship) -> StepContext:
+        """A copy with another ship state (the compiler advances its prediction this way)."""
+        return replace(self, ship=ship)
+
+    def names(self) -> dict[str, Any]:
+        """The template names for this context (see ``template_names``)."""
+        from runner.playbook.template import template_names
+
+        return template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
+
+    def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None) -> Any:
+        """The fastest fuel-feasible route for ``ship`` (its current fuel) from start to goal.
+
+        ``mode`` restricts every hop to one flight mode. Uses ``runner.routing`` unless
+        ``route`` overrides it; raises whatever the planner raises (``NoRouteError``...).
+        """
+        if self.route is not None:
+            return self.route(self.system, ship, start, goal, ship.fuel.current, mode=mode)
+        from runner.routing.config import RoutingConfig
+        from runner.routing.route import plan_route
+
+        config = None if mode is None else RoutingConfig(modes=frozenset({FlightMode(mode)}))
+        return plan_route(self.system, ship, start, goal, ship.fuel.current, config=config)

@@ -1,0 +1,102 @@
+"""Ship and waypoint selectors: playbooks name roles and kinds, not this reset's symbols.
+
+Ship: a symbol, ``{symbol: S}``, ``{role: COMMAND}`` (first ship with that role, by
+symbol) or ``{index: N}`` (1-based, ships ordered by symbol).
+Waypoint: a symbol, ``headquarters`` (the agent's), or ``{nearest: {type, traits, sells,
+buys}}``: the closest waypoint to the ship's position matching every filter given (ties by
+symbol); ``sells``/``buys`` need market data in the system.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runner.domain.ship import Ship
+from runner.domain.universe import Waypoint
+from runner.playbook.context import StepContext
+from runner.playbook.errors import StepError, did_you_mean
+
+HEADQUARTERS = "headquarters"
+
+
+def resolve_ship(selector: Any, ships: Sequence[Ship]) -> Ship:
+    """The ship ``selector`` names among ``ships``; StepError when none matches."""
+    ordered = sorted(ships, key=lambda s: s.symbol)
+    if isinstance(selector, str):
+        selector = {"symbol": selector}
+    if not isinstance(selector, Mapping) or len(selector) != 1:
+        raise StepError(f"bad ship selector {selector!r}: use a symbol, {{role: R}} or "
+                        "{index: N}")
+    (key, value), = selector.items()
+    if key == "symbol":
+        match = [s for s in ordered if s.symbol == value]
+        hint = did_you_mean(str(value), [s.symbol for s in ordered])
+    elif key == "role":
+        match = [s for s in ordered if s.role.upper() == str(value).upper()]
+        hint = f" (roles: {', '.join(sorted({s.role for s in ordered})) or 'none'})"
+    elif key == "index":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(ordered)
+        match = [ordered[value - 1]] if ok else []
+        hint = f" (the agent has {len(ordered)} ships)"
+    else:
+        raise StepError(f"unknown ship selector `{key}`; use symbol, role or index")
+    if not match:
+        raise StepError(f"no ship matches {key} {value}{hint}")
+    return match[0]
+
+
+def resolve_waypoint(selector: Any, ctx: StepContext) -> str:
+    """The waypoint symbol ``selector`` names, seen from ``ctx.ship``'s position."""
+    if isinstance(selector, str):
+        return _named(selector, ctx)
+    if isinstance(selector, Mapping) and set(selector) == {"nearest"}:
+        return _nearest(selector["nearest"], ctx)
+    raise StepError(f"bad waypoint {selector!r}: use a symbol, `headquarters` or "
+                    "{nearest: {...}}")
+
+
+def _named(symbol: str, ctx: StepContext) -> str:
+    if symbol == HEADQUARTERS:
+        if ctx.agent is None:
+            raise StepError("`headquarters` needs the agent's data")
+        symbol = ctx.agent.headquarters
+    if symbol not in ctx.system:
+        hint = did_you_mean(symbol, list(ctx.system.waypoints))
+        raise StepError(f"waypoint `{symbol}` is not in system {ctx.system.symbol}{hint}")
+    return symbol
+
+
+def _nearest(filters: Mapping[str, Any], ctx: StepContext) -> str:
+    here = _position(ctx)
+    found = [w for w in ctx.system if _matches(w, filters)]
+    if not found:
+        raise StepError(f"no waypoint in {ctx.system.symbol} matches {_describe(filters)}")
+    best = min(found, key=lambda w: (math.hypot(w.x - here[0], w.y - here[1]), w.symbol))
+    return best.symbol
+
+
+def _position(ctx: StepContext) -> tuple[int, int]:
+    current = ctx.system.waypoints.get(ctx.ship.nav.waypoint)
+    if current is None:
+        raise StepError(f"the ship is at {ctx.ship.nav.waypoint}, not in system "
+                        f"{ctx.system.symbol}")
+    return (current.x, current.y)
+
+
+def _matches(w: Waypoint, filters: Mapping[str, Any]) -> bool:
+    if "type" in filters and w.type != str(filters["type"]).upper():
+        return False
+    traits = filters.get("traits") or []
+    if isinstance(traits, str):
+        traits = [traits]
+    if not all(str(t).upper() in w.traits for t in traits):
+        return False
+    if "sells" in filters and not (w.market and w.market.sells(str(filters["sells"]))):
+        return False
+    return not ("buys" in filters and not (w.market and w.market.buys(str(filters["buys"]))))
+
+
+def _describe(filters: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in filters.items())

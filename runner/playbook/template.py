@@ -1,0 +1,173 @@
+"""Templating: Jinja2 sandboxed, strict about undefined names, with bare expressions.
+
+``when``/``until`` are bare expressions (``ship.cargo.units > 10``); a value that is exactly
+``{{ expr }}`` is accepted there too, but text mixed with ``{{ }}`` is refused: GitHub Actions'
+``if: "x ${{ a }}"`` is always true and nobody notices. Values elsewhere are templates: a
+string that is exactly one ``{{ expr }}`` renders to the expression's native value (so
+``units: "{{ ship.cargo.free }}"`` is an int), other strings render to text.
+No environment, files or Python internals are reachable (``SandboxedEnvironment``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, Undefined, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from runner.domain.ship import Agent, Ship
+from runner.playbook.context import LoopState
+from runner.playbook.errors import StepError
+
+_WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.DOTALL)
+_MARKERS = ("{{", "{%", "{#")
+
+BUILTIN_NAMES = frozenset({"ship", "agent", "loop", "vars"})
+"""Names every template may use besides the playbook's vars and registered results."""
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    """The one sandboxed Jinja environment st-run uses."""
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def is_template(value: object) -> bool:
+    """True when ``value`` is a string with Jinja markers in it."""
+    return isinstance(value, str) and any(m in value for m in _MARKERS)
+
+
+def bare_expression(text: str) -> str:
+    """The expression in ``text``: itself, or the inside of an exact ``{{ ... }}``.
+
+    Raises StepError when text is mixed with ``{{ }}`` (that would always be true).
+    """
+    match = _WHOLE.match(text)
+    if match and "{{" not in match.group(1) and "}}" not in match.group(1):
+        return match.group(1).strip()
+    if any(m in text for m in _MARKERS):
+        raise StepError("an expression must be bare (`ship.fuel.current < 100`), not text "
+                        "mixed with `{{ }}`: a non-empty string is always true")
+    return text.strip()
+
+
+@lru_cache(maxsize=1024)
+def _compiled_expression(expr: str) -> Any:
+    return environment().compile_expression(expr, undefined_to_none=False)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_template(text: str) -> Any:
+    return environment().from_string(text)
+
+
+def evaluate(expr: str, names: Mapping[str, Any]) -> Any:
+    """The value of bare expression ``expr`` with ``names``; StepError on any failure."""
+    try:
+        value = _compiled_expression(bare_expression(expr))(**names)
+    except TemplateError as exc:
+        raise StepError(f"in `{expr}`: {_describe(exc)}") from None
+    except StepError:
+        raise
+    except Exception as exc:  # a sandboxed expression can still divide by zero
+        raise StepError(f"in `{expr}`: {type(exc).__name__}: {exc}") from None
+    if isinstance(value, Undefined):  # the sandbox answers unsafe attributes with Undefined
+        raise StepError(f"in `{expr}`: {value._undefined_message}")
+    return value
+
+
+def render(value: Any, names: Mapping[str, Any]) -> Any:
+    """``value`` with every template string rendered; lists and mappings recursively."""
+    if isinstance(value, str):
+        return _render_text(value, names) if is_template(value) else value
+    if isinstance(value, Mapping):
+        return {k: render(v, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [render(v, names) for v in value]
+    return value
+
+
+def _render_text(text: str, names: Mapping[str, Any]) -> Any:
+    match = _WHOLE.match(text)
+    if match and "{{" not in match.group(1) and "}}" not in match.group(1):
+        return evaluate(match.group(1), names)
+    try:
+        return _compiled_template(text).render(**names)
+    except TemplateError as exc:
+        raise StepError(f"in `{text}`: {_describe(exc)}") from None
+    except Exception as exc:
+        raise StepError(f"in `{text}`: {type(exc).__name__}: {exc}") from None
+
+
+def _describe(exc: TemplateError) -> str:
+    message = exc.message or type(exc).__name__
+    return message.replace("'", "`") if "undefined" in message else message
+
+
+def template_syntax_error(text: str, *, expression: bool) -> str | None:
+    """None when ``text`` parses (as a bare expression or a template), else the message."""
+    try:
+        source = bare_expression(text) if expression else text
+        env = environment()
+        if expression:
+            env.compile_expression(source)
+        else:
+            env.parse(source)
+        return None
+    except StepError as exc:
+        return exc.message
+    except TemplateError as exc:
+        return f"template syntax error: {exc.message}"
+
+
+def used_names(text: str, *, expression: bool) -> set[str]:
+    """The top-level names ``text`` reads (empty when it does not parse)."""
+    try:
+        source = "{{ " + bare_expression(text) + " }}" if expression else text
+        ast: nodes.Template = environment().parse(source)
+    except (TemplateError, StepError):
+        return set()
+    return set(meta.find_undeclared_variables(ast))
+
+
+def template_names(ship: Ship | None, agent: Agent | None, vars: Mapping[str, Any],
+                   registered: Mapping[str, Any], loop: LoopState | None) -> dict[str, Any]:
+    """Names for templates: the vars, registered results, ``vars``, ``ship``, ``agent``, ``loop``.
+
+    ``ship``: symbol, role, frame, mounts, can_mine, can_survey, ``nav`` (system, waypoint,
+    status, flight_mode), ``fuel`` (current, capacity), ``cargo`` (capacity, units, free,
+    inventory), ``cooldown`` (remaining_seconds). ``agent``: symbol, headquarters, credits,
+    faction. ``loop``: index (1-based), index0, first, last, length, item.
+    """
+    names: dict[str, Any] = dict(vars)
+    names.update(registered)
+    names["vars"] = dict(vars)
+    names["ship"] = ship_names(ship) if ship is not None else {}
+    names["agent"] = agent_names(agent) if agent is not None else {}
+    if loop is not None:
+        names["loop"] = loop.as_names()
+    return names
+
+
+def ship_names(ship: Ship) -> dict[str, Any]:
+    """The ``ship`` template name."""
+    cooldown = ship.cooldown.remaining_seconds if ship.cooldown else 0
+    return {
+        "symbol": ship.symbol, "role": ship.role, "frame": ship.frame,
+        "mounts": sorted(ship.mounts), "can_mine": ship.can_mine, "can_survey": ship.can_survey,
+        "nav": {"system": ship.nav.system, "waypoint": ship.nav.waypoint,
+                "status": str(ship.nav.status), "flight_mode": str(ship.nav.flight_mode)},
+        "fuel": {"current": ship.fuel.current, "capacity": ship.fuel.capacity},
+        "cargo": {"capacity": ship.cargo.capacity, "units": ship.cargo.units,
+                  "free": ship.cargo.free, "inventory": dict(ship.cargo.inventory)},
+        "cooldown": {"remaining_seconds": cooldown},
+    }
+
+
+def agent_names(agent: Agent) -> dict[str, Any]:
+    """The ``agent`` template name."""
+    return {"symbol": agent.symbol, "headquarters": agent.headquarters,
+            "credits": agent.credits, "faction": agent.starting_faction}
