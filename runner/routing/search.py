@@ -1,0 +1,123 @@
+"""Exact fastest-route search over (waypoint, fuel) labels.
+
+Label-setting Dijkstra (A* with one goal) on the lexicographic cost
+(seconds, hops, refuel stops, market units bought). Moves from a label (u, f):
+
+- fly to any v in any kept mode whose fuel need is at most f;
+- at a fuel seller with f below capacity, refuel: buy k market units (every k up to a full
+  tank) for ``refuel_stop_s`` seconds and one refuel stop.
+
+Pruning: labels at one waypoint leave the queue in cost order, so a label is useless when an
+earlier label at the same waypoint had at least as much fuel (more fuel never hurts: every
+move open to less fuel is open to more, at the same cost). So one number per waypoint, the
+most fuel popped there, decides; the search stays exact and keeps few labels.
+
+A* bound: a hop of distance d takes at least (d - 0.5)·m/s + base - 0.5 seconds (m the
+smallest multiplier, rounding loses at most 0.5 twice), and the straight line is never longer
+than a path, so h(u) = D(u, goal)·m/s + base - 0.5 - 0.5·m/s (0 at the goal) is admissible, and
+consistent whenever 0.5·m/s + 0.5 <= base. It is scaled by (1 - 1e-9) to stay consistent
+under float error.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from runner.domain.travel import FUEL_PER_MARKET_UNIT
+from runner.routing.graph import HopTable, SystemGraph
+
+
+@dataclass
+class Labels:
+    """The labels a search created; ``move`` >= 0 is a flight mode index, < 0 a refuel of
+    ``-move`` market units at the same waypoint."""
+
+    node: list[int]
+    fuel: list[int]
+    seconds: list[int]
+    parent: list[int]
+    move: list[int]
+    best_fuel: list[int]
+    found: dict[int, int]
+
+    def chain(self, lid: int) -> list[int]:
+        """Label ids from the start label to ``lid``."""
+        out = []
+        while lid >= 0:
+            out.append(lid)
+            lid = self.parent[lid]
+        out.reverse()
+        return out
+
+
+def heuristic(graph: SystemGraph, table: HopTable, speed: int, goal: int) -> list[float] | None:
+    """The A* lower bound per waypoint toward ``goal``, or None when it would not be
+    consistent (very slow ships or a tiny base time)."""
+    ms = table.min_multiplier / speed
+    slack = table.base_seconds - 0.5 - 0.5 * ms
+    if slack < 0:
+        return None
+    scale = 1.0 - 1e-9
+    h = [max(0.0, (d * ms + slack) * scale) for d in graph.dist[goal]]
+    h[goal] = 0.0
+    return h
+
+
+def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity: int,
+           goals: set[int], refuel_stop_s: int, h: list[float] | None = None) -> Labels:
+    """Labels from ``(start, fuel)`` until every goal is settled (or nothing is left).
+
+    ``found[g]`` is the label of the optimal route to goal ``g``. With ``h`` (A*), pass one goal.
+    """
+    n = len(graph.symbols)
+    sells = graph.sells_fuel
+    edges = table.edges
+    hh = h if h is not None else [0.0] * n
+    best = [-1] * n
+    lab = Labels([start], [fuel], [0], [-1], [0], best, {})
+    node, fuels, secs, parent, move = lab.node, lab.fuel, lab.seconds, lab.parent, lab.move
+    remaining = set(goals)
+    heap: list[tuple[float, int, int, int, int, int]] = [(hh[start], 0, 0, 0, -fuel, 0)]
+    push, pop = heapq.heappush, heapq.heappop
+    while heap:
+        _, hops, refuels, units, negf, lid = pop(heap)
+        u = node[lid]
+        f = -negf
+        if f <= best[u]:
+            continue
+        best[u] = f
+        if u in remaining:
+            lab.found[u] = lid
+            remaining.discard(u)
+            if not remaining:
+                break
+        t = secs[lid]
+        if sells[u] and f < capacity:
+            tr = t + refuel_stop_s
+            key = tr + hh[u]
+            for k in range(1, -(-(capacity - f) // FUEL_PER_MARKET_UNIT) + 1):
+                nf = min(capacity, f + k * FUEL_PER_MARKET_UNIT)
+                nid = len(node)
+                node.append(u)
+                fuels.append(nf)
+                secs.append(tr)
+                parent.append(lid)
+                move.append(-k)
+                push(heap, (key, hops, refuels + 1, units + k, -nf, nid))
+        nh = hops + 1
+        for need, v, mi, dt in edges[u]:
+            if need > f:
+                break
+            nf = f - need
+            if nf <= best[v]:
+                continue
+            nt = t + dt
+            nid = len(node)
+            node.append(v)
+            fuels.append(nf)
+            secs.append(nt)
+            parent.append(lid)
+            move.append(mi)
+            push(heap, (nt + hh[v], nh, refuels, units, -nf, nid))
+    return lab
