@@ -1,0 +1,332 @@
+"""Client-side rate limiting shaped like the SpaceTraders server.
+
+The server keeps two fixed-window pools per account: a *static* pool (2 per 1 s) and a
+*burst* pool (30 per 60 s). A request takes from the static pool while it has room, and only
+then from the burst pool. A window opens at the first request that uses the pool and the
+pool refills completely when the window has passed. No library models this "static, then
+burst" pair (pyrate-limiter, limits and aiolimiter all require every rate to hold at once),
+so the model here is ours, and small:
+
+* :class:`WindowPools` is pure logic with the clock passed in: which pool a request would
+  be charged to, whether a priority class may take it now, and when to look again.
+* :class:`RateLimiter` is the asyncio shell: a queue of waiters ordered by priority with
+  aging, served by :class:`WindowPools`.
+
+Staying in step with the server without seeing its clock: a window is anchored on the
+moment the *answer* to one of its requests came back (the server opened it earlier, when
+the first request arrived), so our window always ends at or after the server's; and no
+request is sent in the last ``guard`` seconds of a window, so nothing we count in one
+window can land in the server's next one. Under load both static requests go out as soon as
+a window opens, so the guard costs nothing; each window costs one round trip.
+
+Priorities: every waiter is ordered by ``enqueued_at + head_start[class]`` (earliest first),
+so a higher class overtakes newer lower-class requests, yet any request that has waited long
+enough goes first: nothing starves. On top, a few tokens of each pool are held back for the
+privileged classes (actions) until near the window's end, so an action rarely waits for a
+whole window behind status polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Priority(IntEnum):
+    """Request classes, most urgent first (a lower value is served earlier)."""
+
+    ACTION = 0  # changes game state: trade, extract, deliver, refuel, navigate, dock, orbit
+    NAVIGATION = 1  # reads that gate a ship's next move: nav, cooldown, arrival checks
+    QUERY = 2  # reads a container needs to decide: market, ship, contract, agent
+    BACKGROUND = 3  # universe scans, pagination, status polls
+
+
+DEFAULT_HEAD_START: Mapping[Priority, float] = {
+    Priority.ACTION: 0.0, Priority.NAVIGATION: 2.0, Priority.QUERY: 5.0,
+    Priority.BACKGROUND: 15.0,
+}
+"""Aging in seconds: a QUERY waiting 5 s more than an ACTION ranks with it."""
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """One fixed-window pool: ``limit`` requests per ``window`` seconds.
+
+    ``reserve`` tokens are kept for privileged classes until ``release`` seconds before the
+    window ends (then anyone may take them, so nothing is wasted).
+    """
+
+    limit: int
+    window: float
+    reserve: int = 0
+    release: float = 0.0
+
+
+@dataclass(frozen=True)
+class LimiterConfig:
+    """How the client paces one agent's requests. Defaults match the real server."""
+
+    static: PoolSpec = PoolSpec(2, 1.0, reserve=1, release=0.5)
+    burst: PoolSpec | None = PoolSpec(30, 60.0, reserve=8, release=15.0)
+    guard: float = 0.05
+    """Seconds at the end of a window in which nothing is sent (grows with the round trip)."""
+    unconfirmed: float = 2.0
+    """Assumed answer delay while a window's first answer is still outstanding, in seconds."""
+    privileged: Priority = Priority.ACTION
+    """Classes at or above this one may take reserved tokens."""
+    head_start: Mapping[Priority, float] = field(default_factory=lambda: dict(DEFAULT_HEAD_START))
+
+    @classmethod
+    def unlimited(cls) -> LimiterConfig:
+        """No pacing at all (a simulator started without limits)."""
+        return cls(static=PoolSpec(1_000_000, 1.0), burst=None)
+
+
+@dataclass
+class _Window:
+    """The state of one pool: its open window, if any."""
+
+    spec: PoolSpec
+    used: int = 0
+    number: int = 0  # increments with each window; grants remember theirs
+    sent_at: float | None = None  # when the window's first request left
+    answered_at: float | None = None  # earliest answer to a request of this window
+    blocked_until: float = 0.0
+
+    def expires_at(self, unconfirmed: float) -> float | None:
+        if self.sent_at is None:
+            return None
+        anchor = self.answered_at if self.answered_at is not None else self.sent_at + unconfirmed
+        return anchor + self.spec.window
+
+    def roll(self, now: float, unconfirmed: float) -> None:
+        expires = self.expires_at(unconfirmed)
+        if expires is not None and now >= expires:
+            self.used, self.sent_at, self.answered_at = 0, None, None
+
+    def remaining(self) -> int:
+        return self.spec.limit - self.used
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permission to send one request, charged to ``pool`` (``"static"`` or ``"burst"``)."""
+
+    pool: str
+    window: int
+    sent_at: float
+
+
+class WindowPools:
+    """The static and burst pools, as pure logic: every method takes ``now`` (seconds)."""
+
+    def __init__(self, config: LimiterConfig) -> None:
+        self.config = config
+        self._pools: dict[str, _Window] = {"static": _Window(config.static)}
+        if config.burst is not None:
+            self._pools["burst"] = _Window(config.burst)
+        self.round_trip = 0.0  # moving average of answer delays, widens the guard
+
+    # -- decisions ------------------------------------------------------------------------
+    def try_take(self, now: float, priority: Priority) -> Grant | None:
+        """Charge one request sent at ``now`` and return its grant, or None if it must wait."""
+        name = self._charged_pool(now)
+        if name is None or not self._may_take(name, now, priority):
+            return None
+        pool = self._pools[name]
+        if pool.sent_at is None:
+            pool.number += 1
+            pool.sent_at = now
+        pool.used += 1
+        return Grant(name, pool.number, now)
+
+    def next_change(self, now: float) -> float | None:
+        """The earliest time after ``now`` at which :meth:`try_take` may answer differently."""
+        times: list[float] = []
+        for pool in self._pools.values():
+            expires = pool.expires_at(self.config.unconfirmed)
+            if pool.blocked_until > now:
+                times.append(pool.blocked_until)
+            if expires is not None:
+                times.append(expires)
+                times.append(expires - self._guard())
+                times.append(expires - pool.spec.release)
+        later = [t for t in times if t > now]
+        return min(later) if later else None
+
+    def _charged_pool(self, now: float) -> str | None:
+        """Which pool the server would charge a request arriving now; None: wait."""
+        for pool in self._pools.values():
+            pool.roll(now, self.config.unconfirmed)
+        for name, pool in self._pools.items():
+            if pool.blocked_until > now or self._in_guard(pool, now):
+                return None  # a request now could land in the server's next window
+            if pool.remaining() > 0:
+                return name
+        return None
+
+    def _may_take(self, name: str, now: float, priority: Priority) -> bool:
+        pool = self._pools[name]
+        if priority <= self.config.privileged or pool.remaining() > pool.spec.reserve:
+            return True
+        expires = pool.expires_at(self.config.unconfirmed)
+        return expires is not None and expires - now <= pool.spec.release
+
+    def _guard(self) -> float:
+        return max(self.config.guard, 2 * self.round_trip)
+
+    def _in_guard(self, pool: _Window, now: float) -> bool:
+        expires = pool.expires_at(self.config.unconfirmed)
+        return expires is not None and expires - self._guard() <= now < expires
+
+    # -- feedback -------------------------------------------------------------------------
+    def answered(self, grant: Grant, now: float) -> None:
+        """The request of ``grant`` got an answer (or failed) at ``now``: anchor its window."""
+        self.round_trip = 0.8 * self.round_trip + 0.2 * max(0.0, now - grant.sent_at)
+        pool = self._pools[grant.pool]
+        same_window = pool.number == grant.window and pool.sent_at is not None
+        if same_window and (pool.answered_at is None or now < pool.answered_at):
+            pool.answered_at = now
+
+    def refused(self, now: float, retry_after: float) -> None:
+        """The server answered 429: our count was off. Send nothing for ``retry_after``,
+        then start from empty pools whose windows open at the next request."""
+        for pool in self._pools.values():
+            pool.blocked_until = max(pool.blocked_until, now + retry_after)
+            pool.used, pool.sent_at, pool.answered_at = pool.spec.limit, now, None
+            pool.number += 1
+
+    def observe_remaining(self, pool_name: str, remaining: int, now: float) -> None:
+        """The server says ``pool_name`` has ``remaining`` tokens: only ever lower our count
+        (requests in flight make a higher figure stale)."""
+        pool = self._pools.get(pool_name)
+        if pool is None:
+            return
+        pool.roll(now, self.config.unconfirmed)
+        if remaining < pool.remaining():
+            if pool.sent_at is None:
+                pool.number += 1
+                pool.sent_at = now
+            pool.used = pool.spec.limit - max(0, remaining)
+
+    def remaining(self, now: float) -> dict[str, int]:
+        """Tokens left per pool at ``now`` (for health checks and tests)."""
+        for pool in self._pools.values():
+            pool.roll(now, self.config.unconfirmed)
+        return {name: pool.remaining() for name, pool in self._pools.items()}
+
+
+def order_key(priority: Priority, enqueued_at: float,
+              head_start: Mapping[Priority, float]) -> float:
+    """Aging: waiters are served by ``enqueued_at + head_start[priority]``, earliest first."""
+    return enqueued_at + head_start.get(priority, 0.0)
+
+
+@dataclass(order=True)
+class _Waiter:
+    key: float
+    seq: int
+    priority: Priority = field(compare=False)
+    enqueued_at: float = field(compare=False)
+    future: asyncio.Future[Permit] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Permit:
+    """A granted request slot; hand it back with :meth:`RateLimiter.answered`."""
+
+    grant: Grant
+    priority: Priority
+    waited: float
+
+
+class RateLimiter:
+    """Paces one agent's requests across every container that shares the client.
+
+    ``await acquire(priority)`` waits for a slot; after the request, call
+    ``answered(permit)`` (also on failure) so the window is anchored on the answer.
+    """
+
+    def __init__(self, config: LimiterConfig | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config or LimiterConfig()
+        self.pools = WindowPools(self.config)
+        self._clock = clock
+        self._waiters: list[_Waiter] = []
+        self._seq = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+        self.on_wait: Callable[[Priority, float], None] | None = None  # metrics hook
+
+    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
+        """Wait until a request of class ``priority`` may be sent; returns its permit."""
+        now = self._clock()
+        key = order_key(priority, now, self.config.head_start)
+        future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, _Waiter(key, next(self._seq), priority, now, future))
+        self._pump()
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._forget(future)
+            raise
+
+    def answered(self, permit: Permit) -> None:
+        """The permit's request was answered or failed; may open the next window sooner."""
+        self.pools.answered(permit.grant, self._clock())
+        self._pump()
+
+    def refused(self, retry_after: float) -> None:
+        """The server answered 429: pause everyone for ``retry_after`` seconds."""
+        self.pools.refused(self._clock(), retry_after)
+        self._pump()
+
+    def observe_remaining(self, pool: str, remaining: int) -> None:
+        """Feed the server's view of a pool (from ``x-ratelimit-*`` headers)."""
+        self.pools.observe_remaining(pool, remaining, self._clock())
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued right now."""
+        return sum(1 for w in self._waiters if not w.future.done())
+
+    def _forget(self, future: asyncio.Future[Permit]) -> None:
+        self._waiters = [w for w in self._waiters if w.future is not future]
+        heapq.heapify(self._waiters)
+        if future.done() and not future.cancelled():
+            # granted just as it was cancelled: the slot is spent, anchor it anyway
+            self.pools.answered(future.result().grant, self._clock())
+
+    def _pump(self) -> None:
+        """Grant every waiter that may go now, in order; arm a timer for the next change."""
+        now = self._clock()
+        kept: list[_Waiter] = []
+        while self._waiters:
+            waiter = heapq.heappop(self._waiters)
+            if waiter.future.done():
+                continue
+            grant = self.pools.try_take(now, waiter.priority)
+            if grant is None:
+                kept.append(waiter)
+                continue
+            waited = now - waiter.enqueued_at
+            waiter.future.set_result(Permit(grant, waiter.priority, waited))
+            if self.on_wait is not None:
+                self.on_wait(waiter.priority, waited)
+        self._waiters = kept
+        heapq.heapify(self._waiters)
+        self._arm(now)
+
+    def _arm(self, now: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._waiters:
+            return
+        at = self.pools.next_change(now)
+        delay = 0.01 if at is None else max(0.0, at - now)
+        self._timer = asyncio.get_running_loop().call_later(delay + 0.001, self._pump)

@@ -1,0 +1,250 @@
+"""One HTTP exchange with the server, paced, counted, classified and retried.
+
+:class:`ApiSession` owns the ``httpx.AsyncClient`` (one per agent, connections reused), the
+rate limiter, the retry policy, the server clock and the metrics. ``send(call)`` returns the
+decoded JSON or raises a typed error. For a *mutating* call a failure after the request may
+have reached the server (dropped connection, read timeout, 5xx) is not retried here: it
+raises :class:`OutcomeUnknown`, and the caller (``runner.api.guard``) re-reads the game
+state to decide whether the action took effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from runner.api.clock import ServerClock
+from runner.api.errors import (
+    ApiError,
+    RateLimited,
+    ServerUnavailable,
+    UnexpectedResponse,
+    api_error,
+)
+from runner.api.limiter import Priority, RateLimiter
+from runner.api.metrics import Metrics
+from runner.api.retry import Failure, FailureKind, RetryPolicy
+from runner.api.secrets import Token, redact
+
+log = logging.getLogger("runner.api")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAINTENANCE_CODES = frozenset({3100, 3200})
+SERVER_ERROR_CODES = frozenset({3000, 3002})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request as the client means it.
+
+    ``endpoint`` is the path template used for accounting (``/my/ships/{ship}/navigate``);
+    ``mutating`` marks a request that changes game state and so is never blindly re-sent.
+    """
+
+    method: str
+    path: str
+    endpoint: str
+    priority: Priority
+    json: Mapping[str, Any] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    ship: str | None = None
+    container: str | None = None
+    mutating: bool = False
+    token: Token | None = None  # overrides the session's token (register uses none)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decoded successful response: HTTP status and JSON body (None for 204)."""
+
+    status: int
+    body: Any
+
+
+class OutcomeUnknown(Exception):
+    """A mutating request may or may not have been applied (its answer was lost)."""
+
+    def __init__(self, failure: Failure, cause: str) -> None:
+        super().__init__(cause)
+        self.failure = failure
+
+
+class _Retryable(Exception):
+    """Internal: one attempt failed in a way the retry policy decides about."""
+
+    def __init__(self, failure: Failure, cause: str, *, ambiguous: bool,
+                 error: Exception | None = None) -> None:
+        super().__init__(cause)
+        self.failure = failure
+        self.ambiguous = ambiguous
+        self.error = error
+
+
+class ApiSession:
+    """Sends :class:`Call` s for one agent; shared by all of that agent's containers."""
+
+    def __init__(self, base_url: str, token: Token | None, *, limiter: RateLimiter,
+                 retry: RetryPolicy, metrics: Metrics, clock: ServerClock,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.limiter = limiter
+        self.retry = retry
+        self.metrics = metrics
+        self.clock = clock
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
+                                       timeout=timeout,
+                                       headers={"Accept": "application/json"})
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def send(self, call: Call) -> Answer:
+        """Send ``call`` until it succeeds, fails for good, or (mutating) its outcome is lost.
+
+        Raises an :class:`ApiError` subclass for game errors, :class:`ServerUnavailable`
+        when retries are exhausted, :class:`OutcomeUnknown` for a lost mutating answer.
+        """
+        failures: list[Failure] = []
+        while True:
+            try:
+                return await self._attempt(call)
+            except _Retryable as exc:
+                if exc.ambiguous and call.mutating:
+                    raise OutcomeUnknown(exc.failure, str(exc)) from None
+                failures.append(exc.failure)
+                await self.backoff(failures, call, exc)
+
+    async def backoff(self, failures: list[Failure], call: Call, exc: Exception) -> None:
+        """Sleep as the retry policy says, or raise the final error when it gives up."""
+        decision = self.retry.decide(failures)
+        if not decision.retry:
+            final = getattr(exc, "error", None)
+            if isinstance(final, ApiError):
+                raise final
+            raise ServerUnavailable(f"{call.method} {call.endpoint}: {exc} "
+                                    f"({decision.reason})")
+        self.metrics.retry()
+        log.info("retry endpoint=%s ship=%s reason=%s delay=%.2fs", call.endpoint, call.ship,
+                 decision.reason, decision.delay)
+        await asyncio.sleep(decision.delay)
+
+    async def _attempt(self, call: Call) -> Answer:
+        permit = await self.limiter.acquire(call.priority)
+        self.metrics.request(call.endpoint, ship=call.ship, container=call.container,
+                             priority=call.priority.name)
+        try:
+            response = await self._http.request(
+                call.method, call.path, json=_body(call), params=dict(call.params) or None,
+                headers=self._auth(call))
+        except httpx.TransportError as exc:
+            self.metrics.outcome(call.endpoint, _transport_outcome(exc))
+            raise _transport_failure(exc, call, self._tokens(call)) from None
+        finally:
+            self.limiter.answered(permit)
+        self.clock.observe(response.headers)
+        self.metrics.outcome(call.endpoint, _status_outcome(response))
+        return self._decode(call, response)
+
+    def _auth(self, call: Call) -> dict[str, str]:
+        token = call.token or self.token
+        return {"Authorization": token.bearer()} if token is not None else {}
+
+    def _tokens(self, call: Call) -> tuple[Token | None, ...]:
+        return (call.token, self.token)
+
+    def _decode(self, call: Call, response: httpx.Response) -> Answer:
+        if response.status_code == 204:
+            return Answer(204, None)
+        body = _json(response)
+        if response.status_code < 400:
+            if body is None:
+                raise UnexpectedResponse(f"{call.endpoint}: HTTP {response.status_code} "
+                                         "without a JSON body")
+            return Answer(response.status_code, body)
+        raise self._failure(call, response, body)
+
+    def _failure(self, call: Call, response: httpx.Response, body: Any) -> Exception:
+        status = response.status_code
+        error = api_error(status, body if isinstance(body, Mapping) else None)
+        where = f"{call.method} {call.endpoint}"
+        if status == 429 or isinstance(error, RateLimited):
+            return self._rate_limited(response, body, where)
+        if status == 502:
+            return _Retryable(Failure(FailureKind.BAD_GATEWAY), f"{where}: 502",
+                              ambiguous=True)
+        if error.code in MAINTENANCE_CODES:
+            return _Retryable(Failure(FailureKind.MAINTENANCE), f"{where}: {error.message}",
+                              ambiguous=False, error=error)
+        if status >= 500 or error.code in SERVER_ERROR_CODES:
+            return _Retryable(Failure(FailureKind.SERVER_ERROR), f"{where}: HTTP {status}",
+                              ambiguous=True, error=error)
+        return error
+
+    def _rate_limited(self, response: httpx.Response, body: Any, where: str) -> _Retryable:
+        headers = response.headers
+        bare = not any(k.lower().startswith("x-ratelimit") for k in headers)
+        retry_after = _float(headers.get("retry-after"))
+        data = (body or {}).get("error", {}).get("data", {}) if isinstance(body, dict) else {}
+        if retry_after is None and isinstance(data, dict):
+            retry_after = _float(data.get("retryAfter"))
+        if bare:
+            failure = Failure(FailureKind.BARE_429, retry_after)
+        else:
+            failure = Failure(FailureKind.RATE_LIMITED, retry_after)
+            self.limiter.refused(retry_after if retry_after is not None else 1.0)
+        error = RateLimited(f"{where}: rate limited", retry_after=retry_after, bare=bare,
+                            status=429)
+        return _Retryable(failure, f"{where}: 429{' (bare)' if bare else ''}",
+                          ambiguous=False, error=error)
+
+
+def _body(call: Call) -> Mapping[str, Any] | None:
+    # A POST with a JSON content type and an empty body is refused (3001): send {}.
+    if call.json is None and call.method in ("POST", "PATCH"):
+        return {}
+    return call.json
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value) if value is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _status_outcome(response: httpx.Response) -> str:
+    if response.status_code >= 400:
+        body = _json(response)
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return str(body["error"].get("code", response.status_code))
+    return str(response.status_code)
+
+
+def _transport_outcome(exc: httpx.TransportError) -> str:
+    return "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+
+
+def _transport_failure(exc: httpx.TransportError, call: Call,
+                       tokens: tuple[Token | None, ...]) -> _Retryable:
+    """Classify a transport error; ``ambiguous`` when the request may have been received."""
+    cause = redact(f"{call.method} {call.endpoint}: {type(exc).__name__}: {exc}", *tokens)
+    not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    kind = FailureKind.TIMEOUT if isinstance(exc, httpx.TimeoutException) \
+        else FailureKind.CONNECTION
+    return _Retryable(Failure(kind), cause, ambiguous=not not_sent)
