@@ -46,8 +46,13 @@ class Fleet(Protocol):
         """Start a container for ``file``; its id, or None when it could not start."""
         ...
 
-    async def replace(self, container: str, file: PlaybookFile) -> bool:
-        """Run ``file`` in ``container`` from its next safe point; False if it could not."""
+    async def replace(self, container: str, file: PlaybookFile) -> str | None:
+        """Run ``file`` in ``container`` from its next safe point.
+
+        Returns the id of the container now running ``file`` (normally ``container``; another
+        one when the new version names a different container), or None when it could not,
+        in which case the old version keeps running.
+        """
         ...
 
     async def rename(self, container: str, file: PlaybookFile) -> None:

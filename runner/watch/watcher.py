@@ -9,7 +9,7 @@ rewrote the same bytes) leads to no action at all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from runner.watch.batching import MAX_HOLD_S, QUIET_S
@@ -43,15 +43,18 @@ class Watcher:
     quiet: float = QUIET_S
     max_hold: float = MAX_HOLD_S
     reloads: int = 0
-    _known_invalid: dict[str, str] = field(default_factory=dict)
+    ignored: set[str] = field(default_factory=set)
+    """Paths left alone (another runner holds their container)."""
+    known_invalid: dict[str, str] = field(default_factory=dict)
     _validations: dict[tuple[str, str], Validation] = field(default_factory=dict)
     _warned: set[str] = field(default_factory=set)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Sync once, then on every batch of events, until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event,
+                  first: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Run ``first`` (default: one sync), then sync on every batch, until ``stop``."""
         with observe(self.folder, quiet=self.quiet, max_hold=self.max_hold) as stream:
             # Observing starts before the first scan, so no change falls between the two.
-            await self.sync()
+            await (first or self.sync)()
             while not stop.is_set():
                 batch = asyncio.ensure_future(stream.next())
                 stopping = asyncio.ensure_future(stop.wait())
@@ -65,18 +68,29 @@ class Watcher:
 
     async def sync(self) -> list[Action]:
         """Scan, decide, apply; returns the actions taken (for tests and the bench)."""
+        files, desired = await self.look()
+        self._forget_fixed(desired)
+        actions = reconcile(desired, self.running, self.known_invalid)
+        await self.apply(actions, files)
+        self.reloads += 1
+        return actions
+
+    async def look(self) -> tuple[dict[str, PlaybookFile], dict[str, DesiredFile]]:
+        """Scan the folder: the playbook files and their validity (ignored paths left out)."""
         scan = self.folder.scan()
         for warning in scan.warnings:
             await self._warn_once(warning)
-        files = {rel: self._file(rel, content) for rel, content in scan.files.items()}
+        files = {rel: self._file(rel, content) for rel, content in scan.files.items()
+                 if rel not in self.ignored}
         desired = {rel: DesiredFile(rel, f.digest, self._check(f).error)
                    for rel, f in files.items()}
-        self._forget_fixed(desired)
-        actions = reconcile(desired, self.running, self._known_invalid)
+        return files, desired
+
+    async def apply(self, actions: list[Action] | tuple[Action, ...],
+                    files: Mapping[str, PlaybookFile]) -> None:
+        """Carry out ``actions`` in order on the fleet, keeping ``running`` up to date."""
         for action in actions:
             await self._apply(action, files)
-        self.reloads += 1
-        return actions
 
     def _file(self, rel: str, content: bytes) -> PlaybookFile:
         return PlaybookFile(self.folder.root / rel, rel, content, digest(content))
@@ -90,10 +104,10 @@ class Watcher:
 
     def _forget_fixed(self, desired: Mapping[str, DesiredFile]) -> None:
         """An error is known only while its file still has that exact bad content."""
-        for path, bad_digest in list(self._known_invalid.items()):
+        for path, bad_digest in list(self.known_invalid.items()):
             current = desired.get(path)
             if current is None or current.digest != bad_digest:
-                del self._known_invalid[path]
+                del self.known_invalid[path]
 
     async def _apply(self, action: Action, files: Mapping[str, PlaybookFile]) -> None:
         match action:
@@ -112,7 +126,7 @@ class Watcher:
             case Start(path, _):
                 await self._start(files[path])
             case Reject(path, bad_digest, error, container):
-                self._known_invalid[path] = bad_digest
+                self.known_invalid[path] = bad_digest
                 kept = "" if container is None else (
                     f"; keeping version {self.running[container].digest[:12]} running")
                 await self.fleet.report(container, "error", f"invalid playbook: {error}{kept}")
@@ -125,8 +139,12 @@ class Watcher:
     async def _replace(self, container: str, file: PlaybookFile, old_digest: str) -> None:
         await self.fleet.report(container, "info", f"{file.rel} changed: reloading "
                                 f"{old_digest[:12]} -> {file.digest[:12]} at the next safe point")
-        if await self.fleet.replace(container, file):
-            self.running[container] = Managed(container, file.rel, file.digest)
+        now_running = await self.fleet.replace(container, file)
+        if now_running is None:
+            return
+        if now_running != container:
+            del self.running[container]
+        self.running[now_running] = Managed(now_running, file.rel, file.digest)
 
     async def _warn_once(self, warning: str) -> None:
         if warning not in self._warned:

@@ -51,10 +51,10 @@ class RecordingFleet:
         self.calls.append(("start", file.rel))
         return cid
 
-    async def replace(self, container: str, file: PlaybookFile) -> bool:
+    async def replace(self, container: str, file: PlaybookFile) -> str | None:
         self.versions[container] = file.digest
         self.calls.append(("replace", container, file.rel))
-        return True
+        return container
 
     async def rename(self, container: str, file: PlaybookFile) -> None:
         self.paths[container] = file.rel

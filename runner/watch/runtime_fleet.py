@@ -1,0 +1,256 @@
+"""The watcher's adapter onto the runtime: a :class:`~runner.watch.fleet.Fleet` over the
+supervisor and the state store, plus what recovery needs from the database.
+
+Thin by intent: the supervisor starts, stops and replaces containers; this module only
+maps the watcher's decisions onto those calls, turns their errors into log lines (a bad
+playbook never stops the watcher), and reads the store for the start report.
+
+Things the supervisor does not do and this adapter adds:
+
+- refuse a second live container under the same name (two files naming the same container,
+  or a copied file): the supervisor would claim the same lease twice;
+- a reload of a container that already ended (completed, stopped, failed) starts the new
+  version instead of resuming the old run;
+- a rename updates the container's playbook path without touching its progress;
+- at shutdown, a "stopped by the watcher" marker, so the next watcher resumes those
+  containers but leaves the ones a user stopped with ``st-run stop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
+from runner.watch.fleet import PlaybookFile, Validation
+from runner.watch.folder import Folder
+from runner.watch.recovery import Remembered
+
+if TYPE_CHECKING:
+    from runner.runtime.adapters import LoadedPlaybook
+    from runner.runtime.supervisor import ContainerHandle, Supervisor
+    from runner.state.records import ContainerRecord
+    from runner.state.store import Store
+
+SHUTDOWN_MARKER = "watch: stopped by the watcher's shutdown; resumes when it restarts"
+"""The last log line of a container the watcher stopped on SIGTERM/SIGINT."""
+
+Echo = Callable[[str], None]
+
+
+def validate_playbook(file: PlaybookFile) -> Validation:
+    """Load one playbook version from its bytes with the playbook language."""
+    from runner.playbook import load_playbook_text
+
+    try:
+        text = file.content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Validation(f"{file.path}:1:1: not UTF-8 text ({exc.reason})")
+    try:
+        load_playbook_text(text, file.path, None)
+    except StRunError as exc:
+        return Validation(exc.message)
+    return Validation()
+
+
+def text_digest(source_text: str) -> str:
+    """The watcher's digest of a stored version (the store keeps its text, not its bytes)."""
+    return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+
+
+class RuntimeFleet:
+    """Carries out the watcher's actions with a :class:`Supervisor`."""
+
+    def __init__(self, supervisor: Supervisor, store: Store, echo: Echo | None = None) -> None:
+        self.supervisor = supervisor
+        self.store = store
+        self.echo = echo or (lambda line: None)
+
+    # ---- Fleet ---------------------------------------------------------------------------
+
+    async def start(self, file: PlaybookFile) -> str | None:
+        try:
+            loaded = self.supervisor.runtime.load(file.path, {})
+            self._refuse_duplicate(loaded, file)
+            self._adopt_version(loaded)
+            handle = await self.supervisor.start_loaded(loaded)
+        except StRunError as exc:
+            await self.report(None, "error", f"{file.rel}: not started: {exc.message}")
+            return None
+        await self.report(str(handle.id), "info", f"{file.rel}: started {handle.name} "
+                          f"(version {file.digest[:12]}, ship {handle.ship})")
+        return str(handle.id)
+
+    async def replace(self, container: str, file: PlaybookFile) -> str | None:
+        handle = self.supervisor.handles.get(int(container))
+        try:
+            loaded = self.supervisor.runtime.load(file.path, {})
+            if handle is None or loaded.name != handle.name:
+                return await self._swap(container, handle, file)
+            if handle.done:
+                self._adopt_version(loaded)
+                new = await self.supervisor.start_loaded(loaded)
+            else:
+                new = await self.supervisor.replace(handle.id, file.path)
+        except StRunError as exc:
+            await self.report(container, "error", f"{file.rel}: reload failed, the old "
+                              f"version keeps running: {exc.message}")
+            return None
+        await self.report(container, "info", f"{file.rel}: now running version "
+                          f"{file.digest[:12]}")
+        return str(new.id)
+
+    async def rename(self, container: str, file: PlaybookFile) -> None:
+        record = self.store.get_container(int(container))
+        # ``upsert_container`` resets a COMPLETED container's progress: leave its path stale
+        # (the next start re-matches it by content) rather than make it run again.
+        if record is None or record.status is ContainerStatus.COMPLETED:
+            return
+        self.store.upsert_container(record.name, str(file.path), record.content_hash,
+                                    record.ship, record.agent, git_revision=record.git_revision,
+                                    source_text=record.source_text)
+
+    async def stop(self, container: str) -> None:
+        handle = self.supervisor.handles.get(int(container))
+        if handle is not None and not handle.done:
+            await self.supervisor.stop(handle.id)
+            return
+        record = self.store.get_container(int(container))
+        if record is not None and record.status.is_active and record.lease_owner is None:
+            self.store.set_status(record.id, ContainerStatus.STOPPED)
+
+    async def report(self, container: str | None, level: str, message: str) -> None:
+        container_id = None if container is None else int(container)
+        self.store.log(container_id, level.upper(), f"watch: {message}")
+        name = "" if container is None else f"[{self._name(container_id)}] "
+        self.echo(f"{level}: {name}{message}")
+
+    # ---- recovery ------------------------------------------------------------------------
+
+    def remembered(self, folder: Folder) -> list[Remembered]:
+        """The containers the database holds for playbooks inside ``folder``."""
+        found = []
+        for record in self.store.list_containers(all=True):
+            rel = folder.relative(record.playbook_path)
+            if rel is None or not Path(record.playbook_path).is_absolute():
+                continue
+            found.append(self._remembered(record, str(rel)))
+        return found
+
+    async def resume(self, memory: Remembered) -> str | None:
+        """Resume a remembered container, running the version it checkpointed."""
+        record = self.store.get_container(int(memory.container))
+        if record is None or not record.source_text:
+            await self.report(memory.container, "error", "cannot resume: no stored version")
+            return None
+        await self._await_dead_lease(record)
+        # The stored path, not the file's new one: a playbook named after its file keeps its
+        # name (and so its container); a rename action records the new path afterwards.
+        path = Path(record.playbook_path)
+        try:
+            like = self.supervisor.runtime.load_text(record.source_text, _stub(path))
+            handle = await self.supervisor.start_loaded(like)
+        except StRunError as exc:
+            await self.report(memory.container, "error", f"could not resume: {exc.message}")
+            return None
+        return str(handle.id)
+
+    async def _await_dead_lease(self, record: ContainerRecord) -> None:
+        """A runner on this host died holding the lease: wait for it to expire (<= its ttl)."""
+        if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None:
+            return
+        left = (record.lease_expires_at - self.store.clock()).total_seconds()
+        if left > 0:
+            await self.report(str(record.id), "info", f"waiting {left:.0f}s for the lease of "
+                              f"dead runner {record.lease_owner} to expire")
+            await asyncio.sleep(left + 0.05)
+
+    def mark_shutdown(self) -> None:
+        """Mark every container this watcher stopped at shutdown, for the next watcher."""
+        for handle in self.supervisor.list():
+            outcome = handle.outcome
+            if outcome is not None and outcome.status is ContainerStatus.STOPPED \
+                    and not handle.replaced:
+                self.store.log(handle.id, "INFO", SHUTDOWN_MARKER)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _remembered(self, record: ContainerRecord, rel: str) -> Remembered:
+        status = record.status
+        if status is ContainerStatus.STOPPED and self._stopped_by_watcher(record.id):
+            status = ContainerStatus.PENDING  # resumable: it was us, not the user
+        digest = text_digest(record.source_text) if record.source_text else record.content_hash
+        checkpoint = self.store.last_checkpoint(record.id)
+        return Remembered(str(record.id), record.name, rel, digest, status,
+                          step=record.step_path, checkpointed=checkpoint is not None,
+                          lease_owner=_live_owner(record), lease_expires_at=
+                          record.lease_expires_at, last_error=record.last_error)
+
+    def _stopped_by_watcher(self, container_id: int) -> bool:
+        last = self.store.logs(container_id, limit=1)
+        return bool(last) and last[-1].message == SHUTDOWN_MARKER
+
+    async def _swap(self, container: str, handle: ContainerHandle | None,
+                    file: PlaybookFile) -> str | None:
+        """A reload that cannot reuse the running task: stop the old, start the new."""
+        if handle is not None and not handle.done:
+            await self.supervisor.stop(handle.id)
+            await self.report(container, "info", f"{file.rel} now names another container "
+                              "or ship; stopped this one")
+        return await self.start(file)
+
+    def _refuse_duplicate(self, loaded: LoadedPlaybook, file: PlaybookFile) -> None:
+        for handle in self.supervisor.list():
+            if handle.name == loaded.name and not handle.done:
+                raise StRunError(f"container {loaded.name!r} already runs "
+                                 f"{handle.playbook.path}; give this playbook another name")
+
+    def _adopt_version(self, loaded: LoadedPlaybook) -> None:
+        """Make an existing, finished container run ``loaded`` (the store would keep the
+        version it checkpointed, which is right for a resume but not for a new file)."""
+        from runner.runtime.adapters import force_snapshot
+
+        record = self.store.get_container(loaded.name)
+        if record is not None and not record.status.is_active \
+                and record.content_hash != loaded.content_hash:
+            force_snapshot(self.store, record.id, loaded)
+
+    def _name(self, container_id: int | None) -> str:
+        handle = None if container_id is None else self.supervisor.handles.get(container_id)
+        return handle.name if handle is not None else str(container_id)
+
+
+def _stub(path: Path) -> LoadedPlaybook:
+    """A placeholder ``like`` for ``Runtime.load_text``, which only reads path and overrides."""
+    from runner.runtime.adapters import LoadedPlaybook
+
+    return LoadedPlaybook(path=path, name="", ship_selector=None, agent="", steps=(),
+                          restart=None, content_hash="", source_text="")
+
+
+def _live_owner(record: ContainerRecord) -> str | None:
+    """The lease owner, unless it is a dead process on this host (its lease is void)."""
+    owner = record.lease_owner
+    if owner is None:
+        return None
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        return None
+    return owner
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,113 @@
+"""One ``st-run watch DIR`` session: recover, watch, shut down on a signal.
+
+1. Start observing the folder, then recover: every playbook in it and every container the
+   database remembers for it gets one "expected vs recovered" line (printed and logged).
+2. Follow the folder until SIGTERM or SIGINT.
+3. First signal: stop watching, stop every container at its next safe point within the
+   grace period (checkpoints are already committed; leases are released), exit 0.
+   A second signal exits at once: every write is one transaction, so the database is
+   consistent, and the next watcher waits out the dead process's leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from runner.watch.folder import Folder
+from runner.watch.recovery import Did, RecoveryPlan, ReportLine, plan_recovery
+from runner.watch.runtime_fleet import RuntimeFleet, validate_playbook
+from runner.watch.watcher import Watcher
+
+if TYPE_CHECKING:
+    from runner.runtime.supervisor import Supervisor
+    from runner.state.store import Store
+
+DEFAULT_GRACE_S = 30.0
+"""Seconds the containers get to reach a safe point after SIGTERM/SIGINT."""
+
+EXIT_AT_ONCE = 130
+"""Exit code after a second signal (the shell's code for an interrupted process)."""
+
+
+class WatchSession:
+    """Everything one watcher process does; ``await run()`` returns the exit code."""
+
+    def __init__(self, folder: Folder, supervisor: Supervisor, store: Store, *,
+                 echo: Callable[[str], None], grace_s: float = DEFAULT_GRACE_S) -> None:
+        self.folder = folder
+        self.supervisor = supervisor
+        self.store = store
+        self.echo = echo
+        self.grace_s = grace_s
+        self.fleet = RuntimeFleet(supervisor, store, echo)
+        self.watcher = Watcher(folder, self.fleet, validate_playbook)
+        self.stop = asyncio.Event()
+        self.signals = 0
+
+    async def run(self) -> int:
+        """Recover, follow the folder until a signal, shut down; 0 after a clean stop."""
+        self._install_signals()
+        self.echo(f"watching {self.folder.root} (runner {self.supervisor.owner}, "
+                  f"database {self.store.url})")
+        try:
+            await self.watcher.run(self.stop, first=self.recover)
+        finally:
+            await self.shutdown()
+        return 0
+
+    async def recover(self) -> RecoveryPlan:
+        """Expected vs recovered: resume, start, stop and report, once, at start."""
+        files, desired = await self.watcher.look()
+        plan = plan_recovery(desired, self.fleet.remembered(self.folder),
+                             self.supervisor.owner, self.store.clock())
+        self.watcher.ignored |= plan.foreign
+        self.watcher.running = dict(plan.managed)
+        failures = {}
+        for memory in plan.resume:
+            if await self.fleet.resume(memory) is None:
+                failures[memory.path] = "see the container's log"
+        self._report(plan.report, failures)
+        await self.watcher.apply(plan.actions, files)
+        self.watcher.reloads += 1
+        return plan
+
+    async def shutdown(self) -> None:
+        """Stop every container at a safe point within the grace period; mark them."""
+        running = [h for h in self.supervisor.list() if not h.done]
+        if running:
+            self.echo(f"stopping {len(running)} container(s) at their next safe point "
+                      f"(grace {self.grace_s:g}s; signal again to exit at once)")
+        await self.supervisor.shutdown(self.grace_s)
+        self.fleet.mark_shutdown()
+        self.store.log(None, "INFO", f"watch: watcher for {self.folder.root} stopped")
+        self.echo("stopped; checkpoints saved, leases released")
+
+    def _report(self, lines: tuple[ReportLine, ...], failures: dict[str, str]) -> None:
+        self.echo(f"expected vs recovered ({len(lines)} playbook(s)):")
+        for line in lines:
+            if line.path in failures and line.did in (Did.RESUMED, Did.RESTARTED, Did.RELOAD):
+                line = dataclasses.replace(line, did=Did.NOT_RECOVERED,
+                                           reason=failures[line.path])
+            self.echo(f"  {line}")
+            self.store.log(None, "WARNING" if line.did is Did.NOT_RECOVERED else "INFO",
+                           f"watch: start: {line}")
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        self.signals += 1
+        if self.signals == 1:
+            self.echo(f"{sig.name}: stopping at safe points")
+            self.stop.set()
+            return
+        self.echo(f"{sig.name} again: exiting at once (the next watcher resumes from the "
+                  "last checkpoints)")
+        os._exit(EXIT_AT_ONCE)
