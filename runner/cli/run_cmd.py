@@ -1,0 +1,73 @@
+"""``st-run run PLAYBOOK...`` (also ``st-run PLAYBOOK...``): run playbooks in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from runner.errors import InvalidInput
+
+
+def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``-e KEY=VALUE`` pairs as vars; values read as YAML 1.2 scalars (``3`` is a number)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not key.strip().isidentifier():
+            raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
+        overrides[key.strip()] = _scalar(value)
+    return overrides
+
+
+def _scalar(text: str) -> Any:
+    try:
+        from runner.playbook.loader import resolve_scalar
+    except ImportError:  # pragma: no cover - the loader is part of the package
+        return text
+    return resolve_scalar(text)
+
+
+@click.command()
+@click.argument("playbooks", nargs=-1, required=True)
+@click.option("--sim", is_flag=True,
+              help="Run against an embedded simulator (fast clock, agent registered for you).")
+@click.option("--fresh", is_flag=True, help="Start over instead of resuming from checkpoints.")
+@click.option("--db", metavar="URL", help="Database URL or SQLite path (default: $ST_RUN_DB, "
+              "else $XDG_STATE_HOME/st-run/state.db; --sim uses sim.db beside it).")
+@click.option("-e", "--extra-var", "extra", multiple=True, metavar="KEY=VALUE",
+              help="Override a playbook var (repeatable).")
+@click.option("--agent", metavar="NAME", help="The agent to run as (default: the default one).")
+@click.option("--sim-speed", type=float, default=None, metavar="X",
+              help="Clock speed of the embedded simulator (default 20).")
+@click.option("--sim-seed", type=int, default=None, metavar="N",
+              help="Seed of the embedded simulator's universe (default 1).")
+@click.option("--grace", type=float, default=None, metavar="SECONDS",
+              help="Time to reach a safe point after Ctrl-C before cancelling (default 30).")
+def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
+        extra: tuple[str, ...], agent: str | None, sim_speed: float | None,
+        sim_seed: int | None, grace: float | None) -> None:
+    """Run PLAYBOOK... in the foreground; resume unfinished ones from their checkpoints.
+
+    Exit status: 0 all completed, 1 any failed, 2 invalid input, 130 interrupted.
+    """
+    from runner.runtime.foreground import RunOptions, run_foreground
+
+    paths = [Path(p) for p in playbooks]
+    for path in paths:
+        if not path.is_file():
+            raise InvalidInput(f"{path}: no such playbook file")
+    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=parse_overrides(extra),
+                         agent=agent)
+    if sim_speed is not None:
+        if not sim_speed > 0:
+            raise InvalidInput("--sim-speed must be positive")
+        options.sim_speed = sim_speed
+    if sim_seed is not None:
+        options.sim_seed = sim_seed
+    if grace is not None:
+        options.grace_s = max(0.0, grace)
+    code = asyncio.run(run_foreground(options))
+    raise click.exceptions.Exit(code)

@@ -1,0 +1,277 @@
+"""The runtime's adapters over the other packages: playbooks, agents' clients, the universe.
+
+- :class:`LoadedPlaybook`: what the supervisor needs of a loaded playbook (name, ship
+  selector, agent, steps, restart policy, content hash and source text).
+- :class:`AgentDirectory`: one ``SpaceTradersClient`` per agent name.
+- :class:`Language`: :class:`runner.runtime.ports.StepLanguage` over ``runner.playbook``,
+  building each step's context from live state (the ship, the system with markets from the
+  state store's cache or the API, the agent).
+- :class:`Runtime`: what the supervisor calls to load, resolve and build executors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from runner.domain.plan import Step
+from runner.domain.ship import Agent, Ship
+from runner.domain.universe import Market, System
+from runner.errors import StRunError
+from runner.runtime.executor import Executor
+from runner.runtime.game import GameApi
+from runner.runtime.ports import Loop
+from runner.state.store import Store
+
+if TYPE_CHECKING:
+    from runner.runtime.container import ContainerTask
+
+#: Actions that trade at the ship's market: its live prices are read before expanding them.
+MARKET_ACTIONS = frozenset({"buy", "sell", "refuel"})
+#: A cached system older than this is fetched again (seconds).
+SYSTEM_CACHE_MAX_AGE_S = 24 * 3600.0
+
+
+class NoAgent(StRunError):
+    """No token is configured for this agent."""
+
+
+@dataclass(frozen=True)
+class LoadedPlaybook:
+    """A playbook as the supervisor runs it."""
+
+    path: Path
+    name: str
+    ship_selector: Any
+    agent: str
+    steps: tuple[Step, ...]
+    restart: Any
+    content_hash: str
+    source_text: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    git_revision: str | None = None
+    playbook: Any = None  # the language's own Playbook value
+
+
+class AgentDirectory:
+    """Clients by agent name; ``default`` names the agent a playbook without ``agent`` uses.
+
+    With ``any_name=True`` (one token from the environment, or the embedded simulator) every
+    agent name a playbook gives is served by the default agent's client.
+    """
+
+    def __init__(self, clients: Mapping[str, Any], default: str, *,
+                 any_name: bool = False) -> None:
+        self.clients = dict(clients)
+        self.default = default
+        self.any_name = any_name
+
+    def client(self, agent: str | None) -> Any:
+        name = agent or self.default
+        if name not in self.clients and self.any_name:
+            name = self.default
+        try:
+            return self.clients[name]
+        except KeyError:
+            raise NoAgent(f"no token for agent {name!r}: register it with "
+                          f"`st-run register` or set SPACETRADERS_TOKEN") from None
+
+    def canonical(self, agent: str | None) -> str:
+        """The agent name a playbook's ``agent`` resolves to (stored with the container)."""
+        name = agent or self.default
+        return self.default if name not in self.clients and self.any_name else name
+
+    async def aclose(self) -> None:
+        for client in self.clients.values():
+            close = getattr(client, "aclose", None)
+            if close is not None:
+                await close()
+
+
+class Universe:
+    """Systems with markets for step contexts: the store's cache first, else the API."""
+
+    def __init__(self, store: Store, client: Any) -> None:
+        self.store = store
+        self.client = client
+        self.systems: dict[str, System] = {}
+
+    async def system(self, symbol: str) -> System:
+        if symbol in self.systems:
+            return self.systems[symbol]
+        cached = self.store.cached_system(symbol)
+        if cached is not None and _fresh(cached[1], self.store):
+            system = cached[0]
+        else:
+            system = await self._fetch(symbol)
+            self.store.cache_system(system)
+        self.systems[symbol] = system
+        return system
+
+    async def _fetch(self, symbol: str) -> System:
+        """The system with every waypoint and every marketplace's market (one GET each)."""
+        from dataclasses import replace
+
+        system: System = await self.client.get_system(symbol)
+        waypoints = dict(system.waypoints)
+        for name, waypoint in waypoints.items():
+            if waypoint.has_market and waypoint.market is None:
+                waypoints[name] = replace(waypoint, market=await self.client.get_market(name))
+        return System(system.symbol, system.type, system.x, system.y, waypoints)
+
+    async def refresh_market(self, system: System, waypoint: str) -> System:
+        """The system with the live market (prices, trade volumes) at ``waypoint``."""
+        if waypoint not in system or not system[waypoint].has_market:
+            return system
+        market: Market = await self.client.get_market(waypoint)
+        self.store.cache_market(market)
+        from dataclasses import replace
+
+        waypoints = dict(system.waypoints)
+        waypoints[waypoint] = replace(waypoints[waypoint], market=market)
+        updated = System(system.symbol, system.type, system.x, system.y, waypoints)
+        self.systems[system.symbol] = updated
+        return updated
+
+
+def _fresh(fetched_at: Any, store: Store) -> bool:
+    age: float = (store.clock() - fetched_at).total_seconds()
+    return age < SYSTEM_CACHE_MAX_AGE_S
+
+
+class Language:
+    """:class:`runner.runtime.ports.StepLanguage` over ``runner.playbook``."""
+
+    def __init__(self, loaded: LoadedPlaybook, universe: Universe, game: GameApi) -> None:
+        self.loaded = loaded
+        self.universe = universe
+        self.game = game
+        self.agent: Agent | None = None
+        self.vars: Mapping[str, Any] = dict(getattr(loaded.playbook, "vars", {}) or {})
+
+    async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
+                      step: Step | None = None) -> Any:
+        from runner.playbook import LoopState, StepContext
+
+        system = await self.universe.system(ship.nav.system)
+        if step is not None and step.action in MARKET_ACTIONS:
+            system = await self.universe.refresh_market(system, ship.nav.waypoint)
+        if self.agent is None:
+            self.agent = await self.game.client.get_agent()
+        loop_state = None if loop is None else LoopState(loop.index, loop.length, loop.item)
+        return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
+                           registered=dict(registered), loop=loop_state)
+
+    def expand(self, step: Step, ctx: Any) -> list[Any]:
+        from runner.playbook import expand_step
+
+        return list(expand_step(step, ctx))
+
+    def applies(self, step: Step, ctx: Any) -> bool:
+        from runner.playbook import step_applies
+
+        return bool(step_applies(step, ctx))
+
+    def continues(self, step: Step, ctx: Any, done: int) -> bool:
+        from runner.playbook import repeat_continues
+
+        return bool(repeat_continues(step, ctx, done))
+
+    def stops(self, step: Step, ctx: Any) -> list[Any]:
+        from runner.playbook import loop_items
+
+        return list(loop_items(step, ctx) or [])
+
+    def holds(self, expression: str, ctx: Any) -> bool:
+        from runner.playbook import evaluate
+
+        return bool(evaluate(expression, ctx.names()))
+
+
+class Runtime:
+    """Loads playbooks and builds executors for the supervisor."""
+
+    def __init__(self, store: Store, agents: AgentDirectory) -> None:
+        self.store = store
+        self.agents = agents
+        self.universes: dict[str, Universe] = {}
+
+    def load(self, path: Path, overrides: Mapping[str, Any]) -> LoadedPlaybook:
+        """Load and validate a playbook file (``PlaybookError``, exit 2, when invalid)."""
+        from runner.playbook import load_playbook
+
+        if not path.is_file():
+            raise StRunError(f"{path}: no such playbook file", exit_code=2)
+        playbook = load_playbook(path, dict(overrides) or None)
+        return self._loaded(path, playbook, overrides)
+
+    def load_text(self, text: str, like: LoadedPlaybook) -> LoadedPlaybook:
+        """The same playbook from stored source text (the version a container started with)."""
+        from runner.playbook import load_playbook_text
+
+        playbook = load_playbook_text(text, like.path, dict(like.overrides) or None)
+        return self._loaded(like.path, playbook, like.overrides)
+
+    def _loaded(self, path: Path, playbook: Any, overrides: Mapping[str, Any]) -> LoadedPlaybook:
+        from runner.state.store import git_revision
+
+        source = getattr(playbook, "source", None) or path.read_text(encoding="utf-8")
+        digest = getattr(playbook, "content_hash", None) or \
+            hashlib.sha256(source.encode()).hexdigest()
+        return LoadedPlaybook(
+            path=path, name=playbook.name, ship_selector=playbook.ship,
+            agent=self.agents.canonical(getattr(playbook, "agent", None)),
+            steps=tuple(playbook.steps), restart=getattr(playbook, "restart", None),
+            content_hash=digest, source_text=source, overrides=dict(overrides),
+            git_revision=_git_revision(git_revision, path), playbook=playbook)
+
+    async def resolve_ship(self, loaded: LoadedPlaybook) -> str:
+        """The ship symbol the playbook's ``ship`` names (a symbol or a selector)."""
+        from runner.playbook import resolve_ship
+
+        selector = loaded.ship_selector
+        if isinstance(selector, str) and "{" not in selector:
+            return selector
+        ships = await self.agents.client(loaded.agent).list_ships()
+        ship: Ship = resolve_ship(selector, ships)
+        return ship.symbol
+
+    def universe(self, agent: str) -> Universe:
+        if agent not in self.universes:
+            self.universes[agent] = Universe(self.store, self.agents.client(agent))
+        return self.universes[agent]
+
+    async def build_executor(self, task: ContainerTask, loaded: LoadedPlaybook,
+                             ship: str) -> Executor:
+        """A fresh executor for one run of the container (a restart builds a new one)."""
+        game = GameApi(self.agents.client(loaded.agent))
+        language = Language(loaded, self.universe(loaded.agent), game)
+        return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
+                        journal=task.journal, view=task.view, stop=task.stop)
+
+
+def _git_revision(fn: Any, path: Path) -> str | None:
+    try:
+        revision = fn(path)
+    except Exception:  # not in a git repo, git missing: the revision is optional
+        return None
+    return None if revision is None else str(revision)
+
+
+def force_snapshot(store: Store, container_id: int, loaded: LoadedPlaybook) -> None:
+    """Record ``loaded`` as the version a container runs, keeping its checkpoints.
+
+    The store only replaces a container's snapshot while it has no checkpoint (so a resume
+    runs the version it started with); a deliberate replace at a safe point overrides that.
+    """
+    from runner.state.models import containers
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(containers).where(containers.c.id == container_id).values(
+            content_hash=loaded.content_hash, source_text=loaded.source_text,
+            git_revision=loaded.git_revision, playbook_path=str(loaded.path)))

@@ -1,0 +1,165 @@
+"""One supervised container: an executor run under its lease, restarted by its policy.
+
+A ``ContainerTask`` owns the container's lease (renewed by a heartbeat task) and runs the
+executor until the playbook completes, is stopped at a safe point, fails for good, or the
+lease is lost. A failure asks ``runner.domain.restart.decide`` what to do; a restart waits
+in BACKOFF (its next retry time is in the database, so ``status`` shows it) and resumes from
+the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from runner.domain.restart import Outcome as RunOutcome
+from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
+from runner.runtime.clock import Clock
+from runner.runtime.executor import AgentTokenExpired, Executor, StopAtSafePoint
+from runner.runtime.journal import LeaseHolder, StoreJournal
+from runner.runtime.restarts import RestartRule
+from runner.runtime.view import ContainerView
+from runner.state.records import LeaseLost
+from runner.state.store import Store
+
+#: Lease time to live (seconds); heartbeats renew it three times per period.
+LEASE_TTL_S = 30.0
+
+ExecutorFactory = Callable[["ContainerTask"], Awaitable[Executor]]
+
+
+@dataclass
+class Outcome:
+    """How a container's run ended; ``lost`` when another runner took the lease."""
+
+    status: ContainerStatus | None
+    error: str | None = None
+    lost: bool = False
+    agent_token_expired: bool = False
+
+
+class ContainerTask:
+    """Runs one container to its end; create with the lease already claimed."""
+
+    def __init__(self, *, store: Store, holder: LeaseHolder, view: ContainerView,
+                 agent: str, build: ExecutorFactory, rule: RestartRule, clock: Clock,
+                 restarts: int = 0) -> None:
+        self.store = store
+        self.holder = holder
+        self.view = view
+        self.agent = agent
+        self.build = build
+        self.rule = rule
+        self.clock = clock
+        self.restarts = restarts
+        self.stop = asyncio.Event()
+        self.journal = StoreJournal(store, holder, self._on_line)
+        self.outcome: Outcome | None = None
+        self.listeners: list[Callable[[ContainerView, str], None]] = []
+
+    @property
+    def id(self) -> int:
+        return self.holder.lease.container_id
+
+    def request_stop(self) -> None:
+        """Stop at the next safe point (between commands or while waiting)."""
+        self.stop.set()
+
+    async def run(self) -> Outcome:
+        """Run, restart by policy, and return how it ended; always releases the lease."""
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            self.outcome = await self._supervise()
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            with contextlib.suppress(Exception):
+                self.holder.release()
+        return self.outcome
+
+    async def _supervise(self) -> Outcome:
+        while True:
+            started = self.clock.now()
+            try:
+                self._set(ContainerStatus.RUNNING)
+                executor = await self.build(self)
+                await executor.run()
+                return self._finish(ContainerStatus.COMPLETED, "completed")
+            except StopAtSafePoint:
+                if self.holder.lost:
+                    return Outcome(None, "lease lost", lost=True)
+                return self._finish(ContainerStatus.STOPPED, "stopped at a safe point")
+            except LeaseLost:
+                self.view.status = "LOST"
+                self._line("lost the lease: another runner drives this ship now; stopping")
+                return Outcome(None, "lease lost", lost=True)
+            except AgentTokenExpired as exc:
+                outcome = self._finish(ContainerStatus.FAILED, exc.message, error=exc.message)
+                outcome.agent_token_expired = True
+                return outcome
+            except Exception as exc:  # a failed run: the restart policy decides
+                message = exc.message if isinstance(exc, StRunError) else \
+                    f"{type(exc).__name__}: {exc}"
+                if not await self._back_off(message, started):
+                    return self._finish(ContainerStatus.FAILED, f"failed: {message}",
+                                        error=message)
+                if self.stop.is_set():
+                    return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
+
+    async def _back_off(self, message: str, started: datetime) -> bool:
+        """Log the failure, then sleep in BACKOFF if the policy restarts; False if not."""
+        decision = self.rule.decide(RunOutcome.FAILED, self.restarts, started)
+        self.restarts = decision.restarts
+        self.view.restarts = self.restarts
+        if not decision.restart:
+            self.journal.log(f"not restarting: {decision.reason}", "error")
+            return False
+        retry_at = self.clock.now() + timedelta(seconds=decision.delay_s)
+        self.view.status, self.view.next_retry = "BACKOFF", retry_at
+        self.journal.log(f"failed: {message}; restart {self.restarts} in "
+                         f"{decision.delay_s:g}s at {retry_at:%H:%M:%SZ}", "error")
+        self.store.set_status(self.holder.lease, ContainerStatus.BACKOFF, error=message,
+                              next_restart_at=retry_at, restarts=self.restarts)
+        sleeper = asyncio.create_task(self.clock.sleep(decision.delay_s))
+        stopper = asyncio.create_task(self.stop.wait())
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleeper, stopper):
+            task.cancel()
+        self.view.next_retry = None
+        return True
+
+    def _set(self, status: ContainerStatus) -> None:
+        self.view.status = status.value
+        self.store.set_status(self.holder.lease, status)
+
+    def _finish(self, status: ContainerStatus, line: str, error: str | None = None) -> Outcome:
+        self.view.status = status.value
+        self.view.transit = None
+        try:
+            self.journal.log(line, "error" if status is ContainerStatus.FAILED else "info")
+            self.store.set_status(self.holder.lease, status, error=error,
+                                  iterations=self.view.iterations)
+        except LeaseLost:
+            return Outcome(None, "lease lost", lost=True)
+        return Outcome(status, error)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.holder.lease.ttl_s / 3)
+            if not self.holder.heartbeat():
+                self._line("lost the lease: another runner took this container; stopping")
+                self.stop.set()
+                return
+
+    def _on_line(self, level: str, message: str) -> None:
+        self._line(message)
+
+    def _line(self, message: str) -> None:
+        self.view.logs.append(message)
+        for listener in self.listeners:
+            listener(self.view, message)

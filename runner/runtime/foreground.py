@@ -1,0 +1,164 @@
+"""``st-run run``'s engine: run playbooks in the foreground until they end or are interrupted.
+
+Reads top to bottom: open the store, get the agents (or start the embedded simulator), load
+every playbook (all are checked before any starts: a bad one exits 2), start a container per
+playbook (resuming unfinished ones), show them live, stop at a safe point on Ctrl-C/SIGTERM,
+and turn the outcomes into an exit code: 0 all completed, 1 any failed, 2 invalid input,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
+from runner.runtime.adapters import AgentDirectory, LoadedPlaybook
+from runner.runtime.container import Outcome
+from runner.runtime.embedded import SIM_SEED, SIM_SPEED
+from runner.runtime.live_view import LiveView
+from runner.runtime.supervisor import Supervisor
+from runner.state.store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Seconds containers get to reach a safe point after Ctrl-C before they are cancelled.
+DEFAULT_GRACE_S = 30.0
+
+
+@dataclass
+class RunOptions:
+    """What ``st-run run`` was asked to do."""
+
+    paths: Sequence[Path]
+    sim: bool = False
+    fresh: bool = False
+    db: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    agent: str | None = None
+    sim_speed: float = SIM_SPEED
+    sim_seed: int = SIM_SEED
+    grace_s: float = DEFAULT_GRACE_S
+
+
+def sim_db_url() -> str:
+    """The ``--sim`` database: beside the default one, so a simulated run never touches the
+    containers of real agents (the embedded universe does not outlive its run)."""
+    from runner.state.engine import default_db_path
+
+    return str(default_db_path().with_name("sim.db"))
+
+
+async def run_foreground(options: RunOptions, console: Console | None = None) -> int:
+    """Run the playbooks; return the process exit code."""
+    store = Store.open(options.db or (sim_db_url() if options.sim else None))
+    try:
+        async with _agents(options) as agents:
+            return await _run(options, store, agents, console)
+    finally:
+        store.close()
+
+
+@contextlib.asynccontextmanager
+async def _agents(options: RunOptions) -> AsyncIterator[AgentDirectory]:
+    if options.sim:
+        from runner.runtime.embedded import embedded_sim
+
+        async with embedded_sim(seed=options.sim_seed, speed=options.sim_speed) as sim:
+            yield sim.agents
+        return
+    from runner.runtime.agents import agents_from_environment
+
+    agents = agents_from_environment(options.agent)
+    try:
+        yield agents
+    finally:
+        await agents.aclose()
+
+
+async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
+               console: Console | None) -> int:
+    supervisor = Supervisor(store, agents)
+    view = LiveView({}, console)
+    supervisor.on_log, supervisor.on_message = view.on_log, view.say
+    loaded = [supervisor.runtime.load(path, options.overrides) for path in options.paths]
+    _refuse_duplicates(loaded)
+    interrupted = asyncio.Event()
+    refused = 0
+    async with view:
+        for playbook in loaded:
+            try:
+                handle = await supervisor.start_loaded(playbook, fresh=options.fresh or options.sim)
+            except StRunError as exc:
+                view.say(f"{playbook.name}: not started: {exc.message}")
+                refused += 1
+                continue
+            view.views[str(handle.id)] = handle.view
+        with _signals(supervisor, interrupted, options.grace_s):
+            outcomes = await supervisor.wait()
+    return _report(view, options, outcomes, refused, interrupted.is_set())
+
+
+def _refuse_duplicates(loaded: Sequence[LoadedPlaybook]) -> None:
+    seen: dict[str, Path] = {}
+    for playbook in loaded:
+        if playbook.name in seen:
+            raise StRunError(f"{playbook.path}: another playbook ({seen[playbook.name]}) has "
+                             f"the same name {playbook.name!r}", exit_code=EXIT_INVALID)
+        seen[playbook.name] = playbook.path
+
+
+@contextlib.contextmanager
+def _signals(supervisor: Supervisor, interrupted: asyncio.Event, grace_s: float
+             ) -> Any:
+    """First Ctrl-C/SIGTERM: stop at safe points; a second one: cancel at once."""
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[None]] = set()
+
+    def on_signal() -> None:
+        if interrupted.is_set():
+            for handle in supervisor.list():
+                handle.task.cancel()
+            return
+        interrupted.set()
+        supervisor.say("stopping at the next safe point (Ctrl-C again to stop at once)")
+        task = asyncio.create_task(supervisor.shutdown(grace_s))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _report(view: LiveView, options: RunOptions, outcomes: Mapping[str, Outcome | None],
+            refused: int, interrupted: bool) -> int:
+    statuses = {name: (o.status if o else None) for name, o in outcomes.items()}
+    for name, status in statuses.items():
+        view.say(f"{name}: {status.value if status else 'ended without a status'}")
+    if interrupted and any(s is not ContainerStatus.COMPLETED for s in statuses.values()):
+        again = " ".join(["st-run", *(["--sim"] if options.sim else []),
+                          *(str(p) for p in options.paths)])
+        if options.sim:
+            view.say("stopped at a safe point; the embedded simulator's universe ends with "
+                     f"this run, so `{again}` starts over")
+        else:
+            view.say(f"stopped at a safe point; resume with: {again}")
+        return EXIT_INTERRUPTED
+    if refused or any(s is not ContainerStatus.COMPLETED for s in statuses.values()):
+        return EXIT_FAILED
+    return EXIT_OK

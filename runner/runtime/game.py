@@ -1,0 +1,136 @@
+"""The game as one container's executor sees it: commands in, updated ship out.
+
+:class:`GameApi` implements :class:`runner.runtime.ports.ShipApi` over
+``runner.api.client.SpaceTradersClient``. Each command becomes one client call, and the
+ship is updated from what the response carries (nav, fuel, cargo, cooldown): no extra GET.
+Contract commands without an id use the container's active contract (the last one
+negotiated, accepted or found open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from runner.domain import commands as c
+from runner.domain.contract import Contract
+from runner.domain.ship import Ship
+from runner.runtime.ports import Sent
+
+
+class GameApi:
+    """One agent's client, seen by one container (the client is shared by the agent's)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.contract_id: str | None = None
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    async def get_ship(self, symbol: str) -> Ship:
+        ship: Ship = await self.client.get_ship(symbol)
+        return ship
+
+    async def get_credits(self) -> int:
+        agent = await self.client.get_agent()
+        return int(agent.credits)
+
+    def server_now(self) -> datetime:
+        now: datetime = self.client.clock.now()
+        return now
+
+    def speed(self) -> float:
+        return float(self.client.clock.speed)
+
+    # ---- commands ------------------------------------------------------------------------
+
+    async def send(self, ship: Ship, command: c.Command) -> Sent:
+        """Carry out ``command`` for ``ship``; the returned ship reflects the response."""
+        client, symbol = self.client, ship.symbol
+        match command:
+            case c.Orbit():
+                return Sent(ship.with_nav(await client.orbit(symbol)))
+            case c.Dock():
+                return Sent(ship.with_nav(await client.dock(symbol)))
+            case c.SetFlightMode(mode=mode):
+                return Sent(ship.with_nav(await client.set_flight_mode(symbol, mode)))
+            case c.Navigate(destination=destination):
+                nav_result = await client.navigate(symbol, destination)
+                moved = ship.with_nav(nav_result.nav).with_fuel(nav_result.fuel)
+                return Sent(moved, result={"arrival": nav_result.nav.route.arrival.isoformat()
+                                           if nav_result.nav.route else None})
+            case c.Refuel(units=units, from_cargo=from_cargo):
+                refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo)
+                fueled = ship.with_fuel(refuel.fuel)
+                if refuel.cargo is not None:
+                    fueled = fueled.with_cargo(refuel.cargo)
+                return Sent(fueled, _credits(refuel.agent))
+            case c.Purchase(symbol=good, units=units):
+                trade = await client.purchase(symbol, good, units)
+                return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
+                            _transaction(trade.transaction))
+            case c.Sell(symbol=good, units=units):
+                trade = await client.sell(symbol, good, units)
+                return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
+                            _transaction(trade.transaction))
+            case c.Jettison(symbol=good, units=units):
+                return Sent(ship.with_cargo(await client.jettison(symbol, good, units)))
+            case c.Extract():
+                extract = await client.extract(symbol)
+                mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
+                return Sent(mined, result={"symbol": extract.yield_symbol,
+                                           "units": extract.yield_units})
+            case c.Survey():
+                survey = await client.survey(symbol)
+                return Sent(replace(ship, cooldown=survey.cooldown),
+                            result=[s.signature for s in survey.surveys])
+            case c.Deliver(contract_id=contract_id, symbol=good, units=units):
+                contract_id = contract_id or await self._active_contract()
+                delivered = await client.deliver_contract(contract_id, symbol, good, units)
+                self.contract_id = delivered.contract.id
+                return Sent(ship.with_cargo(delivered.cargo), result=_contract(delivered.contract))
+            case c.NegotiateContract():
+                contract = await client.negotiate_contract(symbol)
+                self.contract_id = contract.id
+                return Sent(ship, result=_contract(contract))
+            case c.AcceptContract(contract_id=contract_id):
+                contract_id = contract_id or await self._active_contract()
+                accepted = await client.accept_contract(contract_id)
+                self.contract_id = accepted.contract.id
+                return Sent(ship, _credits(accepted.agent), _contract(accepted.contract))
+            case c.FulfillContract(contract_id=contract_id):
+                contract_id = contract_id or await self._active_contract()
+                fulfilled = await client.fulfill_contract(contract_id)
+                return Sent(ship, _credits(fulfilled.agent), _contract(fulfilled.contract))
+            case c.ScanMarket(waypoint=waypoint):
+                market = await client.get_market(waypoint)
+                return Sent(ship, result={"symbol": market.symbol,
+                                          "goods": sorted(market.trade_goods)})
+        raise ValueError(f"the executor cannot send {type(command).__name__}")
+
+    async def _active_contract(self) -> str:
+        """The contract to act on: the last one seen, else the newest unfulfilled one."""
+        if self.contract_id is not None:
+            return self.contract_id
+        contracts: list[Contract] = list(await self.client.list_contracts())
+        open_ones = [k for k in contracts if not k.fulfilled]
+        if not open_ones:
+            raise ValueError("no open contract: negotiate one first")
+        self.contract_id = open_ones[-1].id
+        return self.contract_id
+
+
+def _credits(agent: Any) -> int | None:
+    return None if agent is None else int(agent.credits)
+
+
+def _transaction(tx: Any) -> dict[str, Any] | None:
+    if tx is None:
+        return None
+    return {"symbol": tx.symbol, "units": tx.units, "price_per_unit": tx.price_per_unit,
+            "total_price": tx.total_price}
+
+
+def _contract(contract: Contract) -> dict[str, Any]:
+    return {"id": contract.id, "accepted": contract.accepted, "fulfilled": contract.fulfilled}

@@ -1,0 +1,109 @@
+"""The executor's journal on the state store, fenced by the container's lease.
+
+``LeaseHolder`` keeps the container's current lease and renews it (heartbeat); every write
+here goes through the store's fenced calls, so a runner that lost the lease gets
+``LeaseLost`` before it can record progress or send another state-changing request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from runner.domain.status import ContainerStatus
+from runner.state.records import Checkpoint, Intent, Lease, LeaseLost
+from runner.state.store import Store
+
+#: Called with each log line this container writes (for the live view).
+LineSink = Callable[[str, str], None]
+
+
+class LeaseHolder:
+    """The current lease of one container, renewed by heartbeats; ``lost`` once fenced off."""
+
+    def __init__(self, store: Store, lease: Lease) -> None:
+        self.store = store
+        self.lease = lease
+        self.lost = False
+
+    def heartbeat(self) -> bool:
+        """Renew the lease; False (and ``lost``) when another runner took it."""
+        if self.lost:
+            return False
+        try:
+            self.lease = self.store.heartbeat(self.lease)
+        except LeaseLost:
+            self.lost = True
+        return not self.lost
+
+    def release(self) -> None:
+        """Give the lease up (no-op when lost)."""
+        if not self.lost:
+            self.store.release(self.lease)
+
+
+class StoreJournal:
+    """:class:`runner.runtime.ports.Journal` over the state store."""
+
+    def __init__(self, store: Store, holder: LeaseHolder, sink: LineSink | None = None) -> None:
+        self.store = store
+        self.holder = holder
+        self.sink = sink
+        self.writes = 0  # database writes, for the benchmark
+
+    @property
+    def container_id(self) -> int:
+        return self.holder.lease.container_id
+
+    def record_intent(self, step_path: str, command_index: int, command: dict[str, Any],
+                      before: dict[str, Any]) -> None:
+        self.writes += 1
+        self._fenced(lambda lease: self.store.record_intent(lease, step_path, command_index,
+                                                            command, before))
+
+    def checkpoint(self, step_path: str, command_index: int, state: dict[str, Any],
+                   log: str) -> None:
+        self.writes += 1
+        self._fenced(lambda lease: self.store.checkpoint(lease, step_path, command_index,
+                                                         state, log))
+        self._emit("INFO", log)
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.store.last_checkpoint(self.container_id)
+
+    def pending_intent(self) -> Intent | None:
+        return self.store.pending_intent(self.container_id)
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.writes += 1
+        self._fenced(lambda lease: self.store.log(self.container_id, level.upper(), message,
+                                                  lease=lease))
+        self._emit(level.upper(), message)
+
+    def set_parked(self, parked: bool, reason: str | None = None) -> None:
+        self.writes += 1
+        status = ContainerStatus.PARKED if parked else ContainerStatus.RUNNING
+        if reason is not None:
+            self._fenced(lambda lease: self.store.log(self.container_id, "WARNING", reason,
+                                                      lease=lease))
+            self._emit("WARNING", reason)
+        self._fenced(lambda lease: self.store.set_status(lease, status))
+
+    def set_progress(self, step_path: str, iterations: int) -> None:
+        self.writes += 1
+        self._fenced(lambda lease: self.store.set_status(
+            lease, ContainerStatus.RUNNING, step_path=step_path, iterations=iterations))
+
+    def stop_requested(self) -> bool:
+        return self.store.stop_requested(self.container_id)
+
+    def _fenced(self, write: Callable[[Lease], object]) -> None:
+        try:
+            write(self.holder.lease)
+        except LeaseLost:
+            self.holder.lost = True
+            raise
+
+    def _emit(self, level: str, message: str) -> None:
+        if self.sink is not None:
+            self.sink(level, message)

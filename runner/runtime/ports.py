@@ -1,0 +1,133 @@
+"""What the executor needs from the world, as small protocols.
+
+The executor is plain code handed its collaborators: the game (through :class:`ShipApi`), the
+playbook language (through :class:`StepLanguage`) and the state store (through
+:class:`Journal`). The concrete adapters over ``runner.api``, ``runner.playbook`` and
+``runner.state`` live in ``runner.runtime.adapters``; tests of pure logic may pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from runner.domain.commands import Command
+from runner.domain.plan import Step
+from runner.domain.ship import Ship
+from runner.state.records import Checkpoint, Intent
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The outcome of one command: the ship as the response shows it, and what else it said.
+
+    ``credits`` is the agent's credits when the response carried them; ``result`` is a
+    JSON-safe summary stored by ``register``.
+    """
+
+    ship: Ship
+    credits: int | None = None
+    result: Any = None
+
+
+class ShipApi(Protocol):
+    """The game, as one container's executor uses it."""
+
+    async def get_ship(self, symbol: str) -> Ship:
+        """The ship's real state (one GET)."""
+        ...
+
+    async def get_credits(self) -> int:
+        """The agent's credits (one GET)."""
+        ...
+
+    async def send(self, ship: Ship, command: Command) -> Sent:
+        """Carry out one request command for ``ship``; raises the client's typed errors."""
+        ...
+
+    def server_now(self) -> datetime:
+        """The server's current time, from its last ``Date`` header (extrapolated)."""
+        ...
+
+    def speed(self) -> float:
+        """The server clock's rate (``x-sim-speed``; 1 for the real game)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Loop:
+    """The innermost loop's position: 1-based ``index``, ``length`` if known, tour ``item``."""
+
+    index: int
+    length: int | None = None
+    item: Any = None
+
+
+class StepLanguage(Protocol):
+    """The playbook language at run time, over a context built from LIVE state."""
+
+    async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
+                      step: Step | None = None) -> Any:
+        """The context steps are expanded and evaluated against (system, agent, names);
+        with ``step``, fresh enough for it (live market prices before a trade)."""
+        ...
+
+    def expand(self, step: Step, ctx: Any) -> list[Command]:
+        """The commands for a leaf ``step``; raises the language's step error."""
+        ...
+
+    def applies(self, step: Step, ctx: Any) -> bool:
+        """The step's ``when`` (True without one)."""
+        ...
+
+    def continues(self, step: Step, ctx: Any, done: int) -> bool:
+        """Whether a ``repeat`` runs another iteration after ``done`` iterations."""
+        ...
+
+    def stops(self, step: Step, ctx: Any) -> list[Any]:
+        """A ``tour``'s stops, in visiting order."""
+        ...
+
+    def holds(self, expression: str, ctx: Any) -> bool:
+        """The truth of a bare expression (a step's ``until``)."""
+        ...
+
+
+class Journal(Protocol):
+    """The container's durable progress (fenced by its lease)."""
+
+    def record_intent(self, step_path: str, command_index: int, command: dict[str, Any],
+                      before: dict[str, Any]) -> None:
+        """Record a state-changing command about to be sent."""
+        ...
+
+    def checkpoint(self, step_path: str, command_index: int, state: dict[str, Any],
+                   log: str) -> None:
+        """Commit progress after a command, with its log line, in one transaction."""
+        ...
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint of this container, if any."""
+        ...
+
+    def pending_intent(self) -> Intent | None:
+        """An intent with no checkpoint after it, if any."""
+        ...
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Write a log line."""
+        ...
+
+    def set_parked(self, parked: bool, reason: str | None = None) -> None:
+        """Show the container as PARKED (waiting for credits) or RUNNING again."""
+        ...
+
+    def set_progress(self, step_path: str, iterations: int) -> None:
+        """Record the current step and iteration count (for ``status``)."""
+        ...
+
+    def stop_requested(self) -> bool:
+        """True when someone asked this container to stop at its next safe point."""
+        ...

@@ -1,0 +1,237 @@
+"""The supervisor: every container of one runner process, as asyncio tasks.
+
+The API other parts drive (``st-run run``, the watcher):
+
+- ``await sup.start(path, overrides=..., fresh=...)`` -> ``ContainerHandle``: load and check
+  the playbook, resolve its ship, declare the container, refuse a ship another container
+  holds (naming it), claim the lease, and start the task (resuming from its checkpoint);
+- ``await sup.stop(name_or_id)``: stop at the next safe point (waits for it);
+- ``await sup.replace(name_or_id, path)``: stop at a safe point, then run the new version
+  from the same checkpoint;
+- ``sup.list()``: the handles of this runner's containers;
+- ``await sup.wait()``: wait for every container to end; ``await sup.shutdown(grace)``:
+  stop all at safe points, cancel what is still busy after ``grace`` seconds.
+
+A container whose agent token turns out to be from an old reset stops every container of
+that agent (the message says to register again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
+from runner.runtime import cursor as cur
+from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
+from runner.runtime.clock import Clock, SystemClock
+from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
+from runner.runtime.restarts import RestartRule
+from runner.runtime.view import ContainerView, LogListener
+from runner.state.store import Store
+
+
+class ShipTaken(StRunError):
+    """Another container holds this ship (one container per ship)."""
+
+
+def runner_id() -> str:
+    """A unique lease owner for this process: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class ContainerHandle:
+    """A container this supervisor runs: its identity, live view, task and playbook."""
+
+    id: int
+    name: str
+    ship: str
+    agent: str
+    playbook: LoadedPlaybook
+    view: ContainerView
+    container: ContainerTask
+    task: asyncio.Task[Outcome]
+    resumed_at: str | None = None  # "step 4/9" when it resumed from a checkpoint
+    replaced: bool = field(default=False)
+
+    @property
+    def done(self) -> bool:
+        return self.task.done()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return self.task.result() if self.task.done() and not self.task.cancelled() else None
+
+
+class Supervisor:
+    """Runs containers in this process; see the module docstring for the API."""
+
+    def __init__(self, store: Store, agents: AgentDirectory, *, owner: str | None = None,
+                 clock: Clock | None = None, lease_ttl_s: float = LEASE_TTL_S,
+                 on_log: LogListener | None = None, runtime: Runtime | None = None) -> None:
+        self.store = store
+        self.agents = agents
+        self.owner = owner or runner_id()
+        self.clock = clock or SystemClock()
+        self.lease_ttl_s = lease_ttl_s
+        self.on_log = on_log
+        self.runtime = runtime or Runtime(store, agents)
+        self.handles: dict[int, ContainerHandle] = {}
+        self.messages: list[str] = []  # runner-level lines ("resuming ...")
+        self.on_message: Callable[[str], None] | None = None
+
+    # ---- starting ------------------------------------------------------------------------
+
+    async def start(self, path: str | Path, *, overrides: Mapping[str, Any] | None = None,
+                    fresh: bool = False) -> ContainerHandle:
+        """Start (or resume) the container for the playbook at ``path``."""
+        loaded = self.runtime.load(Path(path), overrides or {})
+        return await self.start_loaded(loaded, fresh=fresh)
+
+    async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
+                           ) -> ContainerHandle:
+        """Start (or resume) a container for an already loaded playbook."""
+        ship = await self.runtime.resolve_ship(loaded)
+        holder = self.store.ship_holder(ship, loaded.agent)
+        if holder is not None and holder.name != loaded.name:
+            raise ShipTaken(f"ship {ship} is held by container {holder.name!r} "
+                            f"(id {holder.id}, {holder.status}); stop it first with "
+                            f"`st-run stop {holder.name}`")
+        record = self.store.upsert_container(
+            loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
+            git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh)
+        if record.content_hash != loaded.content_hash and record.source_text:
+            self.say(f"{loaded.name}: resuming the version it started with "
+                      f"({record.content_hash[:12]}); use --fresh to run the edited file")
+            loaded = self.runtime.load_text(record.source_text, loaded)
+        lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
+        if lease is None:
+            raise ShipTaken(f"container {record.name!r} is run by another runner "
+                            f"({record.lease_owner}) until {record.lease_expires_at}")
+        resumed_at = self._resume_text(record.id, loaded)
+        return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
+        checkpoint = self.store.last_checkpoint(container_id)
+        intent = self.store.pending_intent(container_id)
+        where = intent.step_path if intent is not None else \
+            checkpoint.step_path if checkpoint is not None else None
+        if where is None:
+            return None
+        step = cur.top_step(cur.decode(where)) + 1
+        text = f"step {step}/{len(loaded.steps)}"
+        self.say(f"resuming {loaded.name} at {text}")
+        return text
+
+    def _launch(self, container_id: int, ship: str, loaded: LoadedPlaybook, lease: Any,
+                restarts: int, resumed_at: str | None) -> ContainerHandle:
+        from runner.runtime.journal import LeaseHolder
+
+        view = ContainerView(str(container_id), loaded.name, ship=ship,
+                             step_total=len(loaded.steps))
+        container = ContainerTask(
+            store=self.store, holder=LeaseHolder(self.store, lease), view=view,
+            agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
+            rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
+            restarts=restarts)
+        if self.on_log is not None:
+            container.listeners.append(self.on_log)
+        task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")
+        handle = ContainerHandle(container_id, loaded.name, ship, loaded.agent, loaded, view,
+                                 container, task, resumed_at)
+        self.handles[container_id] = handle
+        task.add_done_callback(lambda t: self._ended(handle))
+        return handle
+
+    def _ended(self, handle: ContainerHandle) -> None:
+        outcome = handle.outcome
+        if outcome is not None and outcome.agent_token_expired:
+            for other in self.handles.values():
+                if other.agent == handle.agent and not other.done:
+                    other.container.request_stop()
+            self.say(f"agent {handle.agent}: token is from an old reset; stopped all its "
+                      "containers; register again (`st-run register`)")
+
+    # ---- control -------------------------------------------------------------------------
+
+    def find(self, name_or_id: str | int) -> ContainerHandle:
+        """The handle of a container this runner runs (by name or id)."""
+        for handle in self.handles.values():
+            if handle.name == str(name_or_id) or str(handle.id) == str(name_or_id):
+                return handle
+        raise StRunError(f"this runner does not run a container named {name_or_id!r}")
+
+    def list(self) -> list[ContainerHandle]:
+        """This runner's containers, in start order."""
+        return list(self.handles.values())
+
+    async def stop(self, name_or_id: str | int) -> Outcome | None:
+        """Stop a container at its next safe point and wait for it."""
+        handle = self.find(name_or_id)
+        handle.container.request_stop()
+        return await handle.task
+
+    async def replace(self, name_or_id: str | int, path: str | Path, *,
+                      overrides: Mapping[str, Any] | None = None) -> ContainerHandle:
+        """Run a new version of a container's playbook from its checkpoint, at a safe point.
+
+        The new file is loaded first (a bad file raises and the old version keeps running).
+        """
+        loaded = self.runtime.load(Path(path), overrides or {})
+        handle = self.find(name_or_id)
+        handle.container.request_stop()
+        await handle.task
+        handle.replaced = True
+        self.store.set_status(handle.id, ContainerStatus.PENDING)
+        lease = self.store.claim(handle.id, self.owner, self.lease_ttl_s)
+        if lease is None:
+            raise ShipTaken(f"container {handle.name!r} was taken by another runner")
+        self._force_snapshot(handle.id, loaded)
+        self.say(f"{handle.name}: running the new version ({loaded.content_hash[:12]})")
+        restarts = handle.container.restarts
+        return self._launch(handle.id, handle.ship, loaded, lease, restarts,
+                            self._resume_text(handle.id, loaded))
+
+    def _force_snapshot(self, container_id: int, loaded: LoadedPlaybook) -> None:
+        """Record the new version as the one this container runs (checkpoints are kept)."""
+        from runner.runtime.adapters import force_snapshot
+
+        force_snapshot(self.store, container_id, loaded)
+
+    async def wait(self) -> dict[str, Outcome | None]:
+        """Wait for every container (including ones started meanwhile) to end."""
+        while True:
+            pending = [h.task for h in self.handles.values() if not h.task.done()]
+            if not pending:
+                break
+            await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
+        return {h.name: h.outcome for h in self.handles.values() if not h.replaced}
+
+    async def shutdown(self, grace_s: float = 30.0) -> None:
+        """Stop every container at a safe point; cancel any still running after ``grace_s``."""
+        for handle in self.handles.values():
+            handle.container.request_stop()
+        pending = [h.task for h in self.handles.values() if not h.task.done()]
+        if not pending:
+            return
+        _done, late = await asyncio.wait(pending, timeout=grace_s)
+        for task in late:
+            task.cancel()
+        for task in late:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def say(self, line: str) -> None:
+        """A runner-level message (not a container's log line)."""
+        self.messages.append(line)
+        if self.on_message is not None:
+            self.on_message(line)
