@@ -1,0 +1,258 @@
+"""The request pipeline every game endpoint goes through.
+
+auth -> rate limit -> faults -> parse body -> handler -> ledger, with official error bodies.
+Handlers are plain functions ``(ctx) -> (status, body)`` that raise ``ApiError``; they run on
+the event loop without awaiting, so each request's state change is atomic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from runner.sim.clock import http_date, iso
+from runner.sim.errors import ApiError, DroppedConnection, invalid_input
+from runner.sim.state import SimState
+from runner.sim.world import Agent
+
+JSON = dict[str, Any]
+Reply = tuple[int, JSON | None]
+
+
+def paged(ctx_query: Any, items: list[Any]) -> JSON:
+    """``{"data": page, "meta": {...}}`` for ``page``/``limit`` query parameters (1..20)."""
+    page = _int_param(ctx_query, "page", 1, 1, None)
+    limit = _int_param(ctx_query, "limit", 10, 1, 20)
+    start = (page - 1) * limit
+    return {"data": items[start:start + limit],
+            "meta": {"total": len(items), "page": page, "limit": limit}}
+
+
+def _int_param(query: Any, name: str, default: int, low: int, high: int | None) -> int:
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid_input(f"Query parameter '{name}' must be an integer.") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high else f"at least {low}"
+        raise invalid_input(f"Query parameter '{name}' must be {bound}.")
+    return value
+MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+@dataclass
+class Ctx:
+    """What a handler sees: the state, the caller, path/query parameters and JSON body."""
+
+    sim: SimState
+    agent: Agent | None
+    params: dict[str, str]
+    query: Any
+    body: JSON
+    now: float
+
+    @property
+    def world(self) -> Any:
+        return self.sim.world
+
+    def me(self) -> Agent:
+        assert self.agent is not None  # routes with auth=True always have one
+        return self.agent
+
+    def field(self, name: str, kind: type, required: bool = True, minimum: int | None = None,
+              default: Any = None) -> Any:
+        """A body field checked for presence, type and minimum (422/3001 otherwise)."""
+        if name not in self.body:
+            if required:
+                raise invalid_input(f"Request body is missing required field '{name}'.",
+                                    errors=[{"field": name, "problem": "required"}])
+            return default
+        value = self.body[name]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            raise invalid_input(f"Field '{name}' must be of type {kind.__name__}.",
+                                errors=[{"field": name, "problem": f"expected {kind.__name__}"}])
+        if minimum is not None and value < minimum:
+            raise invalid_input(f"Field '{name}' must be at least {minimum}.",
+                                errors=[{"field": name, "problem": f"minimum {minimum}"}])
+        return value
+
+
+Handler = Callable[[Ctx], Reply]
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    name: str
+    handler: Handler
+    auth: bool = True  # True: agent token required; False: optional
+
+
+@dataclass
+class Registry:
+    """Game endpoints by name (names are what fault specs pin faults to)."""
+
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+    def route(self, method: str, path: str, name: str, auth: bool = True
+              ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if any(e.name == name for e in self.endpoints):
+                raise ValueError(f"endpoint name {name!r} registered twice")
+            self.endpoints.append(Endpoint(method, path, name, handler, auth))
+            return handler
+        return register
+
+    def names(self) -> frozenset[str]:
+        return frozenset(e.name for e in self.endpoints)
+
+
+def sim_headers(sim: SimState) -> dict[str, str]:
+    """Headers on every response: game-clock ``Date`` and the clock speed."""
+    return {"date": http_date(sim.clock.now()), "x-sim-speed": f"{sim.config.speed:g}"}
+
+
+def json_response(sim: SimState, status: int, body: JSON | None,
+                  extra: dict[str, str] | None = None) -> Response:
+    headers = {**sim_headers(sim), **(extra or {})}
+    if body is None:
+        return Response(status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def starlette_route(endpoint: Endpoint, prefix: str) -> Route:
+    """Wrap a handler in the pipeline as a Starlette route under ``prefix``."""
+
+    async def serve(request: Request) -> Response:
+        sim: SimState = request.app.state.sim
+        try:
+            return await _pipeline(sim, endpoint, request)
+        except ApiError as exc:
+            return json_response(sim, exc.status, exc.body())
+
+    return Route(prefix + endpoint.path, serve, methods=[endpoint.method], name=endpoint.name)
+
+
+async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Response:
+    agent = _authenticate(sim, request, endpoint.auth)
+    key = agent.symbol if agent else f"ip:{request.client.host if request.client else '?'}"
+    stats = sim.stats[key]
+    stats["requests"] += 1
+    if sim.limiter is not None:
+        decision = sim.limiter.check(key)
+        if decision.pool is None:
+            stats["rateLimited"][decision.limited_by] += 1
+            return _too_many(sim, decision)
+        stats["servedByPool"][decision.pool] += 1
+    injection = sim.faults.decide(key, endpoint.name, sim.clock.now())
+    if injection.latency:
+        stats["faults"]["latency"] += 1
+        await asyncio.sleep(injection.latency)
+    kind = injection.kind
+    if kind is not None:
+        stats["faults"][kind] += 1
+        early = _early_fault(sim, kind, request)
+        if early is not None:
+            return early
+    body = await _json_body(request)
+    ctx = Ctx(sim, agent, dict(request.path_params), request.query_params, body,
+              sim.clock.now())
+    status, payload = endpoint.handler(ctx)
+    if request.method in MUTATING and status < 300:
+        ship = ctx.params.get("shipSymbol") or (body.get("shipSymbol") if body else None)
+        sim.ledger.record(iso(ctx.now), agent.symbol if agent else _registered(payload),
+                          ship if isinstance(ship, str) else None, request.method,
+                          request.url.path, body, status)
+    if kind == "drop-after":
+        _drop(request)
+    return json_response(sim, status, payload)
+
+
+def _registered(payload: JSON | None) -> str | None:
+    try:
+        return str(payload["data"]["agent"]["symbol"])  # type: ignore[index]
+    except (TypeError, KeyError):
+        return None
+
+
+def _authenticate(sim: SimState, request: Request, required: bool) -> Agent | None:
+    header = request.headers.get("authorization")
+    if not header:
+        if required:
+            raise ApiError(401, 4103, "Missing bearer token. Send 'Authorization: Bearer "
+                           "<token>' with your agent token.")
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, 4104, "Invalid Authorization header: expected 'Bearer <token>'.")
+    return sim.world.agent_for_token(token.strip())
+
+
+def _too_many(sim: SimState, decision: Any) -> Response:
+    spec = sim.limiter.spec if sim.limiter else None
+    assert spec is not None
+    retry = max(decision.retry_after, 0.001)
+    reset = iso(_wall_to_game(sim, retry))
+    burst = spec.burst.limit if spec.burst else 0
+    body = {"error": {"code": 429, "message": "You have reached your API limit. Please wait "
+                      "and try again.",
+                      "data": {"type": "ACCOUNT", "retryAfter": round(retry, 3),
+                               "limitBurst": burst, "limitPerSecond": spec.static.limit,
+                               "remaining": 0, "reset": reset}}}
+    headers = {"retry-after": str(math.ceil(retry)), "x-ratelimit-type": "ACCOUNT",
+               "x-ratelimit-limit": str(spec.static.limit + burst),
+               "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset,
+               "x-ratelimit-limit-burst": str(burst),
+               "x-ratelimit-limit-per-second": str(spec.static.limit)}
+    return json_response(sim, 429, body, headers)
+
+
+def _wall_to_game(sim: SimState, wall_seconds: float) -> float:
+    """The game time when ``wall_seconds`` of wall time have passed."""
+    return sim.clock.now() + wall_seconds * sim.clock.speed
+
+
+def _early_fault(sim: SimState, kind: str, request: Request) -> Response | None:
+    """Faults that replace the response before the request is applied."""
+    if kind == "500":
+        err = ApiError(500, 3000, "Internal server error (injected by the simulator).")
+        return json_response(sim, 500, err.body())
+    if kind == "502":
+        return Response(b"", status_code=502)  # the DDoS layer: bare, no headers
+    if kind == "429":
+        return Response(b"<html><body>Too Many Requests</body></html>", status_code=429,
+                        media_type="text/html")  # the cloud front end: no x-ratelimit-*
+    if kind == "drop-before":
+        _drop(request)
+    return None
+
+
+def _drop(request: Request) -> None:
+    request.scope["sim.drop"] = True
+    raise DroppedConnection()
+
+
+async def _json_body(request: Request) -> JSON:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_input("Request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise invalid_input("Request body must be a JSON object.")
+    return body

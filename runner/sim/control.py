@@ -1,0 +1,145 @@
+"""Control endpoints for tests under ``/v2/_sim/`` (no auth, no rate limit, no faults)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from runner.sim.api import json_response
+from runner.sim.clock import iso
+from runner.sim.config import ConfigError
+from runner.sim.errors import ApiError, invalid_input, not_found
+from runner.sim.faults import FaultSpec
+from runner.sim.state import SimState
+
+
+def _sim(request: Request) -> SimState:
+    sim: SimState = request.app.state.sim
+    return sim
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise invalid_input("Request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise invalid_input("Request body must be a JSON object.")
+    return body
+
+
+def _int(body: dict[str, Any], name: str, minimum: int = 0) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise invalid_input(f"'{name}' must be an integer >= {minimum}.")
+    return value
+
+
+def _handle(fn: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        sim = _sim(request)
+        try:
+            status, body = await fn(sim, request)
+        except ApiError as exc:
+            return json_response(sim, exc.status, exc.body())
+        return json_response(sim, status, body)
+    return endpoint
+
+
+async def faults(sim: SimState, request: Request) -> tuple[int, Any]:
+    """GET: the installed fault spec. PUT {"spec": "..."}: replace it ("" = no faults)."""
+    if request.method == "PUT":
+        spec = (await _body(request)).get("spec")
+        if not isinstance(spec, str):
+            raise invalid_input("'spec' must be a fault SPEC string ('' for none).")
+        try:
+            sim.set_faults(FaultSpec.parse(spec, sim.endpoints))
+        except ConfigError as exc:
+            raise invalid_input(str(exc)) from None
+    return 200, {"data": {"spec": sim.faults.spec.describe(),
+                          "installedAt": iso(sim.faults.installed_at)}}
+
+
+async def credits(sim: SimState, request: Request) -> tuple[int, Any]:
+    """PUT {"credits": N}: set an agent's credits."""
+    agent = sim.world.agents.get(request.path_params["agent"])
+    if agent is None:
+        raise not_found("Agent", request.path_params["agent"])
+    agent.credits = _int(await _body(request), "credits")
+    return 200, {"data": agent.to_json()}
+
+
+async def ship(sim: SimState, request: Request) -> tuple[int, Any]:
+    """PATCH {"fuel"?: N, "cargo"?: {SYMBOL: units}}: change a ship behind its owner's back."""
+    target = sim.world.ships.get(request.path_params["ship"])
+    if target is None:
+        raise not_found("Ship", request.path_params["ship"])
+    body = await _body(request)
+    if "fuel" in body:
+        fuel = _int(body, "fuel")
+        if fuel > target.fuel_capacity:
+            raise invalid_input(f"fuel exceeds the tank ({target.fuel_capacity}).")
+        target.fuel = fuel
+    if "cargo" in body:
+        cargo = body["cargo"]
+        if not isinstance(cargo, dict) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                for v in cargo.values()):
+            raise invalid_input("'cargo' must map trade symbols to units >= 0.")
+        if sum(cargo.values()) > target.cargo_capacity:
+            raise invalid_input(f"cargo exceeds the hold ({target.cargo_capacity}).")
+        target.cargo = {k: v for k, v in cargo.items() if v}
+    now = sim.clock.now()
+    target.settle(now)
+    return 200, {"data": target.to_json(sim.world.universe, now)}
+
+
+async def reset(sim: SimState, request: Request) -> tuple[int, Any]:
+    """POST: a server reset. Agents, ships and tokens are gone (old tokens get 4113)."""
+    sim.world.reset()
+    return 200, {"data": {"resetDate": sim.world.reset_date}}
+
+
+async def ledger(sim: SimState, request: Request) -> tuple[int, Any]:
+    """GET ?since=SEQ: accepted state-changing requests after SEQ."""
+    try:
+        since = int(request.query_params.get("since", "0"))
+    except ValueError:
+        raise invalid_input("'since' must be an integer.") from None
+    return 200, {"data": sim.ledger.since(max(0, since))}
+
+
+async def clock(sim: SimState, request: Request) -> tuple[int, Any]:
+    """GET: game time. POST {"advance": seconds}: move game time forward."""
+    if request.method == "POST":
+        advance = (await _body(request)).get("advance")
+        if not isinstance(advance, int | float) or isinstance(advance, bool) or advance < 0:
+            raise invalid_input("'advance' must be a number of game seconds >= 0.")
+        sim.clock.advance(float(advance))
+    now = sim.clock.now()
+    return 200, {"data": {"gameTime": iso(now), "epoch": now, "speed": sim.clock.speed}}
+
+
+async def stats(sim: SimState, request: Request) -> tuple[int, Any]:
+    """GET: per client key (agent symbol or ip:HOST): requests, 429s by pool, faults."""
+    return 200, {"data": sim.stats_json()}
+
+
+def control_routes(prefix: str) -> list[Route]:
+    base = prefix + "/_sim"
+    return [
+        Route(base + "/faults", _handle(faults), methods=["GET", "PUT"]),
+        Route(base + "/agents/{agent}/credits", _handle(credits), methods=["PUT", "POST"]),
+        Route(base + "/ships/{ship}", _handle(ship), methods=["PATCH", "POST"]),
+        Route(base + "/reset", _handle(reset), methods=["POST"]),
+        Route(base + "/ledger", _handle(ledger), methods=["GET"]),
+        Route(base + "/clock", _handle(clock), methods=["GET", "POST"]),
+        Route(base + "/stats", _handle(stats), methods=["GET"]),
+    ]
+
+

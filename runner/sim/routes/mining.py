@@ -1,0 +1,130 @@
+"""Extraction and surveys: seeded yields, reactor cooldowns and cargo limits."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from runner.sim.api import Ctx, Reply
+from runner.sim.catalog import DEPOSIT_YIELDS, EXTRACTABLE_TYPES
+from runner.sim.clock import iso, parse_iso
+from runner.sim.errors import game_error
+from runner.sim.routes import REGISTRY
+from runner.sim.routes.ships import require_orbit, ship_for
+from runner.sim.ship import Ship
+
+EXTRACT_COOLDOWN = 70
+SURVEY_COOLDOWN = 70
+SURVEY_USES = {"SMALL": 10, "MODERATE": 25, "LARGE": 50}
+
+
+def _rng(ctx: Ctx, ship: Ship) -> random.Random:
+    """Per-ship, per-action RNG: yields do not depend on what other ships do."""
+    ship.actions += 1
+    return random.Random(f"{ctx.sim.config.seed}:{ship.symbol}:{ship.actions}")
+
+
+def _check_cooldown(ship: Ship, now: float) -> None:
+    if ship.cooldown_remaining(now):
+        raise game_error(4000, f"Ship {ship.symbol} is cooling down; "
+                         f"{ship.cooldown_remaining(now)} seconds remain.",
+                         cooldown=ship.cooldown_json(now))
+
+
+def _start_cooldown(ship: Ship, seconds: int, now: float) -> None:
+    ship.cooldown_total, ship.cooldown_until = seconds, now + seconds
+
+
+def _extract_preconditions(ctx: Ctx, ship: Ship) -> list[str]:
+    """Checks shared by both extract endpoints; returns the waypoint's deposit yields."""
+    require_orbit(ship, ctx.now)
+    lasers = ship.mounts_with("MOUNT_MINING_LASER")
+    if not lasers:
+        raise game_error(4243, f"Ship {ship.symbol} has no mining lasers.",
+                         shipSymbol=ship.symbol)
+    wp = ctx.world.universe.waypoints[ship.waypoint]
+    goods = [g for t in wp.traits for g in DEPOSIT_YIELDS.get(t, [])]
+    if wp.type not in EXTRACTABLE_TYPES or not goods:
+        raise game_error(4205, f"Waypoint {wp.symbol} ({wp.type}) cannot be mined.",
+                         waypointSymbol=wp.symbol)
+    _check_cooldown(ship, ctx.now)
+    if ship.cargo_units >= ship.cargo_capacity:
+        raise game_error(4228, f"Ship {ship.symbol} cargo is full.", shipSymbol=ship.symbol,
+                         cargoCapacity=ship.cargo_capacity)
+    return goods
+
+
+def _finish_extraction(ctx: Ctx, ship: Ship, good: str, rng: random.Random) -> Reply:
+    strength = sum(m.get("strength", 0) for m in ship.mounts_with("MOUNT_MINING_LASER"))
+    units = min(rng.randint(max(1, strength // 2), strength * 2),
+                ship.cargo_capacity - ship.cargo_units)
+    ship.add_cargo(good, units)
+    _start_cooldown(ship, EXTRACT_COOLDOWN, ctx.now)
+    return 201, {"data": {"extraction": {"shipSymbol": ship.symbol,
+                                         "yield": {"symbol": good, "units": units}},
+                          "cooldown": ship.cooldown_json(ctx.now), "cargo": ship.cargo_json(),
+                          "events": []}}
+
+
+@REGISTRY.route("POST", "/my/ships/{shipSymbol}/extract", "extract")
+def extract(ctx: Ctx) -> Reply:
+    ship = ship_for(ctx)
+    goods = _extract_preconditions(ctx, ship)
+    rng = _rng(ctx, ship)
+    return _finish_extraction(ctx, ship, rng.choice(goods), rng)
+
+
+@REGISTRY.route("POST", "/my/ships/{shipSymbol}/extract/survey", "extract-survey")
+def extract_with_survey(ctx: Ctx) -> Reply:
+    ship = ship_for(ctx)
+    signature = ctx.field("signature", str)
+    ctx.field("symbol", str)
+    survey = ctx.world.surveys.get(signature)
+    if survey is None or ctx.body != survey["json"]:
+        raise game_error(4220, "Survey failed verification: send the survey object exactly "
+                         "as it was returned.", signature=signature)
+    _extract_preconditions(ctx, ship)
+    if survey["json"]["symbol"] != ship.waypoint:
+        raise game_error(4270, f"Survey {signature} is for {survey['json']['symbol']}, not "
+                         f"{ship.waypoint}.", surveySymbol=survey["json"]["symbol"])
+    if ctx.now > parse_iso(survey["json"]["expiration"]):
+        raise game_error(4221, f"Survey {signature} has expired.", signature=signature)
+    if survey["uses"] <= 0:
+        raise game_error(4224, f"Survey {signature} has been exhausted.", signature=signature)
+    survey["uses"] -= 1
+    rng = _rng(ctx, ship)
+    good = rng.choice([d["symbol"] for d in survey["json"]["deposits"]])
+    return _finish_extraction(ctx, ship, good, rng)
+
+
+@REGISTRY.route("POST", "/my/ships/{shipSymbol}/survey", "survey")
+def survey(ctx: Ctx) -> Reply:
+    ship = ship_for(ctx)
+    require_orbit(ship, ctx.now)
+    surveyors = ship.mounts_with("MOUNT_SURVEYOR")
+    if not surveyors:
+        raise game_error(4240, f"Ship {ship.symbol} has no surveyor mount.",
+                         shipSymbol=ship.symbol)
+    wp = ctx.world.universe.waypoints[ship.waypoint]
+    goods = [g for t in wp.traits for g in DEPOSIT_YIELDS.get(t, [])]
+    if wp.type not in EXTRACTABLE_TYPES or not goods:
+        raise game_error(4205, f"Waypoint {wp.symbol} ({wp.type}) cannot be surveyed.",
+                         waypointSymbol=wp.symbol)
+    _check_cooldown(ship, ctx.now)
+    rng = _rng(ctx, ship)
+    surveys = []
+    for mount in surveyors:
+        for _ in range(mount.get("strength", 1)):
+            surveys.append(_new_survey(ctx, wp.symbol, goods, rng))
+    _start_cooldown(ship, SURVEY_COOLDOWN, ctx.now)
+    return 201, {"data": {"cooldown": ship.cooldown_json(ctx.now), "surveys": surveys}}
+
+
+def _new_survey(ctx: Ctx, waypoint: str, goods: list[str], rng: random.Random) -> dict[str, Any]:
+    size = rng.choice(list(SURVEY_USES))
+    signature = f"{waypoint}-{rng.getrandbits(32):08X}"
+    deposits = [{"symbol": rng.choice(goods)} for _ in range(rng.randint(3, 7))]
+    survey = {"signature": signature, "symbol": waypoint, "deposits": deposits,
+              "expiration": iso(ctx.now + rng.randint(15, 60) * 60), "size": size}
+    ctx.world.surveys[signature] = {"json": survey, "uses": SURVEY_USES[size]}
+    return survey

@@ -1,0 +1,95 @@
+"""Systems, waypoints, markets and shipyards (public reads; prices need a ship present)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runner.sim.api import Ctx, Reply, paged
+from runner.sim.catalog import SHIP_TYPES, ship_template
+from runner.sim.errors import ApiError, not_found
+from runner.sim.routes import REGISTRY
+from runner.sim.universe import Universe, Waypoint
+
+
+def _system(ctx: Ctx) -> str:
+    symbol = ctx.params["systemSymbol"]
+    if symbol not in ctx.world.universe.systems:
+        raise not_found("System", symbol)
+    return symbol
+
+
+def _waypoint(ctx: Ctx) -> Waypoint:
+    system = _system(ctx)
+    symbol = ctx.params["waypointSymbol"]
+    wp: Waypoint | None = ctx.world.universe.waypoints.get(symbol)
+    if wp is None or wp.system != system:
+        raise not_found("Waypoint", symbol)
+    return wp
+
+
+@REGISTRY.route("GET", "/systems", "list-systems", auth=False)
+def list_systems(ctx: Ctx) -> Reply:
+    uni: Universe = ctx.world.universe
+    return 200, paged(ctx.query, [uni.system_json(s) for s in uni.systems])
+
+
+@REGISTRY.route("GET", "/systems/{systemSymbol}", "get-system", auth=False)
+def get_system(ctx: Ctx) -> Reply:
+    return 200, {"data": ctx.world.universe.system_json(_system(ctx))}
+
+
+@REGISTRY.route("GET", "/systems/{systemSymbol}/waypoints", "list-waypoints", auth=False)
+def list_waypoints(ctx: Ctx) -> Reply:
+    uni: Universe = ctx.world.universe
+    wps = [uni.waypoints[w] for w in uni.systems[_system(ctx)].waypoints]
+    kind = ctx.query.get("type")
+    if kind:
+        wps = [w for w in wps if w.type == kind]
+    wanted = [t for value in ctx.query.getlist("traits") for t in value.split(",") if t]
+    if wanted:
+        wps = [w for w in wps if all(t in w.traits for t in wanted)]
+    return 200, paged(ctx.query, [w.to_json() for w in wps])
+
+
+@REGISTRY.route("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}", "get-waypoint",
+                auth=False)
+def get_waypoint(ctx: Ctx) -> Reply:
+    return 200, {"data": _waypoint(ctx).to_json()}
+
+
+@REGISTRY.route("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}/market",
+                "get-market", auth=False)
+def get_market(ctx: Ctx) -> Reply:
+    wp = _waypoint(ctx)
+    market = ctx.world.universe.markets.get(wp.symbol)
+    if market is None:
+        raise ApiError(404, 4603, f"Waypoint {wp.symbol} has no marketplace.",
+                       {"waypointSymbol": wp.symbol})
+    present = ctx.world.ship_present(ctx.agent, wp.symbol)
+    return 200, {"data": market.to_json(ctx.now, with_prices=present)}
+
+
+@REGISTRY.route("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}/shipyard",
+                "get-shipyard", auth=False)
+def get_shipyard(ctx: Ctx) -> Reply:
+    wp = _waypoint(ctx)
+    yard = ctx.world.universe.shipyards.get(wp.symbol)
+    if yard is None:
+        raise ApiError(404, 4605, f"Waypoint {wp.symbol} has no shipyard.",
+                       {"waypointSymbol": wp.symbol})
+    data = {"symbol": yard.symbol, "shipTypes": [{"type": t} for t in yard.ship_types],
+            "modificationsFee": yard.modifications_fee}
+    if ctx.world.ship_present(ctx.agent, wp.symbol):
+        data["ships"] = [_yard_ship(t) for t in yard.ship_types if t in SHIP_TYPES]
+        data["transactions"] = []
+    return 200, {"data": data}
+
+
+def _yard_ship(ship_type: str) -> dict[str, Any]:
+    t = ship_template(ship_type)
+    # The spec requires "symbol" although it does not define it; the type fills it.
+    return {"type": ship_type, "symbol": ship_type, "name": t["name"],
+            "description": f"A {t['name'].lower()}.",
+            "supply": "MODERATE", "activity": "GROWING", "purchasePrice": t["price"],
+            "frame": t["frame"], "reactor": t["reactor"], "engine": t["engine"],
+            "modules": t["modules"], "mounts": t["mounts"], "crew": t["crew"]}
