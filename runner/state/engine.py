@@ -35,11 +35,14 @@ def default_db_path() -> Path:
 def resolve_url(url: str | None = None) -> str:
     """The database URL: the argument, else ``$ST_RUN_DB``, else the default SQLite file.
 
-    A value without ``://`` is taken as a SQLite file path.
+    A value without ``://`` is taken as a SQLite file path; ``postgresql://`` means psycopg 3.
     """
     url = url or os.environ.get(DB_ENV) or str(default_db_path())
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().absolute()}"
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgres", "postgresql"):  # the installed driver is psycopg 3
+        return f"postgresql+psycopg://{rest}"
     return url
 
 
@@ -47,11 +50,11 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file is created (mode 0600, directory 0700) first."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise InvalidInput(f"invalid database URL {url!r}: {exc}") from None
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
-    return sa.create_engine(parsed, pool_pre_ping=True)
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from runner.domain.ship import Ship
 from runner.domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ContainerStatus
 from runner.domain.universe import Market, System
+from runner.errors import StRunError
 from runner.state import cache
 from runner.state.engine import WRITE, create_engine, display_url, resolve_url
 from runner.state.gitrev import git_revision
@@ -101,7 +102,12 @@ class Store:
         engine = create_engine(resolve_url(url))
         try:
             upgrade(engine)
-        except Exception:
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StRunError(f"cannot open the state database {display_url(str(engine.url))}: "
+                             f"{reason}") from None
+        except BaseException:
             engine.dispose()
             raise
         return cls(engine, clock=clock)
@@ -109,7 +115,7 @@ class Store:
     @property
     def url(self) -> str:
         """The database URL, password hidden (for messages)."""
-        return display_url(self.engine.url.render_as_string(hide_password=False))
+        return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""
@@ -380,7 +386,7 @@ class Store:
             log_id = _insert_log(conn, container_id, level, message, now)
             name = None if container_id is None else conn.execute(
                 sa.select(containers.c.name).where(containers.c.id == container_id)).scalar()
-        return LogRecord(log_id, container_id, name, now, level, message)
+        return LogRecord(log_id, container_id, name, now, level.upper(), message)
 
     def logs(self, container: str | int | None = None, since: datetime | None = None,
              after_id: int | None = None, limit: int | None = DEFAULT_LOG_LIMIT,

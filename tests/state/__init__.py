@@ -1,0 +1,1 @@
+"""Tests of the state store, on a real SQLite file and on real Postgres."""
