@@ -194,12 +194,18 @@ class WindowPools:
             pool.answered_at = now
 
     def refused(self, now: float, retry_after: float) -> None:
-        """The server answered 429: our count was off. Send nothing for ``retry_after``,
-        then start from empty pools whose windows open at the next request."""
-        for pool in self._pools.values():
+        """The server answered 429 at ``now``: our count was off. Every pool is empty; the
+        static one refills after ``retry_after`` (the server's figure), the burst one when
+        its window ends (or, unknown, a full window from now)."""
+        for name, pool in self._pools.items():
+            pool.roll(now, self.config.unconfirmed)
+            pool.used = pool.spec.limit
             pool.blocked_until = max(pool.blocked_until, now + retry_after)
-            pool.used, pool.sent_at, pool.answered_at = pool.spec.limit, now, None
-            pool.number += 1
+            if name == "static" or pool.sent_at is None:
+                pool.number += 1
+                ends = now + (retry_after if name == "static" else pool.spec.window)
+                pool.sent_at = now
+                pool.answered_at = ends - pool.spec.window
 
     def observe_remaining(self, pool_name: str, remaining: int, now: float) -> None:
         """The server says ``pool_name`` has ``remaining`` tokens: only ever lower our count

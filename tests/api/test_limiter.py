@@ -1,0 +1,183 @@
+"""The two-pool limiter as pure logic (clock passed in), and its asyncio shell."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+
+import pytest
+
+from runner.api.limiter import (
+    LimiterConfig,
+    PoolSpec,
+    Priority,
+    RateLimiter,
+    WindowPools,
+    order_key,
+)
+from runner.sim.config import RateLimitSpec
+from runner.sim.ratelimit import RateLimiter as ServerLimiter
+
+NO_RESERVE = LimiterConfig(static=PoolSpec(2, 1.0), burst=PoolSpec(30, 60.0))
+A, B = Priority.ACTION, Priority.BACKGROUND
+
+
+def test_static_first_then_burst() -> None:
+    pools = WindowPools(NO_RESERVE)
+    grants = [pools.try_take(0.0, A) for _ in range(33)]
+    assert [g.pool for g in grants[:32] if g] == ["static"] * 2 + ["burst"] * 30
+    assert grants[32] is None
+
+
+def test_window_anchors_on_the_answer_and_nothing_goes_in_the_guard() -> None:
+    pools = WindowPools(LimiterConfig(static=PoolSpec(2, 1.0), burst=None, guard=0.05))
+    first = pools.try_take(0.0, A)
+    assert first is not None and pools.try_take(0.0, A) is not None
+    pools.answered(first, 0.01)  # the server opened its window between 0.0 and 0.01
+    assert pools.try_take(0.5, A) is None  # window full
+    assert pools.try_take(1.0, A) is None  # still ours until 1.01
+    grant = pools.try_take(1.01, A)
+    assert grant is not None and grant.window == 2
+
+
+def test_unanswered_window_is_assumed_to_last_longer() -> None:
+    pools = WindowPools(LimiterConfig(static=PoolSpec(1, 1.0), burst=None, unconfirmed=2.0))
+    assert pools.try_take(0.0, A) is not None
+    assert pools.try_take(2.5, A) is None
+    assert pools.try_take(3.0, A) is not None
+
+
+def test_reserved_static_token_waits_for_actions_until_release() -> None:
+    config = LimiterConfig(static=PoolSpec(2, 1.0, reserve=1, release=0.5), burst=None)
+    pools = WindowPools(config)
+    grant = pools.try_take(0.0, B)
+    assert grant is not None
+    pools.answered(grant, 0.0)
+    assert pools.try_take(0.1, B) is None  # the second token is held for actions...
+    assert pools.try_take(0.6, B) is not None  # ...until the last half of the window
+    pools2 = WindowPools(config)
+    pools2.answered(pools2.try_take(0.0, B), 0.0)  # type: ignore[arg-type]
+    assert pools2.try_take(0.1, A) is not None  # an action takes it at once
+
+
+def test_reserved_burst_tokens() -> None:
+    config = LimiterConfig(static=PoolSpec(1, 1.0), burst=PoolSpec(5, 60.0, reserve=2,
+                                                                   release=10.0))
+    pools = WindowPools(config)
+    taken = [pools.try_take(0.0, B) for _ in range(6)]
+    assert [g.pool if g else None for g in taken] == [
+        "static", "burst", "burst", "burst", None, None]
+    for grant in taken[:2]:
+        pools.answered(grant, 0.0)  # type: ignore[arg-type]
+    assert pools.try_take(20.0, B) is not None  # static refilled
+    assert pools.try_take(20.0, B) is None  # burst: only the reserve is left
+    grant = pools.try_take(20.0, A)  # an action may take it
+    assert grant is not None and grant.pool == "burst"
+    assert pools.try_take(55.0, B) is not None  # static again
+    grant = pools.try_take(55.0, B)  # 5 s before the burst window ends: released to all
+    assert grant is not None and grant.pool == "burst"
+
+
+def test_refused_blocks_until_retry_after() -> None:
+    pools = WindowPools(NO_RESERVE)
+    pools.refused(10.0, 0.4)
+    assert pools.try_take(10.3, A) is None
+    grant = pools.try_take(10.41, A)
+    assert grant is not None and grant.pool == "static"
+    pools.answered(grant, 10.42)
+    assert pools.try_take(10.42, A) is not None
+    assert pools.try_take(10.43, A) is None  # burst unknown after a 429: assumed empty
+
+
+def test_observe_remaining_only_lowers() -> None:
+    pools = WindowPools(NO_RESERVE)
+    pools.observe_remaining("burst", 40, 0.0)
+    assert pools.remaining(0.0)["burst"] == 30
+    pools.observe_remaining("burst", 3, 0.0)
+    assert pools.remaining(0.0)["burst"] == 3
+
+
+def test_aging_orders_by_enqueue_time_plus_head_start() -> None:
+    heads = {A: 0.0, B: 10.0}
+    assert order_key(A, 5.0, heads) < order_key(B, 0.0, heads)  # fresh action first
+    assert order_key(B, 0.0, heads) < order_key(A, 11.0, heads)  # old background first
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_against_the_simulators_limiter_no_429_and_near_full_capacity(seed: int) -> None:
+    """Discrete-event run: saturated demand, random one-way latencies 1..20 ms, 5 minutes
+    of simulated time. The server's own limiter (runner.sim) must never refuse, and the
+    client must get >= 97% of 2.5 req/s."""
+    rng = random.Random(seed)
+    now = [0.0]
+    server = ServerLimiter(RateLimitSpec(), monotonic=lambda: now[0])
+    pools = WindowPools(LimiterConfig())
+    events: list[tuple[float, int, str, object]] = []
+    seq = 0
+    served = refused = 0
+    horizon = 300.0
+    prio = [Priority.ACTION, Priority.NAVIGATION, Priority.QUERY, Priority.BACKGROUND]
+
+    def push(at: float, kind: str, data: object = None) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(events, (at, seq, kind, data))
+
+    push(0.0, "try")
+    while events:
+        at, _, kind, data = heapq.heappop(events)
+        if at > horizon:
+            break
+        now[0] = at
+        if kind == "try":
+            while (grant := pools.try_take(at, rng.choice(prio))) is not None:
+                push(at + rng.uniform(0.001, 0.020), "arrive", grant)
+            nxt = pools.next_change(at)
+            push(nxt if nxt is not None else at + 0.01, "try")
+        elif kind == "arrive":
+            decision = server.check("agent")
+            served += decision.pool is not None
+            refused += decision.pool is None
+            push(at + rng.uniform(0.001, 0.020), "answer", data)
+        else:
+            pools.answered(data, at)  # type: ignore[arg-type]
+            push(at, "try")
+    assert refused == 0
+    assert served / (2.5 * horizon) >= 0.97
+
+
+def test_async_limiter_serves_higher_priority_first() -> None:
+    async def scenario() -> list[Priority]:
+        limiter = RateLimiter(LimiterConfig(static=PoolSpec(1, 0.05), burst=None,
+                                            guard=0.0, unconfirmed=0.0))
+        order: list[Priority] = []
+        first = await limiter.acquire(Priority.BACKGROUND)  # fills the window
+
+        async def one(p: Priority) -> None:
+            permit = await limiter.acquire(p)
+            order.append(p)
+            limiter.answered(permit)
+
+        tasks = [asyncio.create_task(one(p)) for p in
+                 (Priority.BACKGROUND, Priority.QUERY, Priority.ACTION)]
+        await asyncio.sleep(0)
+        limiter.answered(first)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(scenario()) == [Priority.ACTION, Priority.QUERY, Priority.BACKGROUND]
+
+
+def test_async_limiter_cancelled_waiter_leaves_the_queue() -> None:
+    async def scenario() -> int:
+        limiter = RateLimiter(LimiterConfig(static=PoolSpec(1, 60.0), burst=None))
+        await limiter.acquire(Priority.ACTION)
+        task = asyncio.create_task(limiter.acquire(Priority.QUERY))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return limiter.waiting
+
+    assert asyncio.run(scenario()) == 0
