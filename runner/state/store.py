@@ -356,17 +356,49 @@ class Store:
     def request_stop(self, name_or_id: str | int) -> ContainerRecord:
         """Ask the runner holding the container to stop at its next safe point.
 
-        Raises ``UnknownContainer``. A container that is not active is returned unchanged.
+        A container no runner holds (no lease, or an expired one: its runner died) is marked
+        STOPPED at once, and its lease version bumped so a late runner is fenced off. A
+        container that is not active is returned unchanged. Raises ``UnknownContainer``.
         """
+        now = self.clock()
+        c = containers.c
         with self._write() as conn:
             found = _find(conn, name_or_id)
             if found is None:
                 raise UnknownContainer(f"no container named or numbered {name_or_id!r}")
             if not found.status.is_active:
                 return found
-            conn.execute(sa.update(containers).where(containers.c.id == found.id)
-                         .values(stop_requested=True, updated_at=self.clock()))
+            orphaned = conn.execute(
+                sa.update(containers)
+                .where(c.id == found.id,
+                       sa.or_(c.lease_owner.is_(None), c.lease_expires_at < now))
+                .values(status=ContainerStatus.STOPPED.value, stop_requested=False,
+                        finished_at=now, next_restart_at=None, lease_owner=None,
+                        lease_expires_at=None, lease_version=c.lease_version + 1,
+                        updated_at=now)).rowcount
+            if not orphaned:
+                conn.execute(sa.update(containers).where(c.id == found.id)
+                             .values(stop_requested=True, updated_at=now))
             return _container(conn, found.id)
+
+    def replace_snapshot(self, lease_or_id: Lease | int, content_hash: str,
+                         source_text: str | None, git_revision: str | None = None,
+                         playbook_path: str | None = None) -> ContainerRecord:
+        """Make a new playbook version the one the container runs, keeping its checkpoints.
+
+        For a deliberate reload at a safe point (``upsert_container`` keeps the started
+        version once there is a checkpoint). Fenced when given a ``Lease``.
+        """
+        now = self.clock()
+        values: dict[str, Any] = {"content_hash": content_hash, "source_text": source_text,
+                                  "git_revision": git_revision, "updated_at": now}
+        if playbook_path is not None:
+            values["playbook_path"] = playbook_path
+        with self._write() as conn:
+            container_id = _target(conn, lease_or_id, now)
+            conn.execute(sa.update(containers).where(containers.c.id == container_id)
+                         .values(**values))
+            return _container(conn, container_id)
 
     def stop_requested(self, container_id: int) -> bool:
         """True when ``st-run stop`` asked for this container to stop."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from runner.domain.status import ContainerStatus
-from runner.state.store import Store, UnknownContainer
+from runner.state.store import LeaseLost, Store, UnknownContainer
 from tests.state.conftest import Clock
 
 S = ContainerStatus
@@ -117,6 +117,7 @@ def test_status_transitions_stamp_times(store: Store, clock: Clock) -> None:
 
 def test_stop_request_is_seen_and_cleared_by_stopping(store: Store) -> None:
     rec = declare(store)
+    assert store.claim(rec.id, "runner-a", 30) is not None
     assert store.stop_requested(rec.id) is False
     asked = store.request_stop("ore")
     assert asked.stop_requested and store.stop_requested(rec.id)
@@ -133,3 +134,33 @@ def test_stop_of_a_finished_container_changes_nothing(store: Store) -> None:
 def test_stop_of_unknown_container(store: Store) -> None:
     with pytest.raises(UnknownContainer):
         store.request_stop("ghost")
+
+
+def test_stop_of_an_orphaned_container_stops_it_at_once(store: Store, clock: Clock) -> None:
+    """Its runner died (lease expired): nobody would honour a request, so it stops now."""
+    rec = declare(store)
+    lease = store.claim(rec.id, "dead-runner", 30)
+    assert lease is not None
+    store.set_status(lease, S.BACKOFF, next_restart_at=clock.now + timedelta(seconds=60))
+    clock.advance(31)
+    stopped = store.request_stop("ore")
+    assert (stopped.status, stopped.stop_requested, stopped.finished_at) == (
+        S.STOPPED, False, clock.now)
+    assert stopped.lease_owner is None and stopped.next_restart_at is None
+    with pytest.raises(LeaseLost):
+        store.checkpoint(lease, "steps[0]", 0, {})
+
+
+def test_stop_of_a_never_claimed_container(store: Store) -> None:
+    assert store.request_stop(declare(store).id).status is S.STOPPED
+
+
+def test_replace_snapshot_keeps_checkpoints(store: Store) -> None:
+    rec = declare(store, content_hash="h1", text="v1")
+    lease = store.claim(rec.id, "r", 30)
+    assert lease is not None
+    store.checkpoint(lease, "steps[2]", 0, {"x": 1})
+    new = store.replace_snapshot(lease, "h2", "v2", "a" * 40, "pb/moved.yaml")
+    assert (new.content_hash, new.source_text, new.git_revision, new.playbook_path) == (
+        "h2", "v2", "a" * 40, "pb/moved.yaml")
+    assert store.last_checkpoint(rec.id) is not None
