@@ -178,6 +178,8 @@ def _compose(text: str) -> Node | None:
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (exc.context, exc.problem) if p]
     message = "; ".join(parts) if parts else "invalid YAML"
+    if exc.problem and "mapping values are not allowed" in exc.problem:
+        message += " (check the indentation, and that the key above ends with `:`)"
     return f"invalid YAML: {message}"
 
 
@@ -223,7 +225,7 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
         self._check_tag(node, _STR)
-        if node.style is not None:  # quoted or block scalars are always strings
+        if node.style:  # quoted or block scalars are always strings (plain: None or "")
             return node.value
         value = resolve_scalar(node.value)
         if not isinstance(value, str) and value is not None and not isinstance(value, bool):
@@ -262,6 +264,6 @@ class _Builder:
 def _merged(node: MappingNode) -> Iterator[tuple[Node, Node]]:
     """The mapping's pairs; ``<<`` merge keys are refused (not part of YAML 1.2)."""
     for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == "<<" and key_node.style is None:
+        if isinstance(key_node, ScalarNode) and key_node.value == "<<" and not key_node.style:
             raise LoadError(*_pos(key_node), "merge keys (`<<`) are not supported in YAML 1.2")
         yield key_node, value_node

@@ -1,0 +1,110 @@
+"""Run-time expansion: one step against LIVE state -> commands (and loop decisions).
+
+The executor walks the step tree itself. Before a step it calls ``step_applies`` (``when``);
+for a leaf it calls ``expand_step`` and runs the commands; for ``repeat`` it asks
+``repeat_continues`` before each iteration; for ``tour`` it asks ``loop_items`` for the
+ordered stops and, per stop (``ctx.loop.item``), runs ``expand_step(tour_step)`` (the flight)
+then the children. ``retry_satisfied`` is the ``until`` keyword after an attempt.
+The compiler calls the same functions on predicted state, so plan and run agree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+from runner.actions import registry
+from runner.actions.common import as_units
+from runner.domain.commands import Command
+from runner.domain.plan import Step
+from runner.playbook.context import StepContext
+from runner.playbook.errors import StepError
+from runner.playbook.selectors import resolve_waypoint
+from runner.playbook.template import evaluate, render
+
+
+def expand_step(step: Step, ctx: StepContext) -> list[Command]:
+    """The commands for ``step`` from ``ctx``'s state, preconditions included.
+
+    Preconditions already met are skipped (no ``Dock`` when docked), so an empty list means
+    "nothing to do". Raises ``StepError`` (message only; the caller adds the location).
+    """
+    action = registry()[step.action]
+    if action.expand is None:
+        raise StepError(f"`{step.action}` has no commands of its own; run its steps")
+    names = ctx.names()
+    args = {k: (v if k in action.expressions else render(v, names))
+            for k, v in step.args.items()}
+    return action.expand(args, ctx)
+
+
+def step_applies(step: Step, ctx: StepContext) -> bool:
+    """False when the step's ``when`` is false for ``ctx`` (the step is then skipped)."""
+    return step.when is None or bool(evaluate(step.when, ctx.names()))
+
+
+def retry_satisfied(step: Step, ctx: StepContext) -> bool:
+    """After an attempt: True when no ``until`` is set or it holds (stop retrying)."""
+    return step.until is None or bool(evaluate(step.until, ctx.names()))
+
+
+def repeat_continues(step: Step, ctx: StepContext, done: int) -> bool:
+    """Whether a ``repeat`` runs another iteration after ``done`` completed ones."""
+    args = step.args
+    if "times" in args:
+        return done < as_units(render(args["times"], ctx.names()), "times")
+    if "until" in args:
+        return not evaluate(str(args["until"]), ctx.names())
+    return True
+
+
+def loop_items(step: Step, ctx: StepContext) -> list[Any] | None:
+    """A ``tour``'s stops in visiting order, a ``repeat: {times}``'s 1..N; None if unbounded."""
+    if step.action == "tour":
+        return tour_stops(step, ctx)
+    if step.action == "repeat" and "times" in step.args:
+        times = as_units(render(step.args["times"], ctx.names()), "times")
+        return list(range(1, times + 1))
+    return None
+
+
+def tour_stops(step: Step, ctx: StepContext) -> list[str]:
+    """The tour's waypoints resolved from the ship's position, in the fastest order."""
+    names = ctx.names()
+    stops: list[str] = []
+    for selector in render(step.args.get("visit", []), names):
+        symbol = resolve_waypoint(selector, ctx)
+        if symbol not in stops:
+            stops.append(symbol)
+    if step.args.get("order") == "as_written" or len(stops) < 2:
+        return stops
+    return solve_tour_order(ctx, stops)
+
+
+def solve_tour_order(ctx: StepContext, stops: Sequence[str]) -> list[str]:
+    """The routing tour solver's order (OR-Tools, imported here only); written order if absent."""
+    solver = _tour_solver()
+    if solver is None:
+        return list(stops)
+    from runner.errors import StRunError
+
+    try:
+        tour = solver(ctx.system, ctx.ship, ctx.ship.nav.waypoint, list(stops),
+                      fuel_now=ctx.ship.fuel.current)
+    except StRunError as exc:
+        raise StepError(exc.message) from None
+    except NotImplementedError:  # the solver is still being built: keep the written order
+        return list(stops)
+    return list(tour.order)
+
+
+def _tour_solver() -> Any:
+    for module in ("runner.routing.tour", "runner.routing"):
+        try:
+            found = getattr(importlib.import_module(module), "plan_tour", None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None

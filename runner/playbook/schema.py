@@ -1,0 +1,55 @@
+"""The playbook JSON Schema (draft 2020-12), generated from the keyword and action tables.
+
+``schemas/playbook.schema.json`` is this function's output, committed for editors
+(yaml-language-server reads it through the modeline); a test fails when they drift.
+The validator uses a variant whose nested ``steps`` accept anything, because it checks each
+step on its own to report one precise error per step instead of an ``anyOf`` dump.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runner.actions import registry
+from runner.playbook.keywords import REQUIRED_TOP_LEVEL, STEP_KEYWORDS, TOP_LEVEL
+
+SCHEMA_ID = "https://st-run.dev/schemas/playbook.schema.json"
+
+
+def build_schema(*, nested: bool = True) -> dict[str, Any]:
+    """The schema; ``nested=False`` leaves step items unchecked (the validator's variant)."""
+    actions = list(registry())
+    defs: dict[str, Any] = {
+        "steps": {"type": "array", "minItems": 1,
+                  "items": {"$ref": "#/$defs/step"} if nested else {}},
+        "step": {"anyOf": [{"$ref": "#/$defs/bare_step"},
+                           *({"$ref": f"#/$defs/step_{a.name}"} for a in actions)]},
+        "bare_step": {"description": "an action that needs no value, written alone",
+                      "enum": [a.name for a in actions if a.bare]},
+    }
+    for k in STEP_KEYWORDS:
+        defs[f"keyword_{k.name}"] = {"description": k.summary, **k.schema}
+    for action in actions:
+        props: dict[str, Any] = {action.name: {"description": action.summary, **action.schema}}
+        props.update({k.name: {"$ref": f"#/$defs/keyword_{k.name}"} for k in STEP_KEYWORDS})
+        defs[f"step_{action.name}"] = {"type": "object", "required": [action.name],
+                                       "additionalProperties": False, "properties": props}
+    top = {k.name: {"description": k.summary, **k.schema} for k in TOP_LEVEL}
+    top["steps"] = {"description": top["steps"]["description"], "$ref": "#/$defs/steps"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "st-run playbook",
+        "description": "A SpaceTraders ship job for st-run (format version 1).",
+        "type": "object",
+        "required": list(REQUIRED_TOP_LEVEL),
+        "additionalProperties": False,
+        "properties": top,
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The published schema as committed: sorted-free, 2-space JSON with a final newline."""
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
