@@ -106,6 +106,10 @@ class SpecValidator:
             return
         self._check(schema, body, where)
 
+    def validate_error(self, body: Any) -> None:
+        """Check an error body against the official envelope (for paths not in the spec)."""
+        self._check(ERROR_SCHEMA, body, "error response")
+
     def validate_request(self, method: str, path: str, body: Any) -> None:
         """Check a request body for ``METHOD path`` against the spec's requestBody schema."""
         template, op = self._operation(method, path)
