@@ -49,6 +49,13 @@ class Remembered:
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     last_error: str | None = None
+    stopped_by_watcher: bool = False
+    """STOPPED by a watcher's shutdown, not by a user: resumed like an active one."""
+
+    @property
+    def active(self) -> bool:
+        """True when the container should run: an active status, or stopped by shutdown."""
+        return self.status.is_active or self.stopped_by_watcher
 
     def held_by_other(self, me: str, now: datetime) -> bool:
         """True while another runner's unexpired lease covers this container."""
@@ -58,8 +65,9 @@ class Remembered:
     def describe(self) -> str:
         """What the database says, in a few words."""
         where = f" at {self.step}" if self.step else ""
-        error = f" ({self.last_error})" if self.last_error and not self.status.is_active else ""
-        return f"{self.name}: {self.status.value}{where}, version {self.digest[:12]}{error}"
+        error = f" ({self.last_error})" if self.last_error and not self.active else ""
+        by = " by the watcher's shutdown" if self.stopped_by_watcher else ""
+        return f"{self.name}: {self.status.value}{by}{where}, version {self.digest[:12]}{error}"
 
 
 class Did(StrEnum):
@@ -112,7 +120,7 @@ def plan_recovery(desired: Mapping[str, DesiredFile], remembered: Sequence[Remem
     wanted = {p: f for p, f in desired.items() if p not in foreign_paths}
     managed = {r.container: Managed(r.container, r.path, r.digest) for r in mine}
     actions = reconcile(wanted, managed)
-    resume = tuple(r for r in mine if r.status.is_active and not _stopped(r, actions))
+    resume = tuple(r for r in mine if r.active and not _stopped(r, actions))
     report = _report(desired, mine, foreign, actions)
     return RecoveryPlan(resume, managed, tuple(actions), report, foreign_paths)
 
@@ -147,7 +155,7 @@ def _foreign_line(record: Remembered) -> ReportLine:
 
 
 def _kept_line(record: Remembered) -> ReportLine:
-    if not record.status.is_active:
+    if not record.active:
         return ReportLine(record.path, record.describe(), Did.LEFT)
     did = Did.RESUMED if record.checkpointed else Did.RESTARTED
     return ReportLine(record.path, record.describe(), did)
@@ -157,7 +165,7 @@ def _action_line(action: Action, by_container: Mapping[str, Remembered]) -> Repo
     match action:
         case Stop(container, path):
             record = by_container[container]
-            if not record.status.is_active:
+            if not record.active:
                 return ReportLine(path, record.describe(), Did.LEFT, "its file is gone")
             return ReportLine(path, record.describe(), Did.STOPPED)
         case Rename(container, old_path, new_path):

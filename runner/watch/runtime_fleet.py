@@ -46,14 +46,14 @@ Echo = Callable[[str], None]
 
 def validate_playbook(file: PlaybookFile) -> Validation:
     """Load one playbook version from its bytes with the playbook language."""
-    from runner.playbook import load_playbook_text
+    from runner.playbook.model import load_playbook_text
 
     try:
         text = file.content.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Validation(f"{file.path}:1:1: not UTF-8 text ({exc.reason})")
     try:
-        load_playbook_text(text, file.path, None)
+        load_playbook_text(text, str(file.path), None)
     except StRunError as exc:
         return Validation(exc.message)
     return Validation()
@@ -67,10 +67,15 @@ def text_digest(source_text: str) -> str:
 class RuntimeFleet:
     """Carries out the watcher's actions with a :class:`Supervisor`."""
 
-    def __init__(self, supervisor: Supervisor, store: Store, echo: Echo | None = None) -> None:
+    def __init__(self, supervisor: Supervisor, store: Store, echo: Echo | None = None, *,
+                 fresh: bool = False) -> None:
+        """``fresh``: the first start of each container in this session drops its old
+        progress (a new universe, e.g. the embedded simulator)."""
         self.supervisor = supervisor
         self.store = store
         self.echo = echo or (lambda line: None)
+        self.fresh = fresh
+        self._started: set[str] = set()
 
     # ---- Fleet ---------------------------------------------------------------------------
 
@@ -79,7 +84,9 @@ class RuntimeFleet:
             loaded = self.supervisor.runtime.load(file.path, {})
             self._refuse_duplicate(loaded, file)
             self._adopt_version(loaded)
-            handle = await self.supervisor.start_loaded(loaded)
+            fresh = self.fresh and loaded.name not in self._started
+            handle = await self.supervisor.start_loaded(loaded, fresh=fresh)
+            self._started.add(loaded.name)
         except StRunError as exc:
             await self.report(None, "error", f"{file.rel}: not started: {exc.message}")
             return None
@@ -122,7 +129,8 @@ class RuntimeFleet:
             await self.supervisor.stop(handle.id)
             return
         record = self.store.get_container(int(container))
-        if record is not None and record.status.is_active and record.lease_owner is None:
+        if record is not None and record.status.is_active \
+                and _live_owner(record) in (None, self.supervisor.owner):
             self.store.set_status(record.id, ContainerStatus.STOPPED)
 
     async def report(self, container: str | None, level: str, message: str) -> None:
@@ -182,15 +190,15 @@ class RuntimeFleet:
     # ---- helpers -------------------------------------------------------------------------
 
     def _remembered(self, record: ContainerRecord, rel: str) -> Remembered:
-        status = record.status
-        if status is ContainerStatus.STOPPED and self._stopped_by_watcher(record.id):
-            status = ContainerStatus.PENDING  # resumable: it was us, not the user
+        by_watcher = record.status is ContainerStatus.STOPPED and \
+            self._stopped_by_watcher(record.id)
         digest = text_digest(record.source_text) if record.source_text else record.content_hash
         checkpoint = self.store.last_checkpoint(record.id)
-        return Remembered(str(record.id), record.name, rel, digest, status,
+        return Remembered(str(record.id), record.name, rel, digest, record.status,
                           step=record.step_path, checkpointed=checkpoint is not None,
                           lease_owner=_live_owner(record), lease_expires_at=
-                          record.lease_expires_at, last_error=record.last_error)
+                          record.lease_expires_at, last_error=record.last_error,
+                          stopped_by_watcher=by_watcher)
 
     def _stopped_by_watcher(self, container_id: int) -> bool:
         last = self.store.logs(container_id, limit=1)

@@ -38,13 +38,17 @@ class WatchSession:
     """Everything one watcher process does; ``await run()`` returns the exit code."""
 
     def __init__(self, folder: Folder, supervisor: Supervisor, store: Store, *,
-                 echo: Callable[[str], None], grace_s: float = DEFAULT_GRACE_S) -> None:
+                 echo: Callable[[str], None], grace_s: float = DEFAULT_GRACE_S,
+                 fresh_universe: bool = False) -> None:
+        """``fresh_universe``: the game world is new (the embedded simulator), so what the
+        database remembers cannot be resumed; every playbook starts over."""
         self.folder = folder
         self.supervisor = supervisor
         self.store = store
         self.echo = echo
         self.grace_s = grace_s
-        self.fleet = RuntimeFleet(supervisor, store, echo)
+        self.fresh_universe = fresh_universe
+        self.fleet = RuntimeFleet(supervisor, store, echo, fresh=fresh_universe)
         self.watcher = Watcher(folder, self.fleet, validate_playbook)
         self.stop = asyncio.Event()
         self.signals = 0
@@ -63,8 +67,10 @@ class WatchSession:
     async def recover(self) -> RecoveryPlan:
         """Expected vs recovered: resume, start, stop and report, once, at start."""
         files, desired = await self.watcher.look()
-        plan = plan_recovery(desired, self.fleet.remembered(self.folder),
-                             self.supervisor.owner, self.store.clock())
+        remembered = [] if self.fresh_universe else self.fleet.remembered(self.folder)
+        if self.fresh_universe:
+            self.echo("--sim: the embedded universe is new, so every playbook starts over")
+        plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.clock())
         self.watcher.ignored |= plan.foreign
         self.watcher.running = dict(plan.managed)
         failures = {}

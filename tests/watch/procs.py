@@ -1,0 +1,155 @@
+"""Helpers for tests and the bench that run a real ``st-run watch`` process against a real
+``st-run sim`` process, and read the state store and the simulator's ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import sqlalchemy as sa
+
+from runner.state.records import ContainerRecord
+from runner.state.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+WAIT_S = 60.0
+T = TypeVar("T")
+
+
+def until(probe: Callable[[], T | None], what: str, timeout: float = WAIT_S,
+          on_fail: Callable[[], str] | None = None) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            detail = on_fail() if on_fail else ""
+            raise AssertionError(f"timed out waiting for: {what}\n{detail}")
+        time.sleep(0.02)
+
+
+@dataclass
+class Agent:
+    """An agent registered on the simulator."""
+
+    url: str
+    symbol: str
+    token: str
+
+    @property
+    def ships(self) -> list[str]:
+        return [f"{self.symbol}-1", f"{self.symbol}-2"]
+
+
+def register(url: str, symbol: str) -> Agent:
+    answer = httpx.post(f"{url}/register", json={"symbol": symbol, "faction": "COSMIC"},
+                        timeout=30)
+    answer.raise_for_status()
+    return Agent(url, symbol, answer.json()["data"]["token"])
+
+
+def ledger(url: str, ship: str | None = None) -> list[dict[str, Any]]:
+    """The simulator's accepted state changes (of ``ship``), in order."""
+    answer = httpx.get(f"{url}/_sim/ledger", timeout=30)
+    answer.raise_for_status()
+    entries: list[dict[str, Any]] = answer.json()["data"]
+    if isinstance(entries, dict):  # {"entries": [...]} or a bare list
+        entries = entries.get("entries", [])
+    return [e for e in entries if ship is None or e.get("ship") == ship]
+
+
+class Watcher:
+    """A ``st-run watch DIR`` subprocess; its stderr goes to a file for assertions."""
+
+    def __init__(self, folder: Path, db: Path, agent: Agent, log: Path,
+                 *extra: str) -> None:
+        self.log = log
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "SPACETRADERS_TOKEN": agent.token,
+               "ST_RUN_API_URL": agent.url}
+        env.pop("ST_RUN_DB", None)
+        self._err = log.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "runner", "watch", str(folder), "--db", str(db), *extra],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self._err, text=True)
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def signal(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = WAIT_S) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._err.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._err.close()
+
+
+@contextlib.contextmanager
+def watcher(folder: Path, db: Path, agent: Agent, log: Path, *extra: str) -> Iterator[Watcher]:
+    """A watcher process, killed on the way out if the test did not end it."""
+    proc = Watcher(folder, db, agent, log, *extra)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+
+
+class State:
+    """Read-only views of the watcher's database, opened per call (another process writes)."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(str(self.db))
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def container(self, name: str) -> ContainerRecord | None:
+        if not self.db.exists():
+            return None
+        return self.store.get_container(name)
+
+    def messages(self, name: str | None = None) -> list[str]:
+        if not self.db.exists():
+            return []
+        with contextlib.suppress(Exception):
+            return [line.message for line in self.store.logs(name, limit=None)]
+        return []
+
+    def checkpoints(self, container_id: int) -> int:
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(sa.text(
+                "SELECT count(*) FROM checkpoints WHERE container_id = :id"),
+                {"id": container_id}).scalar_one())
+
+    def running(self, name: str, source: str) -> ContainerRecord | None:
+        """The container when it runs exactly ``source`` (the version checkpointed)."""
+        record = self.container(name)
+        if record is None or record.status.value != "RUNNING" or record.source_text != source:
+            return None
+        return record

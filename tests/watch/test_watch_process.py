@@ -1,0 +1,172 @@
+"""A real ``st-run watch`` process on a temporary folder against a real ``st-run sim``.
+
+Create, edit (valid, invalid), rename and delete playbooks and check the containers follow,
+then SIGTERM mid-run and restart. The simulator's ledger proves no state change was sent
+twice: each ship's orbits and docks strictly alternate (a repeated step would repeat one of
+them, which the simulator accepts as a no-op but still records), and every accepted change
+has exactly one checkpoint in the container's journal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.simproc import start_sim_process
+from tests.watch.procs import Agent, State, ledger, register, until, watcher
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+PATROL = """\
+name: {name}
+ship: {ship}
+restart: always
+steps:
+  - repeat:
+      forever: true
+      steps:
+        - orbit
+        - log: "{tag} tick {{{{ loop.index }}}}"
+        - dock
+        - wait: 5s
+"""
+
+BROKEN = """\
+name: {name}
+ship: {ship}
+steps:
+  - orbitt
+"""
+
+
+@pytest.fixture(scope="module")
+def sim_url() -> Iterator[str]:
+    with start_sim_process("--speed", "20", "--no-rate-limit") as (_, url):
+        yield url
+
+
+@pytest.fixture
+def agent(sim_url: str, request: pytest.FixtureRequest) -> Agent:
+    symbol = "W" + "".join(c for c in request.node.name.upper() if c.isalnum())[-10:]
+    return register(sim_url, symbol)
+
+
+def patrol(name: str, ship: str, tag: str) -> str:
+    return PATROL.format(name=name, ship=ship, tag=tag)
+
+
+def assert_each_change_sent_once(state: State, agent: Agent, name: str, ship: str) -> None:
+    entries = [e for e in ledger(agent.url, ship) if e["method"] == "POST"]
+    actions = [e["path"].rsplit("/", 1)[-1] for e in entries]
+    assert actions, f"no state change for {ship}"
+    assert all(a in ("orbit", "dock") for a in actions), actions
+    assert all(x != y for x, y in itertools.pairwise(actions)), \
+        f"a step was done twice: {actions}"
+    record = state.container(name)
+    assert record is not None
+    assert state.checkpoints(record.id) == len(actions)
+
+
+def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    ship = agent.ships[0]
+    v1, v2 = patrol("alpha", ship, "v1"), patrol("alpha", ship, "v2")
+    state = State(db)
+    (folder / "alpha.yaml").write_text(v1)
+    with watcher(folder, db, agent, tmp_path / "watch.log") as proc:
+        def why() -> str:
+            return proc.output() + "\n".join(state.messages())
+
+        first = until(lambda: state.running("alpha", v1), "alpha v1 running", on_fail=why)
+        until(lambda: "v1 tick 2" in state.messages("alpha"), "two v1 iterations", on_fail=why)
+
+        (folder / "alpha.yaml").write_text(v2)  # valid edit: replaced at a safe point
+        until(lambda: state.running("alpha", v2), "alpha v2 running", on_fail=why)
+        until(lambda: any("v2 tick" in m for m in state.messages("alpha")), "v2 ticks",
+              on_fail=why)
+
+        (folder / "alpha.yaml").write_text(BROKEN.format(name="alpha", ship=ship))
+        error = until(lambda: next((m for m in state.messages("alpha")
+                                    if "invalid playbook" in m), None), "error", on_fail=why)
+        assert "alpha.yaml:4:" in error and "keeping version" in error
+        ticks = sum("v2 tick" in m for m in state.messages("alpha"))
+        until(lambda: sum("v2 tick" in m for m in state.messages("alpha")) > ticks + 1,
+              "the old version keeps running", on_fail=why)
+        assert state.running("alpha", v2)
+
+        (folder / "alpha.yaml").write_text(v2)  # fixed: same as what runs, no reload
+        (folder / "alpha.yaml").rename(folder / "renamed.yaml")
+        moved = until(lambda: (r := state.container("alpha")) and
+                      r.playbook_path.endswith("renamed.yaml") and r, "path follows rename",
+                      on_fail=why)
+        assert moved.id == first.id and moved.status.value == "RUNNING"
+        assert sum("started alpha" in m for m in state.messages("alpha")) == 1
+
+        (folder / "renamed.yaml").unlink()
+        until(lambda: (r := state.container("alpha")) and r.status.value == "STOPPED",
+              "alpha stopped", on_fail=why)
+        assert_each_change_sent_once(state, agent, "alpha", ship)
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    state.close()
+
+
+def test_new_invalid_file_is_reported_and_never_started(tmp_path: Path, agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    state = State(db)
+    with watcher(folder, db, agent, tmp_path / "watch.log") as proc:
+        until(lambda: "expected vs recovered" in proc.output(), "watcher up")
+        (folder / "bad.yaml").write_text(BROKEN.format(name="bad", ship=agent.ships[0]))
+        until(lambda: "bad.yaml:4:" in proc.output(), "located error", on_fail=proc.output)
+        assert any("bad.yaml:4:" in m for m in state.messages())
+        assert state.container("bad") is None
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    state.close()
+
+
+def test_sigterm_mid_run_then_restart_resumes_every_container(tmp_path: Path,
+                                                               agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    names = ["one", "two"]
+    sources = {n: patrol(n, ship, "first") for n, ship in zip(names, agent.ships, strict=True)}
+    for name, source in sources.items():
+        (folder / f"{name}.yaml").write_text(source)
+    state = State(db)
+    log = tmp_path / "watch.log"
+    with watcher(folder, db, agent, log) as proc:
+        for name in names:
+            until(lambda n=name: "first tick 2" in state.messages(n), f"{name} iterating",
+                  on_fail=proc.output)
+        ids = {n: state.container(n).id for n in names}  # type: ignore[union-attr]
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    for name in names:
+        record = state.container(name)
+        assert record is not None and record.lease_owner is None  # leases released
+        assert state.checkpoints(record.id) > 0
+    log.write_text("")
+    with watcher(folder, db, agent, log) as proc:
+        report = until(lambda: "started" not in proc.output() and
+                       proc.output().count("resumed from checkpoint") == 2 and proc.output(),
+                       "both resumed in the start report", on_fail=proc.output)
+        assert "one.yaml: db says one: " in report and "two.yaml: db says two: " in report
+        for name in names:
+            before = sum("tick" in m for m in state.messages(name))
+            until(lambda n=name, b=before: sum("tick" in m for m in state.messages(n)) > b,
+                  f"{name} ticking again", on_fail=proc.output)
+            record = state.container(name)
+            assert record is not None and record.id == ids[name]
+            assert record.status.value == "RUNNING"
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    for name, ship in zip(names, agent.ships, strict=True):
+        assert_each_change_sent_once(state, agent, name, ship)
+    state.close()
