@@ -90,7 +90,8 @@ def _populate(uni: Universe, system: str, faction: str, rng: random.Random) -> s
         planets.append(_planet(uni, system, faction, name, rng, radius=rng.randint(40, 240)))
     _gas_giant(uni, system, name, rng)
     x, y = _polar(rng, rng.randint(60, 200))
-    gate = uni.add(Waypoint(name(), system, "JUMP_GATE", x, y, faction=faction))
+    gate = uni.add(Waypoint(name(), system, "JUMP_GATE", x, y, traits=["MARKETPLACE"],
+                            faction=faction))
     _market(uni, gate.symbol, rng, fuel=True, exports=[], imports=[])
     _belt(uni, system, name, rng)
     _arms(uni, system, name, rng)
