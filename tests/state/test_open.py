@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 
 from runner.errors import InvalidInput, StRunError
 from runner.state.engine import resolve_url
-from runner.state.migrate import current_revision, head_revision
+from runner.state.migrate import SCHEMA_REVISION, current_revision, head_revision
 from runner.state.models import Base
 from runner.state.store import Store
 
@@ -153,3 +153,16 @@ def test_unreachable_database_is_a_one_line_user_error() -> None:
 def test_plain_postgresql_scheme_means_psycopg() -> None:
     assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_fast_path_revision_matches_the_newest_migration() -> None:
+    assert head_revision() == SCHEMA_REVISION
+
+
+def test_database_from_a_newer_st_run_is_refused_clearly(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+    with pytest.raises(StRunError, match="cannot migrate the state database"):
+        Store.open(db_url)
