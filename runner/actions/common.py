@@ -14,15 +14,18 @@ from runner.playbook.keywords import TEMPLATE
 from runner.playbook.simulate import apply_command, arrived
 
 TEXT: Mapping[str, Any] = {"type": "string", "minLength": 1}
+FILTERS: Mapping[str, Any] = {
+    "type": "object", "minProperties": 1, "additionalProperties": False,
+    "properties": {
+        "type": {"type": "string", "minLength": 1},
+        "traits": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "sells": {"type": "string", "minLength": 1},
+        "buys": {"type": "string", "minLength": 1},
+        "not_here": {"type": "boolean"}},
+}
 NEAREST: Mapping[str, Any] = {
     "type": "object", "required": ["nearest"], "additionalProperties": False,
-    "properties": {"nearest": {
-        "type": "object", "minProperties": 1, "additionalProperties": False,
-        "properties": {
-            "type": {"type": "string", "minLength": 1},
-            "traits": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "sells": {"type": "string", "minLength": 1},
-            "buys": {"type": "string", "minLength": 1}}}},
+    "properties": {"nearest": FILTERS},
 }
 WAYPOINT: Mapping[str, Any] = {
     "description": "a waypoint: a symbol, `headquarters` or {nearest: {type, traits, sells, "

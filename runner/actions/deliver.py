@@ -39,7 +39,8 @@ ACTION = Action(
     name="deliver",
     summary="Deliver cargo for a contract: a symbol (all aboard) or {symbol, units, contract} "
             "(default: the active contract). Docks first.",
-    schema={"anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS, "contract": TEXT},
+    schema={"description": "a trade symbol, or {symbol, units, contract}",
+            "anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS, "contract": TEXT},
                                         ("symbol",))]},
     normalize=normalize, expand=expand, example="deliver: {symbol: IRON_ORE}", needs=("dock",),
 )

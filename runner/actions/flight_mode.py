@@ -34,6 +34,7 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
 
 ACTION = Action(
     name="flight_mode", summary="Set the flight mode used by later manual navigation.",
-    schema={"anyOf": [MODE, long_form({"mode": MODE}, ("mode",))]},
+    schema={"description": "a flight mode (CRUISE, DRIFT, BURN or STEALTH) or {mode: MODE}",
+            "anyOf": [MODE, long_form({"mode": MODE}, ("mode",))]},
     normalize=normalize, expand=expand, example="flight_mode: DRIFT",
 )

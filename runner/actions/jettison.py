@@ -31,6 +31,7 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
 
 ACTION = Action(
     name="jettison", summary="Throw cargo out: a symbol (all of it) or {symbol, units}.",
-    schema={"anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS}, ("symbol",))]},
+    schema={"description": "a trade symbol, or {symbol, units}",
+            "anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS}, ("symbol",))]},
     normalize=normalize, expand=expand, example="jettison: {symbol: ICE_WATER}",
 )

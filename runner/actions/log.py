@@ -27,7 +27,8 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
 
 ACTION = Action(
     name="log", summary="Write a message (a template) to the log.",
-    schema={"anyOf": [{"type": "string"},
+    schema={"description": "a message, or {message, level}",
+            "anyOf": [{"type": "string"},
                       long_form({"message": {"type": "string"}, "level": {"enum": list(LEVELS)}},
                                 ("message",))]},
     normalize=normalize, expand=expand, example='log: "cargo {{ ship.cargo.units }}"',

@@ -39,7 +39,8 @@ ACTION = Action(
     name="refuel",
     summary="Refuel at the current market: fill the tank, or `units` ship fuel "
             "(`from_cargo: true` burns FUEL carried as cargo). Docks first.",
-    schema={"anyOf": [{"type": "null"},
+    schema={"description": "nothing (fill the tank) or {units, from_cargo}",
+            "anyOf": [{"type": "null"},
                       long_form({"units": UNITS, "from_cargo": {"type": "boolean"}})]},
     normalize=normalize, expand=expand, bare=True, example="refuel", needs=("dock",),
 )

@@ -71,6 +71,7 @@ ACTION = Action(
     name="sell",
     summary="Sell cargo at the current market: `all`, a symbol (all of it) or "
             "{symbol, units}. Docks first; split into trade-volume batches.",
-    schema={"anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS}, ("symbol",))]},
+    schema={"description": "`all`, a trade symbol, or {symbol, units}",
+            "anyOf": [SYMBOL, long_form({"symbol": SYMBOL, "units": UNITS}, ("symbol",))]},
     normalize=normalize, expand=expand, example="sell: all", needs=("dock",),
 )

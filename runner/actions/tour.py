@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runner.actions.common import WAYPOINT, Expansion, long_form
+from runner.actions.common import FILTERS, UNITS, WAYPOINT, Expansion, long_form
 from runner.actions.navigate import fly_to
 from runner.actions.registry import Action
 from runner.domain.commands import Command
@@ -22,7 +22,7 @@ STEPS_REF = {"$ref": "#/$defs/steps"}
 
 def normalize(value: Any) -> dict[str, Any]:
     """``{visit: [...], steps: [...]}``; ``order: as_written`` keeps the written order."""
-    return {"visit": list(value["visit"]), "steps": value.get("steps", []),
+    return {"visit": value["visit"], "steps": value.get("steps", []),
             "order": value.get("order", "fastest")}
 
 
@@ -37,11 +37,16 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
 
 ACTION = Action(
     name="tour",
-    summary="Visit each waypoint of `visit` (fastest order, or `order: as_written`) and run "
-            "the nested `steps` at each stop; `loop.item` is the stop.",
-    schema=long_form({"visit": {"type": "array", "items": WAYPOINT, "minItems": 1},
+    summary="Visit each waypoint of `visit` (a list, or {all: FILTERS, limit: N}) in the "
+            "fastest order (or `order: as_written`) and run the nested `steps` at each stop; "
+            "`loop.item` is the stop.",
+    schema=long_form({"visit": {
+        "description": "a list of waypoints, or {all: FILTERS, limit: N} (the N nearest "
+                       "matches)",
+        "anyOf": [{"type": "array", "items": WAYPOINT, "minItems": 1},
+                  long_form({"all": FILTERS, "limit": UNITS}, ("all",))]},
                       "order": {"enum": ["fastest", "as_written"]},
                       "steps": STEPS_REF}, ("visit",)),
     normalize=normalize, expand=expand, nested=True, waypoints=("visit",),
-    example="tour: {visit: [{nearest: {traits: [MARKETPLACE]}}], steps: [scan_market]}",
+    example="tour: {visit: {all: {traits: [MARKETPLACE]}, limit: 3}, steps: [scan_market]}",
 )

@@ -18,7 +18,22 @@ Runtime-facing API (imported lazily, so ``st-run validate`` stays fast):
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # real types for checkers; at run time the names load lazily
+    from runner.playbook.compiler import compile_playbook
+    from runner.playbook.context import LoopState, StepContext
+    from runner.playbook.errors import PlaybookError, Problem, StepError
+    from runner.playbook.expand import (
+        expand_step,
+        loop_items,
+        repeat_continues,
+        retry_satisfied,
+        step_applies,
+    )
+    from runner.playbook.model import Playbook, load_playbook, load_playbook_text
+    from runner.playbook.selectors import resolve_ship, resolve_waypoint
+    from runner.playbook.template import evaluate, render, template_names
 
 _EXPORTS = {
     "Playbook": "runner.playbook.model",
@@ -34,6 +49,7 @@ _EXPORTS = {
     "step_applies": "runner.playbook.expand",
     "repeat_continues": "runner.playbook.expand",
     "loop_items": "runner.playbook.expand",
+    "retry_satisfied": "runner.playbook.expand",
     "evaluate": "runner.playbook.template",
     "render": "runner.playbook.template",
     "template_names": "runner.playbook.template",
@@ -41,7 +57,27 @@ _EXPORTS = {
     "resolve_waypoint": "runner.playbook.selectors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "LoopState",
+    "Playbook",
+    "PlaybookError",
+    "Problem",
+    "StepContext",
+    "StepError",
+    "compile_playbook",
+    "evaluate",
+    "expand_step",
+    "load_playbook",
+    "load_playbook_text",
+    "loop_items",
+    "render",
+    "repeat_continues",
+    "resolve_ship",
+    "resolve_waypoint",
+    "retry_satisfied",
+    "step_applies",
+    "template_names",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ from runner.domain.commands import Command
 from runner.domain.plan import Step
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
-from runner.playbook.selectors import resolve_waypoint
+from runner.playbook.selectors import resolve_waypoints
 from runner.playbook.template import evaluate, render
 
 
@@ -71,12 +71,10 @@ def loop_items(step: Step, ctx: StepContext) -> list[Any] | None:
 
 def tour_stops(step: Step, ctx: StepContext) -> list[str]:
     """The tour's waypoints resolved from the ship's position, in the fastest order."""
-    names = ctx.names()
-    stops: list[str] = []
-    for selector in render(step.args.get("visit", []), names):
-        symbol = resolve_waypoint(selector, ctx)
-        if symbol not in stops:
-            stops.append(symbol)
+    visit = render(step.args.get("visit", []), ctx.names())
+    if isinstance(visit, dict) and visit.get("limit") is not None:
+        visit = {**visit, "limit": as_units(visit["limit"], "limit")}
+    stops = resolve_waypoints(visit, ctx)
     if step.args.get("order") == "as_written" or len(stops) < 2:
         return stops
     return solve_tour_order(ctx, stops)

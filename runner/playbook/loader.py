@@ -165,7 +165,11 @@ def _compose(text: str) -> Node | None:
         return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark is not None and _at_end(text, mark.line):
+            mark = exc.context_mark  # "never closed" is best shown where it was opened
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if _char_at(text, line, col) == "\t":
+            raise LoadError(line, col, "tabs cannot indent YAML; use spaces") from None
         raise LoadError(line, col, _yaml_message(exc)) from None
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
         raise LoadError(1, 1, f"not a YAML document: {_first_line(str(exc))}") from None
@@ -181,6 +185,18 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if exc.problem and "mapping values are not allowed" in exc.problem:
         message += " (check the indentation, and that the key above ends with `:`)"
     return f"invalid YAML: {message}"
+
+
+def _at_end(text: str, line0: int) -> bool:
+    """True when 0-based ``line0`` is past the last non-blank line of ``text``."""
+    return line0 >= len(text.rstrip().split("\n"))
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.split("\n")
+    if 1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1]):
+        return lines[line - 1][col - 1]
+    return ""
 
 
 def _first_line(text: str) -> str:

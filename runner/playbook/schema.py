@@ -31,9 +31,10 @@ def build_schema(*, nested: bool = True) -> dict[str, Any]:
     for k in STEP_KEYWORDS:
         defs[f"keyword_{k.name}"] = {"description": k.summary, **k.schema}
     for action in actions:
-        props: dict[str, Any] = {action.name: {"description": action.summary, **action.schema}}
+        props: dict[str, Any] = {action.name: dict(action.schema)}
         props.update({k.name: {"$ref": f"#/$defs/keyword_{k.name}"} for k in STEP_KEYWORDS})
-        defs[f"step_{action.name}"] = {"type": "object", "required": [action.name],
+        defs[f"step_{action.name}"] = {"description": action.summary,
+                                       "type": "object", "required": [action.name],
                                        "additionalProperties": False, "properties": props}
     top = {k.name: {"description": k.summary, **k.schema} for k in TOP_LEVEL}
     top["steps"] = {"description": top["steps"]["description"], "$ref": "#/$defs/steps"}

@@ -3,8 +3,10 @@
 Ship: a symbol, ``{symbol: S}``, ``{role: COMMAND}`` (first ship with that role, by
 symbol) or ``{index: N}`` (1-based, ships ordered by symbol).
 Waypoint: a symbol, ``headquarters`` (the agent's), or ``{nearest: {type, traits, sells,
-buys}}``: the closest waypoint to the ship's position matching every filter given (ties by
-symbol); ``sells``/``buys`` need market data in the system.
+buys, not_here}}``: the closest waypoint to the ship's position matching every filter given
+(ties by symbol; ``not_here: true`` skips the ship's own waypoint); ``sells``/``buys`` need
+market data in the system. ``{all: FILTERS, limit: N}`` (tour stops) is every match, nearest
+first, at most N.
 """
 
 from __future__ import annotations
@@ -69,12 +71,37 @@ def _named(symbol: str, ctx: StepContext) -> str:
 
 
 def _nearest(filters: Mapping[str, Any], ctx: StepContext) -> str:
-    here = _position(ctx)
-    found = [w for w in ctx.system if _matches(w, filters)]
+    found = waypoints_matching(filters, ctx)
     if not found:
         raise StepError(f"no waypoint in {ctx.system.symbol} matches {_describe(filters)}")
-    best = min(found, key=lambda w: (math.hypot(w.x - here[0], w.y - here[1]), w.symbol))
-    return best.symbol
+    return found[0]
+
+
+def waypoints_matching(filters: Mapping[str, Any], ctx: StepContext,
+                       limit: int | None = None) -> list[str]:
+    """Symbols of the waypoints matching ``filters``, nearest to the ship first."""
+    here = _position(ctx)
+    found = [w for w in ctx.system if _matches(w, filters)
+             and not (filters.get("not_here") and w.symbol == ctx.ship.nav.waypoint)]
+    found.sort(key=lambda w: (math.hypot(w.x - here[0], w.y - here[1]), w.symbol))
+    return [w.symbol for w in found[:limit]]
+
+
+def resolve_waypoints(selector: Any, ctx: StepContext) -> list[str]:
+    """A list of waypoint selectors, or ``{all: FILTERS, limit: N}``, as symbols (no repeats)."""
+    if isinstance(selector, Mapping) and "all" in selector:
+        limit = selector.get("limit")
+        found = waypoints_matching(selector["all"] or {}, ctx, limit)
+        if not found:
+            raise StepError(f"no waypoint in {ctx.system.symbol} matches "
+                            f"{_describe(selector['all'] or {})}")
+        return found
+    symbols: list[str] = []
+    for item in selector if isinstance(selector, list) else [selector]:
+        symbol = resolve_waypoint(item, ctx)
+        if symbol not in symbols:
+            symbols.append(symbol)
+    return symbols
 
 
 def _position(ctx: StepContext) -> tuple[int, int]:
@@ -99,4 +126,4 @@ def _matches(w: Waypoint, filters: Mapping[str, Any]) -> bool:
 
 
 def _describe(filters: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in filters.items())
+    return ", ".join(f"{k}={v}" for k, v in filters.items()) or "anything"

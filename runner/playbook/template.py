@@ -120,7 +120,8 @@ def template_syntax_error(text: str, *, expression: bool) -> str | None:
     except StepError as exc:
         return exc.message
     except TemplateError as exc:
-        return f"template syntax error: {exc.message}"
+        kind = "expression" if expression else "template"
+        return f"{kind} syntax error: {exc.message}"
 
 
 def used_names(text: str, *, expression: bool) -> set[str]:

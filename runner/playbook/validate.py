@@ -94,10 +94,9 @@ class Validator:
 
     def _coerce(self, errors: list[ValidationError], base: Path) -> bool:
         fixed = False
-        for error in _flatten(errors):
+        for error in _wants_text(errors):
             path = (*base, *error.absolute_path)
-            wants_text = error.validator == "type" and "string" in _as_list(error.validator_value)
-            if wants_text and path in self.doc.sources and path:
+            if path and path in self.doc.sources:
                 self.doc.set(path, self.doc.sources.pop(path))
                 fixed = True
         return fixed
@@ -155,20 +154,22 @@ class Validator:
             allowed = list(error.schema.get("properties", {}))
             for extra in sorted(set(error.instance) - set(allowed)):
                 where = f" in `{path[-1]}`" if path and isinstance(path[-1], str) else ""
-                self.add((*path, extra), f"unknown key `{extra}`{where}"
-                         f"{did_you_mean(extra, allowed)}", key=True)
+                hint = did_you_mean(extra, allowed) or (
+                    f"; expected {', '.join(f'`{a}`' for a in allowed)}"
+                    if 0 < len(allowed) <= 6 else "")
+                self.add((*path, extra), f"unknown key `{extra}`{where}{hint}", key=True)
         elif kind == "propertyNames":
             self.add((*path, error.instance), f"`{error.instance}` is not a valid name "
                      "(letters, digits and _, not starting with a digit)", key=True)
         else:
-            self.add(path, message(error))
+            text = message(error)
+            if text.startswith("must ") and path and isinstance(path[-1], str):
+                text = f"`{path[-1]}` {text}"
+            self.add(path, text)
 
     def _report_alternatives(self, error: ValidationError, base: Path) -> None:
-        branches: dict[int, list[ValidationError]] = {}
-        for sub in error.context or ():
-            branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
-        shaped = {i: errs for i, errs in branches.items()
-                  if not any(e.validator == "type" and not e.relative_path for e in errs)}
+        branches = _branches(error)
+        shaped = {i: errs for i, errs in branches.items() if not _type_miss(errs)}
         description = error.schema.get("description") if isinstance(error.schema, dict) else None
         if not shaped:
             expected = description or " or ".join(_branch_types(error))
@@ -247,9 +248,31 @@ def _branch_types(error: ValidationError) -> list[str]:
     return list(dict.fromkeys(names)) or ["another shape"]
 
 
-def _flatten(errors: list[ValidationError]) -> Iterator[ValidationError]:
+def _wants_text(errors: list[ValidationError]) -> Iterator[ValidationError]:
+    """Errors where a number stands where only text fits (no alternative takes a number)."""
     for error in errors:
-        yield error
-        yield from _flatten(list(error.context or ()))
+        if error.validator == "type" and "string" in _as_list(error.validator_value):
+            yield error
+        elif error.validator in ("anyOf", "oneOf") and error.context:
+            branches = _branches(error)
+            shaped = [errs for errs in branches.values() if not _type_miss(errs)]
+            if shaped:
+                for errs in shaped:
+                    yield from _wants_text(errs)
+            elif any("string" in _as_list(e.validator_value) for errs in branches.values()
+                     for e in errs if e.validator == "type" and not e.relative_path):
+                yield error
+
+
+def _branches(error: ValidationError) -> dict[int, list[ValidationError]]:
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context or ():
+        branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    return branches
+
+
+def _type_miss(errors: list[ValidationError]) -> bool:
+    """True when an alternative failed on the value's type itself (wrong shape)."""
+    return any(e.validator == "type" and not e.relative_path for e in errors)
 
 

@@ -1,97 +1,41 @@
-"""Test data for the playbook tests: systems, ships and agents from compact dicts or samples.
-
-The compact state format (used by the golden cases in ``tests/compile/``)::
-
-    {"system": "sample:X1-AD75" | {"symbol": S, "waypoints": [{symbol, type, x, y,
-               traits?, market?: {imports?, exports?, exchange?,
-               prices?: {GOOD: [purchase, sell, volume]}}}]},
-     "ship": {symbol, role, at, status?, mode?, fuel: [current, capacity],
-              cargo?: {capacity, inventory?}, speed?, mounts?},
-     "agent"?: {symbol, headquarters, credits}}
-
-``sample:SYSTEM`` loads the real universe sample (through ``runner.api.parse``, as the client
-would), with its markets.
-"""
+"""Test data for the playbook tests: a small system, ships, and the real sample system."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from runner.domain.ship import Agent, Cargo, FlightMode, Fuel, Nav, NavStatus, Ship
-from runner.domain.universe import Market, System, TradeGood, Waypoint, system_of
+from runner.domain.ship import Agent, Ship
+from runner.domain.universe import System
+from runner.playbook.state_file import build_ship, build_system, parse_state
 
 SAMPLE = "X1-AD75_universe_snapshot_2025-04.json"
 
 
 @lru_cache(maxsize=2)
 def sample_system(samples_dir: str) -> System:
-    """The real X1-AD75 system with waypoints, traits and markets (prices included)."""
+    """The real X1-AD75 system with waypoints, traits and markets (prices included), parsed
+    with the API client's parsers."""
     from runner.api.parse import parse_market, parse_waypoint
 
     data = json.loads((Path(samples_dir) / SAMPLE).read_text())
     markets = {m["symbol"]: parse_market(m) for m in data["marketplaces"]}
-    waypoints = []
-    for raw in data["waypoints"]:
-        w = parse_waypoint(raw)
-        waypoints.append(Waypoint(**{**w.__dict__, "market": markets.get(w.symbol)}))
+    waypoints = [parse_waypoint(raw) for raw in data["waypoints"]]
+    waypoints = [replace(w, market=markets.get(w.symbol)) for w in waypoints]
     return System.of(data["systems"][0]["symbol"], waypoints)
 
 
-def build_system(spec: Any, samples_dir: str | None = None) -> System:
-    """A system from the compact form (or ``sample:...``)."""
-    if isinstance(spec, str) and spec.startswith("sample:"):
-        assert samples_dir is not None, "sample systems need samples_dir"
+def state_from(data: Mapping[str, Any], samples_dir: str | None) -> tuple[System, list[Ship],
+                                                                         Agent | None]:
+    """``parse_state`` with ``sample:X1-AD75`` served from the samples folder."""
+    def samples(name: str) -> System:
+        assert samples_dir is not None and name == "X1-AD75", name
         return sample_system(samples_dir)
-    return System.of(spec["symbol"], [build_waypoint(w, spec["symbol"]) for w in spec["waypoints"]])
-
-
-def build_waypoint(w: Mapping[str, Any], system: str) -> Waypoint:
-    """One waypoint from the compact form."""
-    market = None
-    traits = set(w.get("traits", []))
-    if "market" in w:
-        m = w["market"]
-        traits.add("MARKETPLACE")
-        prices = {g: TradeGood(g, "EXCHANGE", v, p, s)
-                  for g, (p, s, v) in m.get("prices", {}).items()}
-        market = Market(w["symbol"], frozenset(m.get("imports", [])),
-                        frozenset(m.get("exports", [])), frozenset(m.get("exchange", [])),
-                        prices)
-    return Waypoint(w["symbol"], system, w["type"], w["x"], w["y"], frozenset(traits),
-                    market=market)
-
-
-def build_ship(s: Mapping[str, Any]) -> Ship:
-    """A ship from the compact form."""
-    cargo = s.get("cargo", {"capacity": 40})
-    inventory = dict(cargo.get("inventory", {}))
-    return Ship(
-        symbol=s["symbol"], role=s.get("role", "COMMAND"),
-        nav=Nav(system_of(s["at"]), s["at"], NavStatus(s.get("status", "DOCKED")),
-                FlightMode(s.get("mode", "CRUISE"))),
-        fuel=Fuel(*s.get("fuel", [400, 400])),
-        cargo=Cargo(cargo["capacity"], sum(inventory.values()), inventory),
-        engine_speed=s.get("speed", 36), frame=s.get("frame", ""),
-        mounts=frozenset(s.get("mounts", [])),
-    )
-
-
-def build_agent(a: Mapping[str, Any] | None) -> Agent | None:
-    """An agent from the compact form."""
-    if a is None:
-        return None
-    return Agent(a["symbol"], a["headquarters"], a.get("credits", 100_000), "COSMIC")
-
-
-def build_state(state: Mapping[str, Any], samples_dir: str | None = None
-                ) -> tuple[System, Ship, Agent | None]:
-    """System, ship and agent from a compact state dict."""
-    return (build_system(state["system"], samples_dir), build_ship(state["ship"]),
-            build_agent(state.get("agent")))
+    return parse_state(data, samples)
 
 
 SMALL = {
@@ -112,7 +56,8 @@ SMALL = {
         {"symbol": "X1-T-FAR", "type": "PLANET", "x": 900, "y": 0},
     ],
 }
-"""A small line-shaped system: HQ at 0, belt at 100, exchange at 200, fuel at 400."""
+"""A small line-shaped system: HQ (and moon M) at 0, belt B1 at 100, exchange EX at 200,
+fuel station FS at 400, belt B2 at -300, FAR (no market) at 900."""
 
 
 def small_system() -> System:
