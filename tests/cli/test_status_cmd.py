@@ -16,13 +16,18 @@ from runner.cli.status_cmd import follow_logs, human, parse_since
 from runner.domain.status import ContainerStatus
 from runner.errors import InvalidInput
 from runner.state.store import LogRecord, Store
+from tests.state.conftest import pg_schema_url  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "state.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file path, or a URL into a fresh Postgres schema."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.db")
+    url: str = request.getfixturevalue("pg_schema_url")
+    return url
 
 
 @pytest.fixture
