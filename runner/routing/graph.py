@@ -21,12 +21,28 @@ Edge = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class HopTable:
-    """All useful hops for one ship class: per origin, edges sorted by fuel needed."""
+    """All useful hops for one ship class: per origin, edges sorted by fuel needed.
+
+    ``fastest[u][v]`` is the quickest hop u -> v flyable from a full tank (inf if none).
+    """
 
     modes: tuple[FlightMode, ...]
     edges: tuple[tuple[Edge, ...], ...]
-    min_multiplier: float
-    base_seconds: float
+    fastest: tuple[tuple[float, ...], ...]
+    _bounds: dict[int, list[float]] = field(default_factory=dict, compare=False)
+
+    def lower_bounds(self, goal: int) -> list[float]:
+        """Per waypoint, a lower bound on the seconds to reach ``goal`` (cached per goal).
+
+        It is the shortest path when fuel is ignored except that no hop may need more than a
+        full tank: every real hop takes at least ``fastest``, so the bound is admissible, and
+        being a shortest-path distance it is consistent (exact A* with label setting).
+        """
+        h = self._bounds.get(goal)
+        if h is None:
+            h = _dense_dijkstra(self.fastest, goal)
+            self._bounds[goal] = h
+        return h
 
 
 @dataclass
@@ -81,6 +97,7 @@ def _build_hops(graph: SystemGraph, speed: int, capacity: int, travel: TravelMod
     # Time and fuel depend only on the rounded distance: memoise per rd.
     per_rd: dict[int, list[tuple[int, int, int]]] = {}
     edges: list[tuple[Edge, ...]] = []
+    fastest: list[tuple[float, ...]] = []
     for u in range(n):
         row = graph.dist[u]
         out: list[Edge] = []
@@ -95,7 +112,35 @@ def _build_hops(graph: SystemGraph, speed: int, capacity: int, travel: TravelMod
             out.extend((fuel, v, mi, secs) for fuel, mi, secs in options)
         out.sort()
         edges.append(tuple(out))
-    return HopTable(order, tuple(edges), min(r.multiplier for r in rules), travel.base_seconds)
+        quick = [math.inf] * n
+        quick[u] = 0.0
+        for _, v, _, secs in out:
+            if secs < quick[v]:
+                quick[v] = secs
+        fastest.append(tuple(quick))
+    return HopTable(order, tuple(edges), tuple(fastest))
+
+
+def _dense_dijkstra(weights: tuple[tuple[float, ...], ...], source: int) -> list[float]:
+    """Shortest distances from ``source`` on a dense symmetric matrix (O(n²), no heap)."""
+    n = len(weights)
+    dist = [math.inf] * n
+    dist[source] = 0.0
+    done = [False] * n
+    for _ in range(n):
+        u, du = -1, math.inf
+        for i in range(n):
+            if not done[i] and dist[i] < du:
+                u, du = i, dist[i]
+        if u < 0:
+            break
+        done[u] = True
+        row = weights[u]
+        for v in range(n):
+            nd = du + row[v]
+            if nd < dist[v]:
+                dist[v] = nd
+    return dist
 
 
 def _pareto_modes(rules: list[ModeRule], rd: int, speed: int, capacity: int,

@@ -10,7 +10,7 @@ from runner.errors import InvalidInput
 from runner.routing.config import DEFAULT_CONFIG, RoutingConfig
 from runner.routing.graph import HopTable, SystemGraph, system_graph
 from runner.routing.results import Hop, NoRouteError, Route
-from runner.routing.search import Labels, heuristic, search
+from runner.routing.search import Labels, search
 
 
 def plan_route(system: System, ship: Ship, start: str, goal: str, fuel_now: int, *,
@@ -29,7 +29,7 @@ def plan_route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
     if s == g:
         return Route(start, goal, (), 0, 0, 0, 0, 0, fuel)
     table = ship_table(graph, ship, cfg)
-    h = heuristic(graph, table, ship.engine_speed, g)
+    h = table.lower_bounds(g)
     labels = search(graph, table, s, fuel, ship.fuel.capacity, {g}, cfg.refuel_stop_s, h)
     if g not in labels.found:
         raise NoRouteError(explain_no_route(graph, ship, s, g, fuel, labels))

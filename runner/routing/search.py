@@ -12,11 +12,9 @@ earlier label at the same waypoint had at least as much fuel (more fuel never hu
 move open to less fuel is open to more, at the same cost). So one number per waypoint, the
 most fuel popped there, decides; the search stays exact and keeps few labels.
 
-A* bound: a hop of distance d takes at least (d - 0.5)·m/s + base - 0.5 seconds (m the
-smallest multiplier, rounding loses at most 0.5 twice), and the straight line is never longer
-than a path, so h(u) = D(u, goal)·m/s + base - 0.5 - 0.5·m/s (0 at the goal) is admissible, and
-consistent whenever 0.5·m/s + 0.5 <= base. It is scaled by (1 - 1e-9) to stay consistent
-under float error.
+A* bound (``HopTable.lower_bounds``): the shortest time to the goal when fuel is ignored except
+that no hop may need more than a full tank. It sees the gaps only DRIFT can cross, which a
+straight-line bound misses, and it is consistent, so label setting stays exact.
 """
 
 from __future__ import annotations
@@ -51,19 +49,6 @@ class Labels:
         return out
 
 
-def heuristic(graph: SystemGraph, table: HopTable, speed: int, goal: int) -> list[float] | None:
-    """The A* lower bound per waypoint toward ``goal``, or None when it would not be
-    consistent (very slow ships or a tiny base time)."""
-    ms = table.min_multiplier / speed
-    slack = table.base_seconds - 0.5 - 0.5 * ms
-    if slack < 0:
-        return None
-    scale = 1.0 - 1e-9
-    h = [max(0.0, (d * ms + slack) * scale) for d in graph.dist[goal]]
-    h[goal] = 0.0
-    return h
-
-
 def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity: int,
            goals: set[int], refuel_stop_s: int, h: list[float] | None = None) -> Labels:
     """Labels from ``(start, fuel)`` until every goal is settled (or nothing is left).
@@ -78,6 +63,10 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
     lab = Labels([start], [fuel], [0], [-1], [0], best, {})
     node, fuels, secs, parent, move = lab.node, lab.fuel, lab.seconds, lab.parent, lab.move
     remaining = set(goals)
+    # With one goal, the best goal time pushed so far bounds the answer: a label whose
+    # time plus lower bound exceeds it cannot be on an optimal route (ties are kept).
+    only = next(iter(goals)) if len(goals) == 1 else -1
+    ub = float("inf")
     heap: list[tuple[float, int, int, int, int, int]] = [(hh[start], 0, 0, 0, -fuel, 0)]
     push, pop = heapq.heappush, heapq.heappop
     while heap:
@@ -96,7 +85,8 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
         if sells[u] and f < capacity:
             tr = t + refuel_stop_s
             key = tr + hh[u]
-            for k in range(1, -(-(capacity - f) // FUEL_PER_MARKET_UNIT) + 1):
+            kmax = 0 if key > ub else -(-(capacity - f) // FUEL_PER_MARKET_UNIT)
+            for k in range(1, kmax + 1):
                 nf = min(capacity, f + k * FUEL_PER_MARKET_UNIT)
                 nid = len(node)
                 node.append(u)
@@ -113,11 +103,16 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
             if nf <= best[v]:
                 continue
             nt = t + dt
+            key = nt + hh[v]
+            if key > ub:
+                continue
+            if v == only:
+                ub = nt
             nid = len(node)
             node.append(v)
             fuels.append(nf)
             secs.append(nt)
             parent.append(lid)
             move.append(mi)
-            push(heap, (nt + hh[v], nh, refuels, units, -nf, nid))
+            push(heap, (key, nh, refuels, units, -nf, nid))
     return lab
