@@ -170,3 +170,39 @@ def test_sigterm_mid_run_then_restart_resumes_every_container(tmp_path: Path,
     for name, ship in zip(names, agent.ships, strict=True):
         assert_each_change_sent_once(state, agent, name, ship)
     state.close()
+
+
+def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
+        tmp_path: Path, agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    ship = agent.ships[0]
+    (folder / "solo.yaml").write_text(patrol("solo", ship, "before"))
+    state = State(db)
+    log = tmp_path / "watch.log"
+    with watcher(folder, db, agent, log) as proc:
+        until(lambda: "before tick 2" in state.messages("solo"), "solo iterating",
+              on_fail=proc.output)
+        # Two different signals: two of the same kind may merge into one while pending.
+        proc.signal(signal.SIGINT)
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 130
+    with state.store.engine.connect() as conn:  # the database is intact
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    record = state.container("solo")
+    assert record is not None
+    log.write_text("")
+    (folder / "solo.yaml").write_text(patrol("solo", ship, "after"))  # edited while down
+    with watcher(folder, db, agent, log) as proc:
+        # The dead runner's lease is waited out (it is on this host and its pid is gone),
+        # then the container resumes the version it checkpointed and reloads the edit.
+        until(lambda: "after tick" in "\n".join(state.messages("solo")), "solo resumed",
+              on_fail=proc.output)
+        report = proc.output()
+        assert "solo.yaml: db says solo: " in report
+        assert "will reload the new version at a safe point" in report
+        assert state.container("solo").id == record.id  # type: ignore[union-attr]
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    assert_each_change_sent_once(state, agent, "solo", ship)
+    state.close()
