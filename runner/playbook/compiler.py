@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runner.domain.commands import Command, Navigate, Refuel, Wait, is_request
+from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
 from runner.domain.travel import market_units
@@ -42,7 +42,7 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
         raise PlaybookError([Problem(playbook.path, 1, 1, f"{ship.symbol} is in system "
                                      f"{ship.nav.system}, not {system.symbol}")])
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
-                      ships=ships, route=route, predicting=True)
+                      ships=ships, route=route)
     walker = _Walker(playbook, ctx)
     steps = walker.steps(playbook.steps)
     if walker.problems:
@@ -74,8 +74,11 @@ class _Walker:
         return tuple(self.step(s) for s in steps)
 
     def fail(self, step: Step, error: StepError) -> None:
-        self.problems.append(Problem(self.playbook.path, step.line, step.col,
-                                     f"step {step.label} `{step.action}`: {error.message}"))
+        message = f"step {step.label} `{step.action}`: {error.message}"
+        if step.ignore_errors:  # the playbook says it may fail: a warning, not an error
+            self.warnings.append(f"{message} (ignored: ignore_errors)")
+            return
+        self.problems.append(Problem(self.playbook.path, step.line, step.col, message))
 
     def unknown_now(self, error: StepError) -> bool:
         """True when the error only means a registered result does not exist yet."""
@@ -116,6 +119,8 @@ class _Walker:
         for command in commands:
             before = self.ctx.ship
             self.ctx = self.ctx.with_ship(apply_command(before, command))
+            if isinstance(command, Extract):  # yields are unknown from here on
+                self.ctx = replace(self.ctx, predicting=True)
             self.requests += 1 if is_request(command) else 0
             if isinstance(command, Refuel):
                 self.refuel(before, command)

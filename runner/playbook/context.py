@@ -54,7 +54,7 @@ class StepContext:
     loop: LoopState | None = None
     ships: Sequence[Ship] = ()
     route: RouteFn | None = None
-    predicting: bool = False  # compile time: cargo yields unknown, quantity checks relaxed
+    predicting: bool = False  # plan time after an extraction: cargo unknown, checks relaxed
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""

@@ -69,13 +69,14 @@ def evaluate(expr: str, names: Mapping[str, Any]) -> Any:
     try:
         value = _compiled_expression(bare_expression(expr))(**names)
     except TemplateError as exc:
-        raise StepError(f"in `{expr}`: {_describe(exc)}") from None
+        raise StepError(f"in `{expr.strip()}`: {_describe(exc)}") from None
     except StepError:
         raise
     except Exception as exc:  # a sandboxed expression can still divide by zero
         raise StepError(f"in `{expr}`: {type(exc).__name__}: {exc}") from None
-    if isinstance(value, Undefined):  # the sandbox answers unsafe attributes with Undefined
-        raise StepError(f"in `{expr}`: {value._undefined_message}")
+    if isinstance(value, Undefined):  # a bare undefined name, or an unsafe attribute
+        raise StepError(f"in `{expr.strip()}`: "
+                        + value._undefined_message.replace("'", "`"))
     return value
 
 

@@ -1,0 +1,61 @@
+"""Commands are pure values that round-trip through JSON and say whether they mutate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runner.domain import commands as c
+from runner.domain.ship import FlightMode
+
+EXAMPLES = [
+    c.Orbit(), c.Dock(), c.SetFlightMode(FlightMode.DRIFT),
+    c.Navigate("X1-T-B1", FlightMode.BURN, 100.5, 201, 50), c.Refuel(), c.Refuel(300, True),
+    c.Extract(), c.Survey(), c.Purchase("FOOD", 10), c.Sell("IRON_ORE", 5),
+    c.Jettison("ICE_WATER", 2), c.Deliver(None, "IRON_ORE", 3), c.Deliver("c-1", "GOLD", 1),
+    c.NegotiateContract(), c.AcceptContract(), c.AcceptContract("c-2"), c.FulfillContract(),
+    c.ScanMarket("X1-T-HQ"), c.Wait(12.5), c.Log("hi", "warning"),
+]
+READ_ONLY = {"ScanMarket", "Wait", "Log"}
+
+
+def test_every_command_type_has_an_example() -> None:
+    assert {type(x).__name__ for x in EXAMPLES} == set(c.COMMAND_TYPES)
+
+
+@pytest.mark.parametrize("command", EXAMPLES, ids=repr)
+def test_round_trip_through_json(command: c.Command) -> None:
+    data = json.loads(json.dumps(c.command_to_dict(command)))
+    assert c.command_from_dict(data) == command
+
+
+@pytest.mark.parametrize("command", EXAMPLES, ids=repr)
+def test_mutates_flag(command: c.Command) -> None:
+    assert command.mutates is (type(command).__name__ not in READ_ONLY)
+    assert "mutates" not in {f.name for f in fields(command)}
+
+
+def test_requests() -> None:
+    assert not c.is_request(c.Wait(1)) and not c.is_request(c.Log("x"))
+    assert c.is_request(c.Dock()) and c.is_request(c.ScanMarket("X"))
+
+
+@pytest.mark.parametrize("data", [{}, {"type": "Teleport"}, {"type": 3},
+                                  {"type": "Purchase", "symbol": "X"},
+                                  {"type": "SetFlightMode", "mode": "WARP"}])
+def test_bad_dicts_are_value_errors(data: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        c.command_from_dict(data)
+
+
+@given(st.text(), st.integers(min_value=0, max_value=10**9), st.sampled_from(list(FlightMode)),
+       st.floats(min_value=0, max_value=1e6, allow_nan=False))
+def test_round_trip_property(symbol: str, units: int, mode: FlightMode, d: float) -> None:
+    for command in (c.Sell(symbol, units), c.Navigate(symbol, mode, d, units, units),
+                    c.Log(symbol), c.Deliver(symbol or None, symbol, units)):
+        assert c.command_from_dict(json.loads(json.dumps(c.command_to_dict(command)))) == \
+            command
