@@ -9,15 +9,20 @@ has exactly one checkpoint in the container's journal.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.simproc import start_sim_process
-from tests.watch.procs import Agent, State, ledger, register, until, watcher
+from tests.watch.procs import REPO, Agent, State, ledger, register, until, watcher
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -71,6 +76,19 @@ def assert_each_change_sent_once(state: State, agent: Agent, name: str, ship: st
     assert state.checkpoints(record.id) == len(actions)
 
 
+def other_terminal(db: Path) -> dict[str, Any]:
+    """What ``st-run status --json`` and ``st-run logs alpha --json`` show right now."""
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "runner", *args, "--db", str(db)],
+                              cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    status = next(c for c in json.loads(cli("status", "--json")) if c["name"] == "alpha")
+    logs = [json.loads(line)["message"] for line in cli("logs", "alpha", "--json").splitlines()]
+    return {"status": status, "logs": logs}
+
+
 def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
     folder, db = tmp_path / "playbooks", tmp_path / "state.db"
     folder.mkdir()
@@ -98,6 +116,11 @@ def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
         until(lambda: sum("v2 tick" in m for m in state.messages("alpha")) > ticks + 1,
               "the old version keeps running", on_fail=why)
         assert state.running("alpha", v2)
+        seen = other_terminal(db)  # `st-run status` / `st-run logs` from another process
+        assert seen["status"]["status"] == "RUNNING"
+        assert seen["status"]["content_hash"] == hashlib.sha256(v2.encode()).hexdigest()
+        assert any("alpha.yaml changed: reloading" in m for m in seen["logs"])
+        assert any("invalid playbook" in m and "alpha.yaml:4:" in m for m in seen["logs"])
 
         (folder / "alpha.yaml").write_text(v2)  # fixed: same as what runs, no reload
         (folder / "alpha.yaml").rename(folder / "renamed.yaml")
