@@ -76,5 +76,5 @@ def test_mixed_text_is_refused_where_an_expression_is_expected() -> None:
 
 
 def test_syntax_errors_are_step_errors() -> None:
-    with pytest.raises(StepError, match="in `ship.fuel <`"):
+    with pytest.raises(StepError, match=r"in `ship\.fuel <`"):
         evaluate("ship.fuel <", names())
