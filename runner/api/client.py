@@ -117,9 +117,9 @@ class SpaceTradersClient:
     async def _send(self, method: str, path: str, endpoint: str, priority: Priority,
                     container: str | None, *, ship: str | None = None,
                     json: Json | None = None, params: Json | None = None,
-                    mutating: bool = False, token: Token | None = None) -> Answer:
+                    mutating: bool = False, anonymous: bool = False) -> Answer:
         call = Call(method, path, endpoint, priority, json=json, params=params or {},
-                    ship=ship, container=container, mutating=mutating, token=token)
+                    ship=ship, container=container, mutating=mutating, anonymous=anonymous)
         return await self._session.send(call)
 
     async def _get(self, path: str, endpoint: str, priority: Priority,
@@ -199,7 +199,7 @@ class SpaceTradersClient:
     async def get_status(self, *, priority: Priority = Priority.BACKGROUND,
                          container: str | None = None) -> ServerStatus:
         """``GET /``: server status and reset schedule (no token needed)."""
-        answer = await self._send("GET", "/", "/", priority, container)
+        answer = await self._send("GET", "/", "/", priority, container, anonymous=True)
         if not isinstance(answer.body, Mapping):
             raise UnexpectedResponse("GET /: not a JSON object")
         return p.parse_status(answer.body)

@@ -56,7 +56,8 @@ class Call:
     ship: str | None = None
     container: str | None = None
     mutating: bool = False
-    token: Token | None = None  # overrides the session's token (register uses none)
+    token: Token | None = None  # overrides the session's token (register: account token)
+    anonymous: bool = False  # send no token at all (server status)
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,7 @@ class ApiSession:
             final = getattr(exc, "error", None)
             if isinstance(final, ApiError):
                 raise final
-            raise ServerUnavailable(f"{call.method} {call.endpoint}: {exc} "
-                                    f"({decision.reason})")
+            raise ServerUnavailable(f"{exc} ({decision.reason})")
         self.metrics.retry()
         log.info("retry endpoint=%s ship=%s reason=%s delay=%.2fs", call.endpoint, call.ship,
                  decision.reason, decision.delay)
@@ -150,12 +150,12 @@ class ApiSession:
             raise _transport_failure(exc, call, self._tokens(call)) from None
         finally:
             self.limiter.answered(permit)
-        self.clock.observe(response.headers)
+        self.clock.observe(_clock_headers(response))
         self.metrics.outcome(call.endpoint, _status_outcome(response))
         return self._decode(call, response)
 
     def _auth(self, call: Call) -> dict[str, str]:
-        token = call.token or self.token
+        token = None if call.anonymous else call.token or self.token
         return {"Authorization": token.bearer()} if token is not None else {}
 
     def _tokens(self, call: Call) -> tuple[Token | None, ...]:
@@ -205,6 +205,17 @@ class ApiSession:
                             status=429)
         return _Retryable(failure, f"{where}: 429{' (bare)' if bare else ''}",
                           ambiguous=False, error=error)
+
+
+def _clock_headers(response: httpx.Response) -> dict[str, str]:
+    """``Date`` and ``x-sim-speed``. When a server stack adds a second ``Date`` (uvicorn in
+    front of the simulator adds the wall clock's), the application's own, last, one wins."""
+    dates = response.headers.get_list("date")
+    headers = {"date": dates[-1]} if dates else {}
+    speed = response.headers.get("x-sim-speed")
+    if speed is not None:
+        headers["x-sim-speed"] = speed
+    return headers
 
 
 def _body(call: Call) -> Mapping[str, Any] | None:
