@@ -80,17 +80,21 @@ class Folder:
         except ValueError:
             return None
 
-    def concerns(self, path: str | os.PathLike[str]) -> bool:
+    def concerns(self, path: str | os.PathLike[str], *, is_directory: bool = False) -> bool:
         """True when an event on ``path`` may change the set of playbooks.
 
-        Directory events count too (a moved folder moves its playbooks), so anything inside
-        the folder that is not hidden and not an editor leftover is of interest.
+        A file counts when its name is a playbook's; a directory when it is not hidden (a
+        moved folder moves its playbooks). Other files (a database, logs, swap files) never
+        trigger a re-scan, even when they live in the folder.
         """
         rel = self.relative(path)
-        if rel is None or not rel.parts:
-            return rel is not None
-        hidden = any(part.startswith(".") for part in rel.parts)
-        return not (hidden or is_editor_leftover(rel.name))
+        if rel is None:
+            return False
+        if not rel.parts:
+            return True
+        if is_directory:
+            return not any(part.startswith(".") for part in rel.parts)
+        return is_playbook_path(rel)
 
     def scan(self) -> FolderScan:
         """Read every playbook under the folder; never raises for one bad entry."""

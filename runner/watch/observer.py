@@ -47,7 +47,7 @@ class _Forward(FileSystemEventHandler):
         if event.event_type == "moved":
             paths.append(_as_str(event.dest_path))
         for path in paths:
-            if self._folder.concerns(path):
+            if self._folder.concerns(path, is_directory=event.is_directory):
                 self._loop.call_soon_threadsafe(self._queue.put_nowait, path)
 
 

@@ -96,7 +96,10 @@ def test_relative_refuses_dotdot_tricks(tmp_path: Path) -> None:
 def test_concerns_filters_events(tmp_path: Path) -> None:
     folder = Folder.open(tmp_path)
     assert folder.concerns(tmp_path / "a.yaml")
-    assert folder.concerns(tmp_path / "subdir")  # a moved folder moves its playbooks
+    assert folder.concerns(tmp_path / "subdir", is_directory=True)  # moves its playbooks
+    assert not folder.concerns(tmp_path / ".git", is_directory=True)
+    assert not folder.concerns(tmp_path / "state.db")  # a database beside the playbooks
+    assert not folder.concerns(tmp_path / "notes.txt")
     assert not folder.concerns(tmp_path / ".a.yaml.swp")
     assert not folder.concerns(tmp_path / ".git" / "index")
     assert not folder.concerns(tmp_path / "a.yaml~")

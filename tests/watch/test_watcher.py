@@ -97,9 +97,8 @@ async def watching(root: Path, **kwargs: float) -> AsyncIterator[tuple[Watcher, 
 
 async def settle(watcher: Watcher) -> None:
     """Wait until one more sync has run after now (so 'nothing happened' is observed)."""
-    marker = watcher.folder.root / "zz-settle.txt"  # not a playbook, but an event inside
     before = watcher.reloads
-    marker.write_text(str(before))
+    (watcher.folder.root / f"zz-settle-{before}").mkdir()  # a directory event: one more sync
     await until(lambda: watcher.reloads > before, "a sync after the marker")
 
 
@@ -208,6 +207,7 @@ async def test_hidden_and_swap_files_never_trigger_a_sync(tmp_path: Path) -> Non
         (tmp_path / ".hidden").mkdir()
         (tmp_path / ".hidden" / "b.yaml").write_bytes(b"x")
         (tmp_path / "c.yaml~").write_bytes(b"x")
+        (tmp_path / "state.db").write_bytes(b"x")
         await asyncio.sleep(0.3)
         assert watcher.reloads == before
         assert fleet.calls == []
