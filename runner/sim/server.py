@@ -39,8 +39,10 @@ def url_of(sock: socket.socket) -> str:
 
 def build_server(app: Starlette, log_level: str = "warning") -> uvicorn.Server:
     """A uvicorn server for ``app`` that can drop a request's connection without a response."""
+    # The app sends its own Date header (game clock); uvicorn's would be a second one.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, date_header=False,
+                            server_header=False)
     server = uvicorn.Server(config)
 
     def drop(scope: Scope) -> bool:

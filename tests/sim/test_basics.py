@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -67,3 +68,14 @@ def test_sim_server_serves_on_a_real_socket(sim_server: Any) -> None:
 @pytest.mark.parametrize("sim_app", [{"speed": 7.5}], indirect=True)
 def test_sim_app_takes_config_by_indirect_param(sim_app: Any) -> None:
     assert Checked(sim_app).call("GET", "/").headers["x-sim-speed"] == "7.5"
+
+
+@pytest.mark.parametrize("sim_server", [{"speed": 100}], indirect=True)
+def test_socket_responses_carry_one_game_clock_date(sim_server: Any) -> None:
+    with httpx.Client(base_url=sim_server.url) as client:
+        sim_server.app.state.sim.clock.advance(10 * 86400)
+        response = client.get("/")
+    assert len(response.headers.get_list("date")) == 1
+    assert response.headers["x-sim-speed"] == "100"
+    date = parsedate_to_datetime(response.headers["date"]).timestamp()
+    assert date > time.time() + 9 * 86400
