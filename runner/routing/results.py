@@ -67,8 +67,11 @@ class Tour:
 
     ``order`` lists the stops (not the start; ``return_to`` last when given).
     ``total_duration_s`` sums the legs' totals. ``planned_cost_s`` is the cost of the order on
-    the leg-cost matrix the solver saw; ``proven_optimal`` means the order is optimal for that
-    matrix (exact when every stop sells fuel, see ``docs/routing.md``).
+    the leg-cost matrix the solver saw; ``proven_optimal`` means the solver proved the order
+    optimal for that matrix; ``matrix_exact`` means the matrix equals the real leg times (every
+    stop sells fuel and refuel stops cost 0 s, or a ship without a tank; see
+    ``runner.routing.legs``). Otherwise each real leg may differ from the matrix by refuel
+    overhead or, at stops without fuel, by the fuel really aboard.
     """
 
     start: str
@@ -78,6 +81,7 @@ class Tour:
     planned_cost_s: int
     method: str  # "exact-mip" | "guided-local-search" | "trivial"
     proven_optimal: bool
+    matrix_exact: bool = True
 
     @property
     def hops(self) -> tuple[Hop, ...]:

@@ -1,0 +1,60 @@
+"""Leg-cost matrices for tours and fleet splits, from the exact route search.
+
+A leg's cost is the optimal route time (refuel overhead included) from one stop to another.
+The fuel aboard when a leg starts depends on the order, which is not known yet, so the matrix
+assumes: the real fuel at the tour start; a full tank at stops that sell fuel (the ship is
+docked at the market anyway, see ``docs/routing.md``); at other stops, the fuel left on the
+fastest route there from the nearest fuel seller with a full tank. The matrix is therefore
+exact when every stop sells fuel (or the ship has no tank) and ``refuel_stop_s`` is 0; each
+leg flown afterwards is planned with the fuel really aboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from runner.routing.config import RoutingConfig
+from runner.routing.graph import HopTable, SystemGraph
+from runner.routing.search import search
+
+UNREACHABLE = 10**9
+"""Matrix cost of a leg with no route (large enough that a solver avoids it)."""
+
+
+def departure_fuel(graph: SystemGraph, table: HopTable, node: int, capacity: int,
+                   cfg: RoutingConfig) -> int:
+    """The fuel a leg from ``node`` (not the tour start) is assumed to depart with."""
+    if capacity == 0:
+        return 0
+    if graph.sells_fuel[node]:
+        return capacity
+    sellers = [i for i, sells in enumerate(graph.sells_fuel) if sells]
+    if not sellers:
+        return 0
+    nearest = min(sellers, key=lambda i: graph.dist[i][node])
+    labels = search(graph, table, nearest, capacity, capacity, {node}, cfg.refuel_stop_s)
+    lid = labels.found.get(node)
+    return 0 if lid is None else labels.fuel[lid]
+
+
+def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capacity: int,
+              targets: Sequence[int], cfg: RoutingConfig) -> list[int]:
+    """Optimal seconds from ``(origin, fuel)`` to each target (one one-to-many search)."""
+    wanted = {t for t in targets if t != origin}
+    labels = search(graph, table, origin, fuel, capacity, wanted, cfg.refuel_stop_s)
+    out = []
+    for t in targets:
+        if t == origin:
+            out.append(0)
+        else:
+            lid = labels.found.get(t)
+            out.append(UNREACHABLE if lid is None else labels.seconds[lid])
+    return out
+
+
+def stops_exact(graph: SystemGraph, nodes: Sequence[int], capacity: int,
+                cfg: RoutingConfig) -> bool:
+    """True when the matrix over ``nodes`` is exact (see the module docstring)."""
+    if capacity == 0:
+        return True
+    return cfg.refuel_stop_s == 0 and all(graph.sells_fuel[n] for n in nodes)
