@@ -19,6 +19,7 @@ Things the supervisor does not do and this adapter adds:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import os
 import socket
@@ -76,6 +77,7 @@ class RuntimeFleet:
         self.echo = echo or (lambda line: None)
         self.fresh = fresh
         self._started: set[str] = set()
+        self._start_errors: dict[str, str] = {}  # path -> last error (reported once)
 
     # ---- Fleet ---------------------------------------------------------------------------
 
@@ -88,8 +90,12 @@ class RuntimeFleet:
             handle = await self.supervisor.start_loaded(loaded, fresh=fresh)
             self._started.add(loaded.name)
         except StRunError as exc:
-            await self.report(None, "error", f"{file.rel}: not started: {exc.message}")
+            # The watcher retries on every re-scan (the ship may be free by then); say it once.
+            if self._start_errors.get(file.rel) != exc.message:
+                self._start_errors[file.rel] = exc.message
+                await self.report(None, "error", f"{file.rel}: not started: {exc.message}")
             return None
+        self._start_errors.pop(file.rel, None)
         await self.report(str(handle.id), "info", f"{file.rel}: started {handle.name} "
                           f"(version {file.digest[:12]}, ship {handle.ship})")
         return str(handle.id)
@@ -98,7 +104,7 @@ class RuntimeFleet:
         handle = self.supervisor.handles.get(int(container))
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
-            if handle is None or loaded.name != handle.name:
+            if handle is None or not _same_container(loaded, handle, file):
                 return await self._swap(container, handle, file)
             if handle.done:
                 self._adopt_version(loaded)
@@ -163,6 +169,8 @@ class RuntimeFleet:
         path = Path(record.playbook_path)
         try:
             like = self.supervisor.runtime.load_text(record.source_text, _stub(path))
+            # A name taken from the file's name would change with a rename: keep the stored one.
+            like = dataclasses.replace(like, name=record.name)
             handle = await self.supervisor.start_loaded(like)
         except StRunError as exc:
             await self.report(memory.container, "error", f"could not resume: {exc.message}")
@@ -232,6 +240,15 @@ class RuntimeFleet:
     def _name(self, container_id: int | None) -> str:
         handle = None if container_id is None else self.supervisor.handles.get(container_id)
         return handle.name if handle is not None else str(container_id)
+
+
+def _same_container(loaded: LoadedPlaybook, handle: ContainerHandle,
+                    file: PlaybookFile) -> bool:
+    """True when a new version can replace ``handle``'s in place: same agent and ship, and
+    same name (or a name taken from the file's own name, which a rename changed)."""
+    same_name = loaded.name in (handle.name, file.path.stem)
+    return same_name and loaded.agent == handle.agent and \
+        loaded.ship_selector == handle.playbook.ship_selector
 
 
 def _stub(path: Path) -> LoadedPlaybook:

@@ -28,6 +28,10 @@ from runner.watch.reconcile import (
     reconcile,
 )
 
+RESYNC_S = 30.0
+"""Seconds between re-scans when no event came: retries starts that were refused (a ship
+still held) and catches anything the OS did not report (an inotify queue overflow)."""
+
 
 @dataclass
 class Watcher:
@@ -42,6 +46,7 @@ class Watcher:
     running: dict[str, Managed] = field(default_factory=dict)
     quiet: float = QUIET_S
     max_hold: float = MAX_HOLD_S
+    resync_s: float | None = RESYNC_S
     reloads: int = 0
     ignored: set[str] = field(default_factory=set)
     """Paths left alone (another runner holds their container)."""
@@ -55,16 +60,19 @@ class Watcher:
         with observe(self.folder, quiet=self.quiet, max_hold=self.max_hold) as stream:
             # Observing starts before the first scan, so no change falls between the two.
             await (first or self.sync)()
+            batch: asyncio.Future[object] | None = None
             while not stop.is_set():
-                batch = asyncio.ensure_future(stream.next())
-                stopping = asyncio.ensure_future(stop.wait())
-                done, _ = await asyncio.wait({batch, stopping},
+                batch = batch or asyncio.ensure_future(stream.next())
+                stopping: asyncio.Future[object] = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait({batch, stopping}, timeout=self.resync_s,
                                              return_when=asyncio.FIRST_COMPLETED)
-                if batch not in done:
+                stopping.cancel()
+                if stop.is_set():
                     batch.cancel()
                     break
-                stopping.cancel()
-                await self.sync()
+                if batch in done:
+                    batch = None
+                await self.sync()  # after a batch, or the periodic re-scan
 
     async def sync(self) -> list[Action]:
         """Scan, decide, apply; returns the actions taken (for tests and the bench)."""

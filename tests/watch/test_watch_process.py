@@ -229,3 +229,28 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
         assert proc.wait() == 0
     assert_each_change_sent_once(state, agent, "solo", ship)
     state.close()
+
+
+def test_second_playbook_for_a_held_ship_waits_until_the_first_is_deleted(
+        tmp_path: Path, agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    ship = agent.ships[0]
+    state = State(db)
+    (folder / "first.yaml").write_text(patrol("first", ship, "one"))
+    with watcher(folder, db, agent, tmp_path / "watch.log") as proc:
+        until(lambda: state.running("first", patrol("first", ship, "one")), "first running",
+              on_fail=proc.output)
+        (folder / "second.yaml").write_text(patrol("second", ship, "two"))
+        until(lambda: "second.yaml: not started" in proc.output(), "refusal",
+              on_fail=proc.output)
+        assert f"ship {ship} is held by container 'first'" in proc.output()
+        assert state.container("second") is None
+        (folder / "first.yaml").unlink()
+        until(lambda: state.running("second", patrol("second", ship, "two")),
+              "second takes the ship over", on_fail=proc.output)
+        assert state.container("first").status.value == "STOPPED"  # type: ignore[union-attr]
+        assert proc.output().count("second.yaml: not started") == 1
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    state.close()

@@ -228,3 +228,24 @@ async def test_moving_a_folder_of_playbooks_in_and_out(tmp_path: Path) -> None:
         assert [c[0] for c in fleet.calls] == ["start", "start", "rename", "rename"]
         (root / "renamed").rename(elsewhere / "gone")
         await until(lambda: fleet.running() == {}, "out")
+
+
+async def test_periodic_rescan_retries_a_refused_start_without_any_event(
+        tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"v1\n")
+    refusals = [True]  # the first start is refused (say, the ship is still held)
+
+    class Refusing(RecordingFleet):
+        async def start(self, file: PlaybookFile) -> str | None:
+            if refusals and refusals.pop():
+                return None
+            return await super().start(file)
+
+    fleet = Refusing()
+    watcher = Watcher(Folder.open(tmp_path), fleet, validate, resync_s=0.1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.run(stop))
+    await until(lambda: fleet.running() == {"a.yaml": digest(b"v1\n")}, "started on retry")
+    stop.set()
+    await asyncio.wait_for(task, WAIT_S)
+    assert fleet.calls == [("start", "a.yaml")]
