@@ -35,7 +35,7 @@ def test_frigate_low_fuel_starts(system: System, samples_dir: Path) -> None:
     capacity, speed = ship_class_stats(samples_dir)["SHIP_COMMAND_FRIGATE"]
     rng = random.Random(75)
     fuel = [rng.choice([0, 1, 5, rng.randint(0, capacity)]) for _ in range(len(system))]
-    check_all_pairs(system, capacity, speed, fuel, every=5)
+    check_all_pairs(system, capacity, speed, fuel, every=7)
 
 
 def check_all_pairs(system: System, capacity: int, speed: int, fuel: list[int],
