@@ -58,8 +58,11 @@ def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...]) -> None:
         except PlaybookError as exc:
             results.append((str(path), exc.problems, exc.source))
     _report(results, fmt)
-    if any(problems for _, problems, _ in results):
-        raise click.exceptions.Exit(2)
+    bad = sum(1 for _, problems, _ in results if problems)
+    if bad:
+        total = sum(len(problems) for _, problems, _ in results)
+        raise InvalidInput(f"{bad} of {len(results)} playbooks invalid "
+                           f"({total} problem{'s' if total != 1 else ''})")
 
 
 def _overrides(extra: tuple[str, ...]) -> dict[str, str]:
@@ -89,11 +92,8 @@ def _report(results: list[tuple[str, list[Any], str]], fmt: str) -> None:
             click.echo(f"{file}: ok")
         for p in problems:
             _echo_problem(p, source)
-    if fmt == "text":
-        bad = sum(1 for _, p, _ in results if p)
-        total = sum(len(p) for _, p, _ in results)
-        summary = f"{len(results) - bad} of {len(results)} playbooks valid"
-        click.echo(summary + (f", {total} problems" if total else ""), err=bool(bad))
+    if fmt == "text" and not any(p for _, p, _ in results):
+        click.echo(f"{len(results)} of {len(results)} playbooks valid")
 
 
 def _echo_problem(problem: Any, source: str) -> None:
@@ -139,7 +139,8 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
     except PlaybookError as exc:
         for problem in exc.problems:
             _echo_problem(problem, exc.source)
-        raise click.exceptions.Exit(2) from None
+        count = len(exc.problems)
+        raise InvalidInput(f"{playbook}: {count} problem{'s' if count != 1 else ''}") from None
     start = datetime.now(UTC)
     if as_json:
         click.echo(json.dumps(plan_to_dict(result, start=start), indent=2))

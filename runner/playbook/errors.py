@@ -77,5 +77,7 @@ def snippet(source: str, problem: Problem, context: int = 1) -> str:
     col = max(1, problem.col)
     rest = text[col - 1:]
     token = len(rest.split()[0]) if rest.split() else 1
+    if rest[:1] in ("'", '"') and rest.find(rest[0], 1) > 0:  # a quoted value: all of it
+        token = rest.find(rest[0], 1) + 1
     out.append(f"{'':>{width}} | {' ' * (col - 1)}{'^' * max(1, min(token, 60))}")
     return "\n".join(out)

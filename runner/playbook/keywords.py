@@ -51,7 +51,7 @@ STEP_KEYWORDS: tuple[Keyword, ...] = (
     Keyword("retries", "count", {"type": "integer", "minimum": 0, "maximum": 100},
             "Retry a failed step up to this many times (0: one attempt).", 0, "retries: 3"),
     Keyword("delay", "duration", DURATION,
-            "Wait between retries.", 5.0, "delay: 10s"),
+            "Wait between retries.", "5s", "delay: 10s"),
     Keyword("until", "expression", EXPRESSION,
             "Retry the step (up to `retries`, `delay` apart) until this expression is true "
             "after it ran.", None, "until: ship.cargo.units > 0"),
