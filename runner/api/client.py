@@ -47,7 +47,7 @@ from runner.api.models import (
     SurveyResult,
     TradeResult,
 )
-from runner.api.retry import Failure, RetryPolicy
+from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token
 from runner.api.transport import Answer, ApiSession, Call, OutcomeUnknown
 from runner.domain.contract import Contract
@@ -161,12 +161,20 @@ class SpaceTradersClient:
                     raise ResponseLost(f"{call.method} {call.endpoint} for {call.ship}: "
                                        f"answer lost {len(failures)} times ({lost}); "
                                        "re-read the ship before acting") from None
-                await asyncio.sleep(decision.delay)
+                await asyncio.sleep(self._settle(lost.failure, decision.delay))
                 result = await recover()
                 self.metrics.recovery("applied" if result is not None else "not_applied")
                 if result is not None:
                     return result
                 self.metrics.retry()
+
+    def _settle(self, failure: Failure, delay: float) -> float:
+        """How long to wait before re-reading after a lost answer. A timed-out request may
+        still be queued at the server and be applied after we look: give it twice the
+        timeout before concluding it was not (a residual risk, not a proof)."""
+        if failure.kind is FailureKind.TIMEOUT:
+            return max(delay, 2 * self._session.read_timeout)
+        return delay
 
     def _remember(self, ship: Ship) -> Ship:
         self._ships[ship.symbol] = ship

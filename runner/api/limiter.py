@@ -154,7 +154,7 @@ class WindowPools:
                 times.append(pool.blocked_until)
             if expires is not None:
                 times.append(expires)
-                times.append(expires - self._guard())
+                times.append(expires - self._guard(pool))
                 times.append(expires - pool.spec.release)
         later = [t for t in times if t > now]
         return min(later) if later else None
@@ -177,12 +177,14 @@ class WindowPools:
         expires = pool.expires_at(self.config.unconfirmed)
         return expires is not None and expires - now <= pool.spec.release
 
-    def _guard(self) -> float:
-        return max(self.config.guard, 2 * self.round_trip)
+    def _guard(self, pool: _Window) -> float:
+        # Two round trips cover the request's way in plus our late anchor; capped so that
+        # one very slow answer cannot close most of a window.
+        return min(max(self.config.guard, 2 * self.round_trip), pool.spec.window / 4)
 
     def _in_guard(self, pool: _Window, now: float) -> bool:
         expires = pool.expires_at(self.config.unconfirmed)
-        return expires is not None and expires - self._guard() <= now < expires
+        return expires is not None and expires - self._guard(pool) <= now < expires
 
     # -- feedback -------------------------------------------------------------------------
     def answered(self, grant: Grant, now: float) -> None:

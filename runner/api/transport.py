@@ -100,6 +100,7 @@ class ApiSession:
         self.retry = retry
         self.metrics = metrics
         self.clock = clock
+        self.read_timeout = float(timeout.read or 0.0)
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
                                        timeout=timeout,
                                        headers={"Accept": "application/json"})

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from runner.api import LimiterConfig, Priority, RateLimiter, RetryPolicy, SpaceTradersClient
@@ -184,3 +185,53 @@ def test_old_reset_is_typed_and_the_token_never_shows(
         secret, texts = asyncio.run(scenario())
     assert "TokenResetDateMismatch (4113)" in texts[0]
     assert all(secret not in text for text in [*texts, caplog.text])
+
+
+class LateApply(httpx.AsyncBaseTransport):
+    """Over a real connection, but the first purchase reaches the simulator only after
+    ``delay`` seconds while the client sees a read timeout after ``timeout``: a request
+    stuck in the server's queue that is applied after the client gave up."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, delay: float, timeout: float) -> None:
+        self.inner, self.delay, self.timeout = inner, delay, timeout
+        self.late: asyncio.Task[httpx.Response] | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.late is None and request.url.path.endswith("/purchase"):
+            copy = httpx.Request(request.method, request.url, headers=request.headers,
+                                 content=request.content)
+            self.late = asyncio.create_task(self._later(copy))
+            await asyncio.sleep(self.timeout)
+            raise httpx.ReadTimeout("timed out (test)", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def _later(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.delay - self.timeout)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        return response
+
+
+def test_timed_out_purchase_applied_late_is_not_bought_again(
+        sim_server: Any, validating: ValidatingTransport) -> None:
+    """The purchase is applied 1 s after it was sent, the client timed out at 0.4 s: the
+    client waits twice its timeout before re-reading, sees the purchase, does not resend."""
+    async def scenario() -> tuple[Fleet, int, Any, int]:
+        fleet = await setup(sim_server.url, validating, "SLOWBUY")
+        token = fleet.client._session.token
+        await fleet.client.aclose()
+        late = LateApply(validating, delay=1.0, timeout=0.4)
+        fleet.client = SpaceTradersClient(
+            sim_server.url, token, transport=late,
+            limiter=RateLimiter(LimiterConfig.unlimited()), retry=FAST_RETRY, timeout=0.4)
+        before = (await fleet.client.get_ship(fleet.ship)).cargo.count(fleet.good)
+        start = len(sim_control(sim_server.url, "GET", "ledger"))
+        result = await fleet.client.purchase(fleet.ship, fleet.good, 2)
+        assert late.late is not None and (await late.late).status_code == 201
+        after = (await fleet.client.get_ship(fleet.ship)).cargo.count(fleet.good)
+        await fleet.client.aclose()
+        return fleet, start, result, after - before
+
+    fleet, start, result, gained = asyncio.run(scenario())
+    assert result.recovered and gained == 2
+    assert len([e for e in ledger_of(fleet, start) if e[1].endswith("/purchase")]) == 1

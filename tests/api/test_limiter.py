@@ -181,3 +181,14 @@ def test_async_limiter_cancelled_waiter_leaves_the_queue() -> None:
         return limiter.waiting
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_one_slow_answer_cannot_close_the_static_window() -> None:
+    pools = WindowPools(LimiterConfig(static=PoolSpec(2, 1.0), burst=None))
+    slow = pools.try_take(0.0, A)
+    assert slow is not None
+    pools.answered(slow, 30.0)  # a 30 s answer: the round-trip estimate jumps to 6 s
+    first = pools.try_take(31.0, A)
+    assert first is not None
+    pools.answered(first, 31.0)
+    assert pools.try_take(31.5, A) is not None  # the guard is capped at a quarter window
