@@ -48,7 +48,7 @@ VALUES = st.recursive(
                             st.dictionaries(st.one_of(st.sampled_from(WORDS), st.text(max_size=6)),
                                             inner, max_size=4)),
     max_leaves=25)
-PUNCTUATION = list(":-{}[],'\"&*!#|>%@\t\n ") + ["  ", "- ", ": ", "{{", "}}"]
+PUNCTUATION = [*":-{}[],'\"&*!#|>%@\t\n ", "  ", "- ", ": ", "{{", "}}"]
 
 
 def check(data: bytes) -> None:
