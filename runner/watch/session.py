@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from runner.watch.folder import Folder
-from runner.watch.recovery import Did, RecoveryPlan, ReportLine, plan_recovery
+from runner.watch.reconcile import Rename
+from runner.watch.recovery import Did, RecoveryPlan, plan_recovery
 from runner.watch.runtime_fleet import RuntimeFleet, validate_playbook
 from runner.watch.watcher import Watcher
 
@@ -77,7 +78,7 @@ class WatchSession:
         for memory in plan.resume:
             if await self.fleet.resume(memory) is None:
                 failures[memory.path] = "see the container's log"
-        self._report(plan.report, failures)
+        self._report(plan, failures)
         await self.watcher.apply(plan.actions, files)
         self.watcher.reloads += 1
         return plan
@@ -93,14 +94,20 @@ class WatchSession:
         self.store.log(None, "INFO", f"watch: watcher for {self.folder.root} stopped")
         self.echo("stopped; checkpoints saved, leases released")
 
-    def _report(self, lines: tuple[ReportLine, ...], failures: dict[str, str]) -> None:
-        self.echo(f"expected vs recovered ({len(lines)} playbook(s)):")
-        for line in lines:
+    def _report(self, plan: RecoveryPlan, failures: dict[str, str]) -> None:
+        """Print the start report and log each line to its container (so ``st-run logs
+        NAME`` shows it) or to the watcher's own log."""
+        owners = {m.path: int(c) for c, m in plan.managed.items()}
+        owners.update({a.new_path: int(a.container) for a in plan.actions
+                       if isinstance(a, Rename)})
+        self.echo(f"expected vs recovered ({len(plan.report)} playbook(s)):")
+        for line in plan.report:
             if line.path in failures and line.did in (Did.RESUMED, Did.RESTARTED, Did.RELOAD):
                 line = dataclasses.replace(line, did=Did.NOT_RECOVERED,
                                            reason=failures[line.path])
             self.echo(f"  {line}")
-            self.store.log(None, "WARNING" if line.did is Did.NOT_RECOVERED else "INFO",
+            self.store.log(owners.get(line.path),
+                           "WARNING" if line.did is Did.NOT_RECOVERED else "INFO",
                            f"watch: start: {line}")
 
     def _install_signals(self) -> None:
