@@ -12,22 +12,14 @@ from runner.errors import InvalidInput
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``-e KEY=VALUE`` pairs as vars; values read as YAML 1.2 scalars (``3`` is a number)."""
+    """``-e KEY=VALUE`` pairs as raw strings (the playbook loader types them as YAML 1.2)."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip() or not key.strip().isidentifier():
             raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
-        overrides[key.strip()] = _scalar(value)
+        overrides[key.strip()] = value.strip()
     return overrides
-
-
-def _scalar(text: str) -> Any:
-    try:
-        from runner.playbook.loader import resolve_scalar
-    except ImportError:  # pragma: no cover - the loader is part of the package
-        return text
-    return resolve_scalar(text)
 
 
 @click.command()

@@ -214,7 +214,7 @@ class Runtime:
         """The same playbook from stored source text (the version a container started with)."""
         from runner.playbook import load_playbook_text
 
-        playbook = load_playbook_text(text, like.path, dict(like.overrides) or None)
+        playbook = load_playbook_text(text, str(like.path), dict(like.overrides) or None)
         return self._loaded(like.path, playbook, like.overrides)
 
     def _loaded(self, path: Path, playbook: Any, overrides: Mapping[str, Any]) -> LoadedPlaybook:

@@ -36,7 +36,8 @@ class EmbeddedSim:
 
 
 def _server(seed: int, speed: float) -> Any:
-    from runner.sim import SimConfig, SimServer  # type: ignore[attr-defined]
+    from runner.sim.config import SimConfig
+    from runner.sim.server import SimServer
 
     return SimServer(SimConfig(seed=seed, speed=speed, rate_limit=None))
 

@@ -105,6 +105,7 @@ class Executor:
         self.progress = Progress()
         self.activity = IterationActivity()
         self.parked = False
+        self.park_poll_s = PARK_POLL_S
 
     # ---- entry ---------------------------------------------------------------------------
 
@@ -432,7 +433,7 @@ class Executor:
         self.view.status = "PARKED"
         try:
             while need is None or have < need:
-                await self._sleep_wall(PARK_POLL_S)
+                await self._sleep_wall(self.park_poll_s)
                 have = await self.api.get_credits()
                 if need is None:
                     break

@@ -1,0 +1,263 @@
+"""The executor against the real simulator (loopback socket), client and SQLite store.
+
+Crashes are simulated in-process by a ``BaseException`` raised at a chosen point (nothing in
+the runtime catches it, like SIGKILL); the next run resumes from the store. The real
+subprocess SIGKILL suite is ``tests/e2e/test_crash.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from runner.domain import commands as c
+from runner.domain.status import ContainerStatus
+from runner.runtime.executor import Executor
+from runner.runtime.game import GameApi
+from runner.runtime.ports import Sent
+from runner.state.store import Store
+from tests.runtime.harness import Crash, Hooks, World, run_container
+from tests.runtime.scripted import step
+
+BUY_AT_HQ = "EQUIPMENT"
+SELL_AT = "X1-EU98-J85"  # imports EQUIPMENT (simulator seed 1)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    from runner.sim.config import SimConfig
+    from runner.sim.server import SimServer
+
+    speed = getattr(request, "param", 200.0)
+    with SimServer(SimConfig(seed=1, speed=speed, rate_limit=None)) as server:
+        register = httpx.post(f"{server.url}/register",
+                              json={"symbol": "RUNTIME", "faction": "COSMIC"}, timeout=10)
+        data = register.json()["data"]
+        store = Store.open(str(tmp_path / "state.db"))
+        ship = next(s for s in data["ships"] if s["registration"]["role"] == "COMMAND")
+        yield World(server.url, data["token"], data["agent"]["symbol"], store,
+                    ship["symbol"], ship["nav"]["waypointSymbol"])
+        store.close()
+
+
+def trade_route(world: World) -> list[Any]:
+    return [step(0, "buy", symbol=BUY_AT_HQ, units=10, times=2),
+            step(1, "navigate", to=SELL_AT),
+            step(2, "sell"),
+            step(3, "navigate", to=world.hq),
+            step(4, "refuel")]
+
+
+def ship_json(world: World) -> Any:
+    response = httpx.get(f"{world.url}/my/ships/{world.ship}",
+                         headers={"Authorization": f"Bearer {world.token}"}, timeout=10)
+    return response.json()["data"]
+
+
+def test_trade_route_completes_with_one_checkpoint_per_state_change(world: World) -> None:
+    outcome = asyncio.run(run_container(world, trade_route(world)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 2
+    assert world.count("/sell") == 2
+    assert world.count("/navigate") == 2
+    assert world.count("/refuel") == 1
+    ship = ship_json(world)
+    assert ship["nav"]["waypointSymbol"] == world.hq
+    assert ship["cargo"]["units"] == 0
+    assert ship["fuel"]["current"] == ship["fuel"]["capacity"]
+    # one checkpoint per accepted state change (dock/orbit included), each with a log line
+    record = world.store.require_container("c1")
+    assert record.status is ContainerStatus.COMPLETED
+    lines = [r.message for r in world.store.logs("c1")]
+    assert sum(1 for m in lines if m.startswith("purchase 10 EQUIPMENT")) == 2
+    assert lines[-1] == "completed"
+
+
+def crash_after_checkpoints(n: int) -> Hooks:
+    """Crash right after the n-th checkpoint committed."""
+    def wrap(executor: Executor) -> None:
+        journal = executor.journal
+        original = journal.checkpoint
+        count = {"n": 0}
+
+        def checkpoint(*args: Any, **kwargs: Any) -> None:
+            original(*args, **kwargs)
+            count["n"] += 1
+            if count["n"] == n:
+                raise Crash()
+
+        journal.checkpoint = checkpoint  # type: ignore[method-assign]
+    return Hooks(wrap_executor=wrap)
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 4, 6])
+def test_resume_after_crash_does_each_state_change_once(world: World, crash_at: int) -> None:
+    with pytest.raises(Crash):
+        asyncio.run(run_container(world, trade_route(world), hooks=crash_after_checkpoints(
+            crash_at)))
+    outcome = asyncio.run(run_container(world, trade_route(world)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 2
+    assert world.count("/sell") == 2
+    assert world.count("/navigate") == 2
+    assert world.count("/refuel") == 1
+
+
+class SendsThenCrashes:
+    """The request reaches the server and is applied, then the runner dies (no checkpoint)."""
+
+    def __init__(self, game: GameApi, kind: type) -> None:
+        self.game = game
+        self.kind = kind
+        self.fired = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.game, name)
+
+    async def send(self, ship: Any, command: c.Command) -> Sent:
+        sent = await self.game.send(ship, command)
+        if isinstance(command, self.kind) and not self.fired:
+            self.fired = True
+            raise Crash()
+        return sent
+
+
+@pytest.mark.parametrize("kind", [c.Purchase, c.Sell, c.Navigate, c.Refuel])
+def test_applied_but_unrecorded_command_is_not_sent_again(world: World, kind: type) -> None:
+    hooks = Hooks(wrap_api=lambda game: SendsThenCrashes(game, kind))
+    with pytest.raises(Crash):
+        asyncio.run(run_container(world, trade_route(world), hooks=hooks))
+    assert world.store.pending_intent(world.store.require_container("c1").id) is not None
+    outcome = asyncio.run(run_container(world, trade_route(world)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 2
+    assert world.count("/sell") == 2
+    assert world.count("/navigate") == 2
+    assert world.count("/refuel") == 1
+    lines = [r.message for r in world.store.logs("c1")]
+    assert any("had been applied before the restart" in m for m in lines)
+
+
+def test_purchase_response_lost_on_the_wire_buys_once(world: World) -> None:
+    world.control("PUT", "/faults", {"spec": "drop-after:100%:endpoint=purchase"})
+    outcome = asyncio.run(run_container(world, [step(0, "buy", symbol=BUY_AT_HQ, units=10,
+                                                     times=2)]))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 2
+    assert ship_json(world)["cargo"]["units"] == 20
+
+
+def test_cargo_removed_behind_the_runners_back_is_reread_before_selling(world: World) -> None:
+    class RemovesCargoOnArrival:
+        def __init__(self, game: GameApi) -> None:
+            self.game = game
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.game, name)
+
+        async def send(self, ship: Any, command: c.Command) -> Sent:
+            sent = await self.game.send(ship, command)
+            if isinstance(command, c.Navigate) and command.destination == SELL_AT:
+                world.control("PATCH", f"/ships/{world.ship}", {"cargo": {BUY_AT_HQ: 7}})
+            return sent
+
+    outcome = asyncio.run(run_container(world, trade_route(world)[:3],
+                                        hooks=Hooks(wrap_api=RemovesCargoOnArrival)))
+    assert outcome.status is ContainerStatus.COMPLETED  # a 4219 would have failed the step
+    sells = [e for e in world.ledger() if e["path"].endswith("/sell")]
+    assert [e["body"]["units"] for e in sells] == [7]
+
+
+def test_short_of_credits_parks_then_buys_exactly_once(world: World) -> None:
+    world.control("PUT", f"/agents/{world.agent}/credits", {"credits": 100})
+    seen: list[str] = []
+
+    async def scenario() -> Any:
+        hooks = Hooks(wrap_executor=lambda e: setattr(e, "park_poll_s", 0.05))
+        run = asyncio.create_task(run_container(world, [step(0, "buy", symbol=BUY_AT_HQ,
+                                                             units=10)], hooks=hooks))
+        while getattr(world.store.get_container("c1"), "status", None) \
+                is not ContainerStatus.PARKED:
+            await asyncio.sleep(0.02)
+        seen.append("parked")
+        await asyncio.sleep(0.3)  # several polls while short: still no purchase
+        assert world.count("/purchase") == 0
+        world.control("PUT", f"/agents/{world.agent}/credits", {"credits": 100_000})
+        return await run
+
+    outcome = asyncio.run(scenario())
+    assert seen == ["parked"]
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 1
+    lines = [r.message for r in world.store.logs("c1")]
+    parked = [m for m in lines if m.startswith("parked")]
+    assert len(parked) == 1
+    assert "need" in parked[0] and "have 100" in parked[0]
+
+
+FUEL_AT = "X1-EU98-J14"  # sells FUEL (simulator seed 1)
+
+
+@pytest.mark.parametrize("world", [20.0], indirect=True)
+def test_endpoint_failing_for_90_game_seconds_is_survived(world: World) -> None:
+    class BreaksRefuelOnArrival:
+        def __init__(self, game: GameApi) -> None:
+            self.game = game
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.game, name)
+
+        async def send(self, ship: Any, command: c.Command) -> Sent:
+            sent = await self.game.send(ship, command)
+            if isinstance(command, c.Navigate):
+                world.control("PUT", "/faults", {"spec": "500:100%:endpoint=refuel:for=90s"})
+            return sent
+
+    steps = [step(0, "navigate", to=FUEL_AT), step(1, "refuel")]
+    policy: Any = {"policy": "on-failure", "max_restarts": 10, "backoff": {"initial": "1s"}}
+    outcome = asyncio.run(run_container(world, steps, policy=policy,
+                                        hooks=Hooks(wrap_api=BreaksRefuelOnArrival)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/refuel") == 1
+    faults = world.control("GET", "/stats")[world.agent]["faults"]
+    assert sum(faults.values()) >= 1, faults  # the refuel endpoint really failed meanwhile
+
+
+def test_stop_request_is_honoured_at_a_safe_point(world: World) -> None:
+    async def scenario() -> Any:
+        run = asyncio.create_task(run_container(world, trade_route(world)))
+        while world.count("/navigate") == 0:
+            await asyncio.sleep(0.01)
+        world.store.request_stop("c1")
+        return await run
+
+    outcome = asyncio.run(scenario())
+    assert outcome.status is ContainerStatus.STOPPED
+    assert world.store.require_container("c1").status is ContainerStatus.STOPPED
+    assert world.count("/sell") == 0
+    # and it resumes where it stopped
+    outcome = asyncio.run(run_container(world, trade_route(world)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 2
+    assert world.count("/navigate") == 2
+
+
+def test_lost_lease_stops_requests(world: World) -> None:
+    async def scenario() -> Any:
+        run = asyncio.create_task(run_container(world, trade_route(world)))
+        while world.count("/navigate") == 0:
+            await asyncio.sleep(0.01)
+        record = world.store.require_container("c1")
+        # another runner takes the container over (as after an expired lease)
+        world.store.release(world.store.claim(record.id, "test-runner", 30))  # type: ignore[arg-type]
+        assert world.store.claim(record.id, "other-runner", 30) is not None
+        return await run
+
+    outcome = asyncio.run(scenario())
+    assert outcome.lost
+    assert world.count("/sell") == 0
