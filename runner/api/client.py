@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -32,7 +33,7 @@ import httpx
 from runner.api import guard
 from runner.api import parse as p
 from runner.api.clock import ServerClock
-from runner.api.errors import ResponseLost, UnexpectedResponse
+from runner.api.errors import RegisterAgentConflictSymbolError, ResponseLost, UnexpectedResponse
 from runner.api.limiter import LimiterConfig, Priority, RateLimiter
 from runner.api.metrics import Metrics
 from runner.api.models import (
@@ -49,7 +50,7 @@ from runner.api.models import (
 )
 from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token
-from runner.api.transport import Answer, ApiSession, Call, OutcomeUnknown
+from runner.api.transport import Answer, ApiSession, Call, OutcomeUnknown, log_event
 from runner.domain.contract import Contract
 from runner.domain.ship import Agent, Cargo, Cooldown, FlightMode, Fuel, Nav, NavStatus, Ship
 from runner.domain.universe import Market, System, Waypoint
@@ -156,6 +157,7 @@ class SpaceTradersClient:
                 return parse(_data(answer, call.endpoint))
             except OutcomeUnknown as lost:
                 failures.append(lost.failure)
+                log_event(logging.WARNING, "answer_lost", call, failure=lost.failure.kind)
                 decision = self.retry.decide(failures)
                 if not decision.retry:
                     raise ResponseLost(f"{call.method} {call.endpoint} for {call.ship}: "
@@ -163,7 +165,9 @@ class SpaceTradersClient:
                                        "re-read the ship before acting") from None
                 await asyncio.sleep(self._settle(lost.failure, decision.delay))
                 result = await recover()
-                self.metrics.recovery("applied" if result is not None else "not_applied")
+                verdict = "applied" if result is not None else "not_applied"
+                self.metrics.recovery(verdict)
+                log_event(logging.INFO, "answer_recovered", call, verdict=verdict)
                 if result is not None:
                     return result
                 self.metrics.retry()
@@ -218,19 +222,16 @@ class SpaceTradersClient:
         """``POST /register``: create an agent; returns its token (a redacted ``Token``).
 
         ``account_token`` is needed by the real server (v2.3); the simulator accepts none.
-        A lost answer cannot be recovered (the token exists only in it): raises
-        :class:`ResponseLost`.
+        The token exists only in the answer: after a lost answer the request is sent once
+        more, and a symbol conflict then raises :class:`ResponseLost` (agent created,
+        token unknown).
         """
         body: dict[str, Any] = {"symbol": symbol, "faction": faction}
         if email:
             body["email"] = email
         call = Call("POST", "/register", "/register", priority, json=body,
                     container=container, mutating=True, token=account_token)
-        try:
-            answer = await self._session.send(call)
-        except OutcomeUnknown as lost:
-            raise ResponseLost(f"register {symbol}: the answer was lost ({lost}); the agent "
-                               "may exist, its token is unknown") from None
+        answer = await self._register_once(call, symbol)
         data = _data(answer, "/register")
         registration = Registration(
             token=Token(str(data["token"])), agent=p.parse_agent(data["agent"]),
@@ -240,6 +241,24 @@ class SpaceTradersClient:
         for ship in registration.ships:
             self._remember(ship)
         return registration
+
+    async def _register_once(self, call: Call, symbol: str) -> Answer:
+        """Register; after a lost answer send it once more. A conflict then means the first
+        one worked, and its token (only in the lost answer) is gone."""
+        try:
+            return await self._session.send(call)
+        except OutcomeUnknown as lost:
+            first = lost
+        await asyncio.sleep(self.retry.decide([first.failure]).delay)
+        try:
+            return await self._session.send(call)
+        except RegisterAgentConflictSymbolError:
+            raise ResponseLost(f"register {symbol}: the answer was lost ({first}) and the "
+                               "symbol is now taken: the agent was probably created, but "
+                               "its token is unknown; register another symbol") from None
+        except OutcomeUnknown as again:
+            raise ResponseLost(f"register {symbol}: the answer was lost twice ({again}); "
+                               "the agent may exist, its token is unknown") from None
 
     async def get_agent(self, *, priority: Priority = Priority.QUERY,
                         container: str | None = None) -> Agent:

@@ -68,6 +68,17 @@ class Answer:
     body: Any
 
 
+def log_event(level: int, event: str, call: Call, **context: object) -> None:
+    """The one way this package logs: ``event=NAME`` plus the call's context (never the
+    token: a Call's token is only ever read by ``_auth``)."""
+    if not log.isEnabledFor(level):
+        return
+    fields = {"endpoint": f"{call.method} {call.endpoint}", "ship": call.ship,
+              "container": call.container, "priority": call.priority.name, **context}
+    text = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
+    log.log(level, "event=%s %s", event, text)
+
+
 class OutcomeUnknown(Exception):
     """A mutating request may or may not have been applied (its answer was lost)."""
 
@@ -134,14 +145,15 @@ class ApiSession:
                 raise final
             raise ServerUnavailable(f"{exc} ({decision.reason})")
         self.metrics.retry()
-        log.info("retry endpoint=%s ship=%s reason=%s delay=%.2fs", call.endpoint, call.ship,
-                 decision.reason, decision.delay)
+        log_event(logging.INFO, "retry", call, reason=decision.reason,
+                  delay=f"{decision.delay:.2f}s")
         await asyncio.sleep(decision.delay)
 
     async def _attempt(self, call: Call) -> Answer:
         permit = await self.limiter.acquire(call.priority)
         self.metrics.request(call.endpoint, ship=call.ship, container=call.container,
                              priority=call.priority.name)
+        log_event(logging.DEBUG, "request", call, waited=f"{permit.waited:.3f}s")
         try:
             response = await self._http.request(
                 call.method, call.path, json=_body(call), params=dict(call.params) or None,
@@ -193,10 +205,11 @@ class ApiSession:
     def _rate_limited(self, response: httpx.Response, body: Any, where: str) -> _Retryable:
         headers = response.headers
         bare = not any(k.lower().startswith("x-ratelimit") for k in headers)
-        retry_after = _float(headers.get("retry-after"))
         data = (body or {}).get("error", {}).get("data", {}) if isinstance(body, dict) else {}
-        if retry_after is None and isinstance(data, dict):
-            retry_after = _float(data.get("retryAfter"))
+        # the body's figure has milliseconds; Retry-After is whole seconds, rounded up
+        retry_after = _float(data.get("retryAfter")) if isinstance(data, dict) else None
+        if retry_after is None:
+            retry_after = _float(headers.get("retry-after"))
         if bare:
             failure = Failure(FailureKind.BARE_429, retry_after)
         else:

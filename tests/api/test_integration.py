@@ -235,3 +235,22 @@ def test_timed_out_purchase_applied_late_is_not_bought_again(
     fleet, start, result, gained = asyncio.run(scenario())
     assert result.recovered and gained == 2
     assert len([e for e in ledger_of(fleet, start) if e[1].endswith("/purchase")]) == 1
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("drop-after:100%:endpoint=register", "probably created"),
+    ("drop-before:100%:endpoint=register", "lost twice"),
+])
+def test_register_with_a_lost_answer_is_reported(sim_server: Any, spec: str,
+                                                 message: str) -> None:
+    async def scenario() -> ResponseLost:
+        sim_control(sim_server.url, "PUT", "faults", {"spec": spec})
+        try:
+            async with SpaceTradersClient(sim_server.url, None, retry=FAST_RETRY) as anon:
+                with pytest.raises(ResponseLost) as info:
+                    await anon.register("LOSTREG", "COSMIC")
+        finally:
+            sim_control(sim_server.url, "PUT", "faults", {"spec": ""})
+        return info.value
+
+    assert message in asyncio.run(scenario()).message
