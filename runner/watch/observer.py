@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from runner.errors import StRunError
 from runner.watch.batching import MAX_HOLD_S, QUIET_S, EventBatcher
 from runner.watch.folder import Folder
 
@@ -83,7 +84,11 @@ def observe(folder: Folder, *, quiet: float = QUIET_S,
     observer = Observer()
     observer.schedule(_Forward(folder, loop, queue), str(folder.root), recursive=True)
     observer.daemon = True
-    observer.start()
+    try:
+        observer.start()
+    except OSError as exc:  # e.g. the inotify watch limit
+        raise StRunError(f"cannot watch {folder.root}: {exc.strerror or exc} (on Linux, "
+                         "raise fs.inotify.max_user_watches)") from None
     try:
         yield EventStream(queue, quiet, max_hold)
     finally:

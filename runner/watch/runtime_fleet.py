@@ -19,6 +19,7 @@ Things the supervisor does not do and this adapter adds:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -78,6 +79,7 @@ class RuntimeFleet:
         self.fresh = fresh
         self._started: set[str] = set()
         self._start_errors: dict[str, str] = {}  # path -> last error (reported once)
+        self.stopping = asyncio.Event()  # set on shutdown: long waits give up
 
     # ---- Fleet ---------------------------------------------------------------------------
 
@@ -163,7 +165,10 @@ class RuntimeFleet:
         if record is None or not record.source_text:
             await self.report(memory.container, "error", "cannot resume: no stored version")
             return None
-        await self._await_dead_lease(record)
+        if not await self._await_dead_lease(record):
+            await self.report(memory.container, "warning", "not resumed: the watcher is "
+                              "stopping")
+            return None
         # The stored path, not the file's new one: a playbook named after its file keeps its
         # name (and so its container); a rename action records the new path afterwards.
         path = Path(record.playbook_path)
@@ -177,15 +182,20 @@ class RuntimeFleet:
             return None
         return str(handle.id)
 
-    async def _await_dead_lease(self, record: ContainerRecord) -> None:
-        """A runner on this host died holding the lease: wait for it to expire (<= its ttl)."""
+    async def _await_dead_lease(self, record: ContainerRecord) -> bool:
+        """A runner on this host died holding the lease: wait for it to expire (<= its ttl).
+
+        False when the watcher began stopping meanwhile.
+        """
         if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None:
-            return
+            return not self.stopping.is_set()
         left = (record.lease_expires_at - self.store.clock()).total_seconds()
         if left > 0:
             await self.report(str(record.id), "info", f"waiting {left:.0f}s for the lease of "
                               f"dead runner {record.lease_owner} to expire")
-            await asyncio.sleep(left + 0.05)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), left + 0.05)
+        return not self.stopping.is_set()
 
     def mark_shutdown(self) -> None:
         """Mark every container this watcher stopped at shutdown, for the next watcher."""

@@ -120,6 +120,7 @@ class WatchSession:
         if self.signals == 1:
             self.echo(f"{sig.name}: stopping at safe points")
             self.stop.set()
+            self.fleet.stopping.set()
             return
         self.echo(f"{sig.name} again: exiting at once (the next watcher resumes from the "
                   "last checkpoints)")
