@@ -15,6 +15,7 @@ from runner.cli.main import main
 from runner.cli.status_cmd import follow_logs, human, parse_since
 from runner.domain.status import ContainerStatus
 from runner.errors import InvalidInput
+from runner.state.models import logs as log_table
 from runner.state.store import LogRecord, Store
 from tests.state.conftest import pg_schema_url  # noqa: F401  (fixture)
 
@@ -244,3 +245,20 @@ def test_parse_since_times() -> None:
                                                (273600, "3d4h")])
 def test_human_durations(seconds: float, text: str) -> None:
     assert human(seconds) == text
+
+
+def test_status_and_logs_read_while_a_runner_holds_the_write_lock(
+        store: Store, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A runner mid-transaction (uncommitted checkpoint) never blocks the read commands."""
+    ore = store.require_container("ore-run")
+    with store.engine.connect() as conn:
+        conn = conn.execution_options(st_run_write=True)
+        with conn.begin():
+            conn.execute(log_table.insert().values(container_id=ore.id, time=datetime.now(UTC),
+                                                   level="INFO", message="uncommitted"))
+            code, out, _ = run_cli(capsys, "status", "--json", "--db", db)
+            assert code == 0 and json.loads(out)[0]["last_log"] == "bought 10 IRON_ORE"
+            code, out, _ = run_cli(capsys, "logs", "ore-run", "--json", "--db", db)
+            assert code == 0 and "uncommitted" not in out
+    _, out, _ = run_cli(capsys, "logs", "ore-run", "--json", "--db", db)
+    assert json.loads(out.splitlines()[-1])["message"] == "uncommitted"
