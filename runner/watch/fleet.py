@@ -63,6 +63,11 @@ class Fleet(Protocol):
         """Stop ``container`` at its next safe point."""
         ...
 
+    async def mark_invalid(self, container: str, error: str | None) -> None:
+        """Show (``error``) or clear (None) that ``container``'s file is invalid while its
+        old version runs, where ``status`` shows it."""
+        ...
+
     async def report(self, container: str | None, level: str, message: str) -> None:
         """Record one line for ``status``/``logs`` (``container`` None: the watcher itself)."""
         ...

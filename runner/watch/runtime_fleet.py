@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
 from runner.watch.fleet import PlaybookFile, Validation
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 
 SHUTDOWN_MARKER = "watch: stopped by the watcher's shutdown; resumes when it restarts"
 """The last log line of a container the watcher stopped on SIGTERM/SIGINT."""
+
+INVALID_NOTE = "watch: playbook file is invalid, the previous version keeps running: "
+"""Prefix of the ``last_error`` the watcher sets while a container's file is invalid."""
 
 Echo = Callable[[str], None]
 
@@ -140,6 +145,22 @@ class RuntimeFleet:
         if record is not None and record.status.is_active \
                 and _live_owner(record) in (None, self.supervisor.owner):
             self.store.set_status(record.id, ContainerStatus.STOPPED)
+
+    async def mark_invalid(self, container: str, error: str | None) -> None:
+        # The store has no call for this: one guarded UPDATE of ``last_error`` (which
+        # ``status --json`` shows). Clearing only removes the watcher's own note, never an
+        # error the runtime recorded.
+        from runner.state.models import containers
+
+        c = containers.c
+        with self.store.engine.begin() as conn:
+            if error is None:
+                conn.execute(sa.update(containers).where(
+                    c.id == int(container), c.last_error.startswith(INVALID_NOTE))
+                    .values(last_error=None))
+            else:
+                conn.execute(sa.update(containers).where(c.id == int(container))
+                             .values(last_error=f"{INVALID_NOTE}{error}"))
 
     async def report(self, container: str | None, level: str, message: str) -> None:
         container_id = None if container is None else int(container)

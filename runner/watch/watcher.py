@@ -77,7 +77,7 @@ class Watcher:
     async def sync(self) -> list[Action]:
         """Scan, decide, apply; returns the actions taken (for tests and the bench)."""
         files, desired = await self.look()
-        self._forget_fixed(desired)
+        await self._forget_fixed(desired)
         actions = reconcile(desired, self.running, self.known_invalid)
         await self.apply(actions, files)
         self.reloads += 1
@@ -110,12 +110,15 @@ class Watcher:
             self._validations[key] = self.validate(file)
         return self._validations[key]
 
-    def _forget_fixed(self, desired: Mapping[str, DesiredFile]) -> None:
+    async def _forget_fixed(self, desired: Mapping[str, DesiredFile]) -> None:
         """An error is known only while its file still has that exact bad content."""
         for path, bad_digest in list(self.known_invalid.items()):
             current = desired.get(path)
             if current is None or current.digest != bad_digest:
                 del self.known_invalid[path]
+                for managed in self.running.values():
+                    if managed.path == path:
+                        await self.fleet.mark_invalid(managed.container, None)
 
     async def _apply(self, action: Action, files: Mapping[str, PlaybookFile]) -> None:
         match action:
@@ -138,6 +141,8 @@ class Watcher:
                 kept = "" if container is None else (
                     f"; keeping version {self.running[container].digest[:12]} running")
                 await self.fleet.report(container, "error", f"invalid playbook: {error}{kept}")
+                if container is not None:
+                    await self.fleet.mark_invalid(container, error)
 
     async def _start(self, file: PlaybookFile) -> None:
         container = await self.fleet.start(file)

@@ -121,6 +121,7 @@ def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
         assert seen["status"]["content_hash"] == hashlib.sha256(v2.encode()).hexdigest()
         assert any("alpha.yaml changed: reloading" in m for m in seen["logs"])
         assert any("invalid playbook" in m and "alpha.yaml:4:" in m for m in seen["logs"])
+        assert "alpha.yaml:4:" in seen["status"]["last_error"]
 
         (folder / "alpha.yaml").write_text(v2)  # fixed: same as what runs, no reload
         (folder / "alpha.yaml").rename(folder / "renamed.yaml")
@@ -128,6 +129,7 @@ def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
                       r.playbook_path.endswith("renamed.yaml") and r, "path follows rename",
                       on_fail=why)
         assert moved.id == first.id and moved.status.value == "RUNNING"
+        assert moved.last_error is None  # the note went with the fix
         assert sum("started alpha" in m for m in state.messages("alpha")) == 1
 
         (folder / "renamed.yaml").unlink()

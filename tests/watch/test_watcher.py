@@ -42,6 +42,7 @@ class RecordingFleet:
     versions: dict[str, str] = field(default_factory=dict)  # container -> digest running
     paths: dict[str, str] = field(default_factory=dict)
     lines: list[tuple[str | None, str, str]] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)  # container -> error shown
     _next: int = 0
 
     async def start(self, file: PlaybookFile) -> str | None:
@@ -66,6 +67,12 @@ class RecordingFleet:
 
     async def report(self, container: str | None, level: str, message: str) -> None:
         self.lines.append((container, level, message))
+
+    async def mark_invalid(self, container: str, error: str | None) -> None:
+        if error is None:
+            self.invalid.pop(container, None)
+        else:
+            self.invalid[container] = error
 
     def running(self) -> dict[str, str]:
         """path -> digest of what runs."""
@@ -124,10 +131,12 @@ async def test_create_edit_rename_delete_follow_the_folder(tmp_path: Path) -> No
         assert fleet.running() == {"a.yaml": digest(b"v2\n")}  # the old version keeps running
         rejects = [line for line in fleet.lines if line[1] == "error"]
         assert rejects[-1][0] == "c1" and "keeping version" in rejects[-1][2]
+        assert fleet.invalid == {"c1": "a.yaml:1:1: not a playbook"}
 
         (tmp_path / "a.yaml").write_bytes(b"v2\n")  # fixed back to the running version
         (tmp_path / "a.yaml").rename(tmp_path / "b.yaml")
         await until(lambda: fleet.running() == {"b.yaml": digest(b"v2\n")}, "rename")
+        assert fleet.invalid == {}
         assert ("start", "b.yaml") not in fleet.calls  # same container identity
         assert fleet.calls[-1] == ("rename", "c1", "b.yaml")
 
