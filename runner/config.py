@@ -195,3 +195,10 @@ def account_token() -> Token | None:
     """``$SPACETRADERS_ACCOUNT_TOKEN`` (the real server needs it to register)."""
     value = os.environ.get(ACCOUNT_TOKEN_ENV, "").strip()
     return Token(value) if value else None
+
+
+def load_agents(path: Path | None = None) -> dict[str, Token]:
+    """Saved agents' tokens by name, the default agent first (for the runtime)."""
+    config = load_config(path)
+    names = sorted(config.agents, key=lambda name: name != config.default_agent)
+    return {name: config.agents[name].token for name in names}

@@ -77,8 +77,6 @@ class SpaceTradersClient:
                  timeout: httpx.Timeout | float | None = None) -> None:
         self.metrics = metrics or Metrics()
         self.limiter = limiter or RateLimiter(LimiterConfig())
-        if self.limiter.on_wait is None:
-            self.limiter.on_wait = lambda prio, s: self.metrics.wait(prio.name, s)
         self.clock = clock or ServerClock()
         self.retry = retry or RetryPolicy()
         extra = {} if timeout is None else {"timeout": httpx.Timeout(timeout)} \

@@ -268,7 +268,6 @@ class RateLimiter:
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
-        self.on_wait: Callable[[Priority, float], None] | None = None  # metrics hook
 
     async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
         """Wait until a request of class ``priority`` may be sent; returns its permit."""
@@ -323,8 +322,6 @@ class RateLimiter:
                 continue
             waited = now - waiter.enqueued_at
             waiter.future.set_result(Permit(grant, waiter.priority, waited))
-            if self.on_wait is not None:
-                self.on_wait(waiter.priority, waited)
         self._waiters = kept
         heapq.heapify(self._waiters)
         self._arm(now)

@@ -7,6 +7,7 @@ Nothing here does I/O; a reporter (CLI, database) reads :meth:`snapshot`.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -74,5 +75,5 @@ def percentile(samples: list[float], q: float) -> float:
     if not samples:
         return 0.0
     ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
     return ordered[index]

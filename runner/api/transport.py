@@ -153,6 +153,7 @@ class ApiSession:
         permit = await self.limiter.acquire(call.priority)
         self.metrics.request(call.endpoint, ship=call.ship, container=call.container,
                              priority=call.priority.name)
+        self.metrics.wait(call.priority.name, permit.waited)
         log_event(logging.DEBUG, "request", call, waited=f"{permit.waited:.3f}s")
         try:
             response = await self._http.request(

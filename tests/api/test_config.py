@@ -13,6 +13,7 @@ from runner.config import (
     ConfigFileError,
     UserConfig,
     config_path,
+    load_agents,
     load_config,
     permissions_problem,
     resolve_api_url,
@@ -91,3 +92,10 @@ def test_resolution_order(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ST_RUN_API_URL", "http://env/v2")
     assert resolve_token() == Token("from-env") and resolve_api_url() == "http://env/v2"
     assert resolve_token("m") == Token("saved")  # a named agent wins over the env
+
+
+def test_load_agents_puts_the_default_first(home: Path) -> None:
+    config = UserConfig().with_agent("a", AgentEntry("A", Token("ta")), make_default=False)
+    config = config.with_agent("b", AgentEntry("B", Token("tb")), make_default=True)
+    save_config(config)
+    assert list(load_agents()) == ["b", "a"] and load_agents()["a"] == Token("ta")

@@ -1,0 +1,46 @@
+"""Request accounting."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from runner.api import LimiterConfig, Priority, RateLimiter, SpaceTradersClient
+from runner.api.metrics import Metrics, percentile
+
+
+def test_counts_and_percentiles() -> None:
+    m = Metrics()
+    m.request("/my/ships/{ship}", ship="S-1", container="c1", priority="QUERY")
+    m.request("/my/ships/{ship}", ship="S-1", container=None, priority="QUERY")
+    m.outcome("/my/ships/{ship}", "200")
+    m.outcome("/my/ships/{ship}", "429")
+    m.retry()
+    m.recovery("applied")
+    snap = m.snapshot()
+    assert snap["total"] == 2 and snap["rate_limited"] == 1 and snap["retries"] == 1
+    assert snap["by_ship"] == {"S-1": 2} and snap["by_container"] == {"c1": 1}
+    assert snap["outcomes"] == {"/my/ships/{ship} 200": 1, "/my/ships/{ship} 429": 1}
+    assert percentile([], 0.5) == 0.0
+    samples = [float(i) for i in range(1, 101)]
+    assert percentile(samples, 0.5) == 50.0 and percentile(samples, 0.99) == 99.0
+
+
+def test_client_counts_per_endpoint_ship_container_and_waits(sim_server: Any) -> None:
+    async def scenario() -> Metrics:
+        limiter = RateLimiter(LimiterConfig.unlimited())
+        async with SpaceTradersClient(sim_server.url, None, limiter=limiter) as anon:
+            reg = await anon.register("METRICS", "COSMIC")
+        async with SpaceTradersClient(sim_server.url, reg.token, limiter=limiter) as client:
+            ship = reg.ships[0].symbol
+            await client.get_ship(ship, container="miner")
+            await client.get_nav(ship, container="miner", priority=Priority.NAVIGATION)
+            await client.get_agent(container="trader")
+            return client.metrics
+
+    m = asyncio.run(scenario())
+    assert m.requests == {"/my/ships/{ship}": 1, "/my/ships/{ship}/nav": 1, "/my/agent": 1}
+    assert m.by_container == {"miner": 2, "trader": 1}
+    assert m.by_ship == {"METRICS-1": 2}
+    assert m.by_priority == {"QUERY": 2, "NAVIGATION": 1}
+    assert sum(len(w) for w in m.waits.values()) == 3
