@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 SHUTDOWN_MARKER = "watch: stopped by the watcher's shutdown; resumes when it restarts"
 """The last log line of a container the watcher stopped on SIGTERM/SIGINT."""
 
-INVALID_NOTE = "watch: playbook file is invalid, the previous version keeps running: "
+INVALID_NOTE = "watch: playbook file is invalid, the container keeps its previous version: "
 """Prefix of the ``last_error`` the watcher sets while a container's file is invalid."""
 
 Echo = Callable[[str], None]
