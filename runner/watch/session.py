@@ -68,9 +68,12 @@ class WatchSession:
     async def recover(self) -> RecoveryPlan:
         """Expected vs recovered: resume, start, stop and report, once, at start."""
         files, desired = await self.watcher.look()
-        remembered = [] if self.fresh_universe else self.fleet.remembered(self.folder)
+        remembered = self.fleet.remembered(self.folder)
         if self.fresh_universe:
             self.echo("--sim: the embedded universe is new, so every playbook starts over")
+            for memory in remembered:
+                self.echo(f"  {memory.path}: db says {memory.describe()}; starts over")
+            remembered = []
         plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.clock())
         self.watcher.ignored |= plan.foreign
         self.watcher.running = dict(plan.managed)
