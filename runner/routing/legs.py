@@ -11,7 +11,7 @@ leg flown afterwards is planned with the fuel really aboard.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from runner.routing.config import RoutingConfig
 from runner.routing.graph import HopTable, SystemGraph
@@ -32,7 +32,8 @@ def departure_fuel(graph: SystemGraph, table: HopTable, node: int, capacity: int
     if not sellers:
         return 0
     nearest = min(sellers, key=lambda i: graph.dist[i][node])
-    labels = search(graph, table, nearest, capacity, capacity, {node}, cfg.refuel_stop_s)
+    labels = search(graph, table, nearest, capacity, capacity, {node}, cfg.refuel_stop_s,
+                    reserve=reserve(graph, [node], capacity), full_refuels=True)
     lid = labels.found.get(node)
     return 0 if lid is None else labels.fuel[lid]
 
@@ -41,7 +42,8 @@ def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capac
               targets: Sequence[int], cfg: RoutingConfig) -> list[int]:
     """Optimal seconds from ``(origin, fuel)`` to each target (one one-to-many search)."""
     wanted = {t for t in targets if t != origin}
-    labels = search(graph, table, origin, fuel, capacity, wanted, cfg.refuel_stop_s)
+    labels = search(graph, table, origin, fuel, capacity, wanted, cfg.refuel_stop_s,
+                    reserve=reserve(graph, wanted, capacity), full_refuels=True)
     out = []
     for t in targets:
         if t == origin:
@@ -50,6 +52,16 @@ def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capac
             lid = labels.found.get(t)
             out.append(UNREACHABLE if lid is None else labels.seconds[lid])
     return out
+
+
+def reserve(graph: SystemGraph, goals: Iterable[int], capacity: int) -> dict[int, int]:
+    """Fuel to keep on arrival: 1 at waypoints without fuel (for ships with a tank)."""
+    return {g: 1 for g in goals if capacity > 0 and not graph.sells_fuel[g]}
+
+
+def leg_reserve(graph: SystemGraph, waypoint: str, capacity: int) -> int:
+    """``reserve`` for one leg's goal, by symbol."""
+    return reserve(graph, [graph.index[waypoint]], capacity).get(graph.index[waypoint], 0)
 
 
 def stops_exact(graph: SystemGraph, nodes: Sequence[int], capacity: int,

@@ -14,13 +14,15 @@ from runner.routing.search import Labels, search
 
 
 def plan_route(system: System, ship: Ship, start: str, goal: str, fuel_now: int, *,
-               config: RoutingConfig | None = None) -> Route:
+               config: RoutingConfig | None = None, min_fuel_left: int = 0) -> Route:
     """The fastest route from ``start`` to ``goal`` with ``fuel_now`` in the tank.
 
     Exact under ``config.travel``: minimises flight time plus ``refuel_stop_s`` per refuel
     stop, then hops, then refuel stops, then market units bought. Refuels only where the
-    market trades FUEL, in whole market units. Raises ``NoRouteError`` naming why when no
-    route exists, ``InvalidInput`` for unknown waypoints or impossible fuel.
+    market trades FUEL, in whole market units. The ship lands at the goal with at least
+    ``min_fuel_left`` fuel (capped at the tank; ignored when start == goal). Raises
+    ``NoRouteError`` naming why when no route exists, ``InvalidInput`` for unknown waypoints
+    or impossible fuel.
     """
     cfg = config or DEFAULT_CONFIG
     graph = system_graph(system)
@@ -30,7 +32,9 @@ def plan_route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
         return Route(start, goal, (), 0, 0, 0, 0, 0, fuel)
     table = ship_table(graph, ship, cfg)
     h = table.lower_bounds(g)
-    labels = search(graph, table, s, fuel, ship.fuel.capacity, {g}, cfg.refuel_stop_s, h)
+    reserve = {g: min(min_fuel_left, ship.fuel.capacity)}
+    labels = search(graph, table, s, fuel, ship.fuel.capacity, {g}, cfg.refuel_stop_s, h,
+                    reserve=reserve)
     if g not in labels.found:
         raise NoRouteError(explain_no_route(graph, ship, s, g, fuel, labels))
     return build_route(graph, table, labels, labels.found[g], cfg)

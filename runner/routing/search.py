@@ -50,11 +50,20 @@ class Labels:
 
 
 def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity: int,
-           goals: set[int], refuel_stop_s: int, h: list[float] | None = None) -> Labels:
+           goals: set[int], refuel_stop_s: int, h: list[float] | None = None, *,
+           reserve: dict[int, int] | None = None, full_refuels: bool = False) -> Labels:
     """Labels from ``(start, fuel)`` until every goal is settled (or nothing is left).
 
-    ``found[g]`` is the label of the optimal route to goal ``g``. With ``h`` (A*), pass one goal.
+    ``found[g]`` is the label of the optimal route to goal ``g``, landing with at least
+    ``reserve[g]`` fuel (a refuel at the goal does not count). Pass no start among the goals.
+    With ``h`` (A*), pass one goal. ``full_refuels`` only fills the tank:
+    the optimal time is unchanged (a full tank dominates), only the tie-break on market units
+    bought is lost, which is what leg-cost matrices need, about 4x faster.
     """
+    need_at = reserve or {}
+    # A landing with the reserve is a goal state of its own: fuel dominance at the goal
+    # waypoint (which may have been refuelled without landing) must not prune it.
+    landing = {g for g, k in need_at.items() if k > 0}
     n = len(graph.symbols)
     sells = graph.sells_fuel
     edges = table.edges
@@ -73,20 +82,20 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
         _, hops, refuels, units, negf, lid = pop(heap)
         u = node[lid]
         f = -negf
-        if f <= best[u]:
-            continue
-        best[u] = f
-        if u in remaining:
+        if u in remaining and move[lid] >= 0 and f >= need_at.get(u, 0):
             lab.found[u] = lid
             remaining.discard(u)
             if not remaining:
                 break
+        if f <= best[u]:
+            continue
+        best[u] = f
         t = secs[lid]
         if sells[u] and f < capacity:
             tr = t + refuel_stop_s
             key = tr + hh[u]
             kmax = 0 if key > ub else -(-(capacity - f) // FUEL_PER_MARKET_UNIT)
-            for k in range(1, kmax + 1):
+            for k in range(kmax if full_refuels else 1, kmax + 1):
                 nf = min(capacity, f + k * FUEL_PER_MARKET_UNIT)
                 nid = len(node)
                 node.append(u)
@@ -100,13 +109,13 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
             if need > f:
                 break
             nf = f - need
-            if nf <= best[v]:
+            if nf <= best[v] and (v not in landing or nf < need_at[v]):
                 continue
             nt = t + dt
             key = nt + hh[v]
             if key > ub:
                 continue
-            if v == only:
+            if v == only and nf >= need_at.get(v, 0):
                 ub = nt
             nid = len(node)
             node.append(v)

@@ -8,7 +8,13 @@ from runner.domain.ship import Ship
 from runner.domain.universe import System
 from runner.routing.config import DEFAULT_CONFIG, RoutingConfig
 from runner.routing.graph import system_graph
-from runner.routing.legs import UNREACHABLE, departure_fuel, leg_costs, stops_exact
+from runner.routing.legs import (
+    UNREACHABLE,
+    departure_fuel,
+    leg_costs,
+    leg_reserve,
+    stops_exact,
+)
 from runner.routing.results import NoRouteError, Route, Tour
 from runner.routing.route import checked_fuel, plan_route, ship_table, waypoint_index
 from runner.routing.tsp import solve_path
@@ -78,8 +84,10 @@ def fly_legs(system: System, ship: Ship, start: str, visits: Sequence[str], fuel
     """Plan each leg in turn with the fuel left by the previous one."""
     legs: list[Route] = []
     at = start
+    graph = system_graph(system)
     for target in visits:
-        leg = plan_route(system, ship, at, target, fuel, config=cfg)
+        keep = leg_reserve(graph, target, ship.fuel.capacity)
+        leg = plan_route(system, ship, at, target, fuel, config=cfg, min_fuel_left=keep)
         legs.append(leg)
         fuel, at = leg.fuel_left, target
     return tuple(legs)

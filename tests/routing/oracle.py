@@ -58,8 +58,13 @@ def flight(mode: str, rd: int, speed: int, capacity: int,
 def dijkstra_oracle(points: Sequence[Point], speed: int, capacity: int, start: int, goal: int,
                     fuel: int, modes: Sequence[str], refuel_s: int,
                     rules: Mapping[str, tuple[Fraction, int, int]] = RULES,
-                    base: Fraction = Fraction(15)) -> tuple[int, int, int, int] | None:
-    """The optimal cost from (start, fuel) to goal, or None when unreachable."""
+                    base: Fraction = Fraction(15),
+                    reserve: int = 0) -> tuple[int, int, int, int] | None:
+    """The optimal cost from (start, fuel) to goal, landing there with at least ``reserve``
+    fuel (refuelling at the goal afterwards does not count), or None when unreachable."""
+    if start == goal:
+        return (0, 0, 0, 0)
+    arrived = (-1, -1)  # terminal state: landed at the goal with the reserve
     n = len(points)
     hop = {(u, v, m): flight(m, charged_distance(points[u], points[v]), speed, capacity,
                              rules, base)
@@ -72,13 +77,15 @@ def dijkstra_oracle(points: Sequence[Point], speed: int, capacity: int, start: i
         if (u, f) in done:
             continue
         done.add((u, f))
-        if u == goal:
+        if (u, f) == arrived:
             return cost
         t, hops, stops, units = cost
         moves: list[tuple[tuple[int, int, int, int], int, int]] = []
         for (a, v, _m), (need, secs) in hop.items():
             if a == u and need <= f:
                 moves.append(((t + secs, hops + 1, stops, units), v, f - need))
+                if v == goal and f - need >= reserve:
+                    moves.append(((t + secs, hops + 1, stops, units), *arrived))
         if points[u].sells_fuel and f < capacity:
             k = 1
             while f + 100 * (k - 1) < capacity:

@@ -49,7 +49,8 @@ def as_system(points: list[Point]) -> System:
 
 
 def check(points: list[Point], capacity: int, speed: int, fuel: int, start: int, goal: int,
-          modes: frozenset[str], refuel_s: int, model: TravelModel | None = None) -> None:
+          modes: frozenset[str], refuel_s: int, model: TravelModel | None = None,
+          reserve: int = 0) -> None:
     system = as_system(points)
     ship = make_ship(capacity, speed)
     cfg = RoutingConfig(modes=frozenset(FlightMode(m) for m in modes), refuel_stop_s=refuel_s,
@@ -59,14 +60,15 @@ def check(points: list[Point], capacity: int, speed: int, fuel: int, start: int,
         for r in model.rules}
     base = Fraction(15) if model is None else Fraction(model.base_seconds)
     fuel = min(fuel, capacity)
+    reserve = min(reserve, capacity)
     expected = dijkstra_oracle(points, speed, capacity, start, goal, fuel, sorted(modes),
-                               refuel_s, rules, base)
+                               refuel_s, rules, base, reserve)
     s, g = f"X1-T-W{start}", f"X1-T-W{goal}"
     if expected is None:
         with pytest.raises(NoRouteError, match="no route"):
-            plan_route(system, ship, s, g, fuel, config=cfg)
+            plan_route(system, ship, s, g, fuel, config=cfg, min_fuel_left=reserve)
         return
-    route = plan_route(system, ship, s, g, fuel, config=cfg)
+    route = plan_route(system, ship, s, g, fuel, config=cfg, min_fuel_left=reserve)
     index = {f"X1-T-W{i}": i for i in range(len(points))}
     if model is None:
         replay(route, points, index, speed, capacity, fuel, refuel_s)
@@ -85,7 +87,9 @@ def test_matches_oracle_all_modes(points: list[Point], capacity: int, speed: int
     goal = data.draw(st.integers(0, len(points) - 1))
     fuel = data.draw(st.integers(0, capacity))
     refuel_s = data.draw(st.sampled_from([0, 2, 60]))
-    check(points, capacity, speed, fuel, start, goal, frozenset(RULES), refuel_s)
+    reserve = data.draw(st.sampled_from([0, 0, 1, 30]))
+    check(points, capacity, speed, fuel, start, goal, frozenset(RULES), refuel_s,
+          reserve=reserve)
 
 
 @SETTINGS
