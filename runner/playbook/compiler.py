@@ -42,7 +42,7 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
         raise PlaybookError([Problem(playbook.path, 1, 1, f"{ship.symbol} is in system "
                                      f"{ship.nav.system}, not {system.symbol}")])
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
-                      ships=ships, route=route)
+                      ships=ships, route=route or _memo_router())
     walker = _Walker(playbook, ctx)
     steps = walker.steps(playbook.steps)
     if walker.problems:
@@ -53,6 +53,24 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
         fuel_credits=walker.credits, requests=walker.requests, unbounded=walker.unbounded,
         warnings=tuple(walker.warnings),
     )
+
+
+def _memo_router() -> RouteFn:
+    """``runner.routing.plan_route``, remembering answers for one compile (loops repeat)."""
+    from runner.domain.ship import FlightMode
+    from runner.routing.config import RoutingConfig
+    from runner.routing.route import plan_route
+
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
+              mode: str | None = None) -> Any:
+        key = (start, goal, fuel_now, ship.fuel.capacity, ship.engine_speed, mode)
+        if key not in memo:
+            config = None if mode is None else RoutingConfig(modes=frozenset({FlightMode(mode)}))
+            memo[key] = plan_route(system, ship, start, goal, fuel_now, config=config)
+        return memo[key]
+    return route
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner.domain.ship import Agent, FlightMode, Ship
@@ -58,7 +58,9 @@ class StepContext:
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""
-        return replace(self, ship=ship)
+        # Built directly: dataclasses.replace is the compiler's hottest call otherwise.
+        return StepContext(ship, self.system, self.agent, self.vars, self.registered,
+                           self.loop, self.ships, self.route, self.predicting)
 
     def names(self) -> dict[str, Any]:
         """The template names for this context (see ``template_names``)."""

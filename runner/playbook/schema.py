@@ -51,6 +51,32 @@ def build_schema(*, nested: bool = True) -> dict[str, Any]:
     }
 
 
+def validation_schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The validator's variant with every ``$ref`` inlined (resolving refs is most of
+    jsonschema's cost): the top-level schema and one schema per action step."""
+    schema = build_schema(nested=False)
+    defs = schema.pop("$defs")
+    inline = _inliner(defs)
+    top = inline(schema)
+    steps = {name.removeprefix("step_"): inline(body) for name, body in defs.items()
+             if name.startswith("step_")}
+    return top, steps
+
+
+def _inliner(defs: dict[str, Any]) -> Any:
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return {**inline(defs[ref.removeprefix("#/$defs/")]), **inline(rest)}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+    return inline
+
+
 def schema_text() -> str:
     """The published schema as committed: sorted-free, 2-space JSON with a final newline."""
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from runner.domain.ship import Ship
-from runner.domain.universe import Waypoint
+from runner.domain.universe import System, Waypoint
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError, did_you_mean
 
@@ -81,10 +82,24 @@ def waypoints_matching(filters: Mapping[str, Any], ctx: StepContext,
                        limit: int | None = None) -> list[str]:
     """Symbols of the waypoints matching ``filters``, nearest to the ship first."""
     here = _position(ctx)
-    found = [w for w in ctx.system if _matches(w, filters)
-             and not (filters.get("not_here") and w.symbol == ctx.ship.nav.waypoint)]
+    skip = ctx.ship.nav.waypoint if filters.get("not_here") else None
+    found = [w for w in _candidates(ctx.system, _filter_key(filters)) if w.symbol != skip]
     found.sort(key=lambda w: (math.hypot(w.x - here[0], w.y - here[1]), w.symbol))
     return [w.symbol for w in found[:limit]]
+
+
+def _filter_key(filters: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A hashable form of the filters that decide a match (``not_here`` does not)."""
+    def frozen(value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
+    return tuple(sorted((k, frozen(v)) for k, v in filters.items() if k != "not_here"))
+
+
+@lru_cache(maxsize=512)
+def _candidates(system: System, key: tuple[tuple[str, Any], ...]) -> tuple[Waypoint, ...]:
+    """The waypoints of ``system`` matching the filters (systems hash by identity)."""
+    filters = {k: list(v) if isinstance(v, tuple) else v for k, v in key}
+    return tuple(w for w in system if _matches(w, filters))
 
 
 def resolve_waypoints(selector: Any, ctx: StepContext) -> list[str]:

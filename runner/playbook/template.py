@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from runner.domain.ship import Agent, Ship
@@ -64,10 +64,44 @@ def _compiled_template(text: str) -> Any:
     return environment().from_string(text)
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str, expression: bool) -> nodes.Node:
+    """The syntax tree of a bare expression or a template (TemplateError when invalid)."""
+    return _parse_expression(text) if expression else environment().parse(text)
+
+
+def _fast(expression: bool, text: str, names: Mapping[str, Any]) -> Any:
+    """The value from the tree interpreter; Unsupported when Jinja must compile it."""
+    from runner.playbook.fasteval import UndefinedName, Unsupported, evaluate_tree, render_tree
+
+    try:
+        tree = _parsed(text, expression)
+    except TemplateError:
+        raise Unsupported("syntax") from None  # Jinja's compile reports it in its words
+    try:
+        if expression:
+            return evaluate_tree(tree, names, environment())
+        assert isinstance(tree, nodes.Template)
+        return render_tree(tree, names, environment())
+    except UndefinedName as exc:
+        raise StepError(f"in `{text.strip()}`: {exc.message.replace(chr(39), '`')}") from None
+
+
 def evaluate(expr: str, names: Mapping[str, Any]) -> Any:
     """The value of bare expression ``expr`` with ``names``; StepError on any failure."""
+    from runner.playbook.fasteval import Unsupported
+
+    bare = bare_expression(expr)
     try:
-        value = _compiled_expression(bare_expression(expr))(**names)
+        return _fast(True, bare, names)
+    except Unsupported:
+        pass
+    except StepError:
+        raise
+    except Exception as exc:  # arithmetic on the wrong types, division by zero ...
+        raise StepError(f"in `{expr.strip()}`: {type(exc).__name__}: {exc}") from None
+    try:
+        value = _compiled_expression(bare)(**names)
     except TemplateError as exc:
         raise StepError(f"in `{expr.strip()}`: {_describe(exc)}") from None
     except StepError:
@@ -92,9 +126,19 @@ def render(value: Any, names: Mapping[str, Any]) -> Any:
 
 
 def _render_text(text: str, names: Mapping[str, Any]) -> Any:
+    from runner.playbook.fasteval import Unsupported
+
     match = _WHOLE.match(text)
     if match and "{{" not in match.group(1) and "}}" not in match.group(1):
         return evaluate(match.group(1), names)
+    try:
+        return _fast(False, text, names)
+    except Unsupported:
+        pass
+    except StepError:
+        raise
+    except Exception as exc:
+        raise StepError(f"in `{text}`: {type(exc).__name__}: {exc}") from None
     try:
         return _compiled_template(text).render(**names)
     except TemplateError as exc:
@@ -110,29 +154,40 @@ def _describe(exc: TemplateError) -> str:
 
 def template_syntax_error(text: str, *, expression: bool) -> str | None:
     """None when ``text`` parses (as a bare expression or a template), else the message."""
-    try:
-        source = bare_expression(text) if expression else text
-        env = environment()
-        if expression:
-            env.compile_expression(source)
-        else:
-            env.parse(source)
-        return None
-    except StepError as exc:
-        return exc.message
-    except TemplateError as exc:
-        kind = "expression" if expression else "template"
-        return f"{kind} syntax error: {exc.message}"
+    return _analyse(text, expression)[0]
 
 
 def used_names(text: str, *, expression: bool) -> set[str]:
     """The top-level names ``text`` reads (empty when it does not parse)."""
+    return set(_analyse(text, expression)[1])
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str, expression: bool) -> tuple[str | None, frozenset[str]]:
+    """(syntax error or None, names read): one parse, no code generation (that is slow)."""
     try:
-        source = "{{ " + bare_expression(text) + " }}" if expression else text
-        ast: nodes.Template = environment().parse(source)
-    except (TemplateError, StepError):
-        return set()
-    return set(meta.find_undeclared_variables(ast))
+        tree = _parsed(bare_expression(text) if expression else text, expression)
+    except StepError as exc:
+        return exc.message, frozenset()
+    except TemplateError as exc:
+        kind = "expression" if expression else "template"
+        return f"{kind} syntax error: {exc.message}", frozenset()
+    loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    return None, frozenset(loaded - stored)
+
+
+def _parse_expression(source: str) -> nodes.Node:
+    """Parse a bare expression as ``compile_expression`` does, without compiling it."""
+    from jinja2.exceptions import TemplateSyntaxError
+    from jinja2.parser import Parser
+
+    parser = Parser(environment(), source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno,
+                                  None, None)
+    return expr
 
 
 def template_names(ship: Ship | None, agent: Agent | None, vars: Mapping[str, Any],

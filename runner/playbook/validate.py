@@ -26,7 +26,7 @@ from runner.playbook.keywords import (
     step_keyword,
 )
 from runner.playbook.loader import Document, Path
-from runner.playbook.schema import build_schema
+from runner.playbook.schema import validation_schemas
 
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
                "boolean": "true or false", "object": "a mapping", "array": "a list",
@@ -37,18 +37,18 @@ _PATTERN_NAMES = {DURATION_PATTERN: "a duration like 30s, 5m or 2h",
 
 
 @lru_cache(maxsize=1)
-def _defs() -> dict[str, Any]:
-    return build_schema(nested=False)
+def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    return validation_schemas()
 
 
 @lru_cache(maxsize=1)
 def _top_validator() -> Draft202012Validator:
-    return Draft202012Validator(_defs())
+    return Draft202012Validator(_schemas()[0])
 
 
 @lru_cache(maxsize=64)
 def _step_validator(action: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"#/$defs/step_{action}", "$defs": _defs()["$defs"]})
+    return Draft202012Validator(_schemas()[1][action])
 
 
 def validate_document(doc: Document, file: str) -> list[Problem]:

@@ -78,3 +78,29 @@ def test_mixed_text_is_refused_where_an_expression_is_expected() -> None:
 def test_syntax_errors_are_step_errors() -> None:
     with pytest.raises(StepError, match=r"in `ship\.fuel <`"):
         evaluate("ship.fuel <", names())
+
+
+@pytest.mark.parametrize("expr", [
+    "ship.cargo.units", "ship.cargo.units >= ship.cargo.capacity", "1 < 2 < 3", "3 > 2 > 5",
+    "agent.credits // 3 + 2 * 5 - 1", "agent.credits / 7", "agent.credits % 7",
+    "not ship.can_mine or belt", "belt and 0", "-ship.fuel.current", "+3",
+    "'IRON_ORE' in ship.cargo.inventory", "'GOLD' not in ship.cargo.inventory",
+    "ship.cargo.inventory['IRON_ORE']", "[1, belt, (2, 3)]", "1 if ship.can_mine else 2",
+    "true and True and not false and none is none", "loop.item == 'X1-T-EX'",
+    "ship.cargo.inventory.get('X', 4)", "belt ~ '!'", "2 ** 3", "belt | lower",
+    "sale is defined", "ship.nav.waypoint[0:2]",
+])
+def test_tree_interpreter_agrees_with_jinja(expr: str) -> None:
+    from runner.playbook.template import _compiled_expression
+
+    assert evaluate(expr, names()) == _compiled_expression(expr)(**names())
+
+
+@pytest.mark.parametrize("text", [
+    "at {{ ship.nav.waypoint }} with {{ ship.fuel.current }}", "{{ none }} {{ true }}",
+    "{% if ship.can_mine %}miner{% endif %}", "{{ belt | upper }}", "plain {{ 1 + 1 }}",
+])
+def test_template_rendering_agrees_with_jinja(text: str) -> None:
+    from runner.playbook.template import _compiled_template
+
+    assert render(text, names()) == _compiled_template(text).render(**names())

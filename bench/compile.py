@@ -1,0 +1,147 @@
+"""Playbook speed: validate+compile of a 200-step playbook, and `st-run validate` cold.
+
+Prints (targets from issue 5):
+- load+validate, compile, and both together for a generated 200-step playbook on the real
+  82-waypoint sample system (target: median < 50 ms together);
+- wall time of `st-run validate DIR` with 20 playbooks in a fresh process (target < 400 ms),
+  next to the bare interpreter start-up on this machine for scale.
+
+Usage: python bench/compile.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from runner.playbook import compile_playbook, load_playbook_text  # noqa: E402
+from runner.playbook.state_file import build_ship  # noqa: E402
+from tests.playbook.universe import sample_system  # noqa: E402
+
+SAMPLES = Path(os.environ.get("ST_RUN_SAMPLES_DIR",
+                              REPO.parent / "shared" / "spacetraders-universe-samples"))
+
+
+ORES = ["IRON_ORE", "COPPER_ORE", "ALUMINUM_ORE", "QUARTZ_SAND", "ICE_WATER"]
+
+
+def big_playbook(steps: int = 200) -> str:
+    """A 200-step playbook: flights by selector and symbol, trading, loops, logs. Every block
+    differs (ores, thresholds, messages), so no cache sees the same text twice in a row."""
+    lines = ["ship: {role: COMMAND}", "vars: {good: IRON_ORE, low: 100}", "steps:"]
+    count, i = 0, 0
+    while count < steps:
+        ore = ORES[i % len(ORES)]
+        block = [
+            "  - navigate: {nearest: {type: ASTEROID, traits: [COMMON_METAL_DEPOSITS]}}",
+            "  - extract:\n    retries: %d\n    until: ship.cargo.units > %d" % (i % 3, i),
+            "  - navigate: {nearest: {buys: %s}}" % ore,
+            "  - sell: all" if i % 2 else "  - sell: {symbol: IRON_ORE}\n    ignore_errors: true",
+            "  - refuel:\n    when: ship.fuel.current < low + %d" % i,
+            "  - log: \"block %d at {{ ship.nav.waypoint }} fuel {{ ship.fuel.current }}\"" % i,
+            "  - navigate: {nearest: {traits: [MARKETPLACE], sells: FUEL, not_here: true}}",
+            "  - scan_market:\n    name: scan %d\n    delay: %ds" % (i, 5 + i),
+            "  - navigate: headquarters",
+            "  - repeat:\n      times: %d\n      steps:\n        - wait: %ds\n"
+            "        - log: \"{{ loop.index }} of %d\"" % (1 + i % 3, 1 + i, i),
+        ]
+        for item in block:
+            if count >= steps:
+                break
+            lines.append(item)
+            count += 3 if item.startswith("  - repeat") else 1
+        i += 1
+    return "\n".join(lines) + "\n"
+
+
+def cold(fn):  # type: ignore[no-untyped-def]
+    """Run ``fn`` with the template caches emptied first."""
+    from runner.playbook import template
+
+    for cached in (template._analyse, template._compiled_expression,
+                   template._compiled_template):
+        cached.cache_clear()
+    return fn()
+
+
+def timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def summary(name: str, ms: list[float]) -> None:
+    ms = sorted(ms)
+    p90 = ms[int(0.9 * (len(ms) - 1))]
+    print(f"  {name:<28} median {statistics.median(ms):7.2f} ms   p90 {p90:7.2f} ms   "
+          f"min {ms[0]:7.2f} ms")
+
+
+def bench_compile(runs: int) -> None:
+    text = big_playbook()
+    system = sample_system(str(SAMPLES))
+    ship = build_ship({"symbol": "B-1", "at": "X1-AD75-A1", "fuel": [400, 400],
+                       "cargo": {"capacity": 40, "inventory": {"IRON_ORE": 10}},
+                       "mounts": ["MOUNT_MINING_LASER_I"]})
+    from runner.domain.ship import Agent
+
+    agent = Agent("B", "X1-AD75-A1", 100_000, "COSMIC")
+    book = load_playbook_text(text)
+    plan = compile_playbook(book, system, ship, agent)  # warm caches (routing graph, regexes)
+    steps = sum(1 for _ in book.walk())
+    print(f"200-step playbook: {steps} steps in the tree, {len(plan.legs)} legs, "
+          f"{plan.requests} requests; system {system.symbol} ({len(system)} waypoints)")
+    # Template caches are cleared before every run, so each run parses every template afresh;
+    # the routing graph of the system stays cached, as it does in a running st-run.
+    summary("load + validate", timed(lambda: cold(lambda: load_playbook_text(text)), runs))
+    summary("compile", timed(lambda: cold(lambda: compile_playbook(book, system, ship, agent)),
+                             runs))
+    both = timed(lambda: cold(lambda: compile_playbook(load_playbook_text(text), system, ship,
+                                                       agent)), runs)
+    summary("validate + compile", both)
+    print(f"  target: median < 50 ms -> {'OK' if statistics.median(both) < 50 else 'MISSED'}")
+
+
+def bench_cli(runs: int) -> None:
+    st_run = shutil.which("st-run", path=str(Path(sys.executable).parent)) or "st-run"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        examples = sorted((REPO / "playbooks").glob("*.yaml"))
+        for i in range(20):
+            source = examples[i % len(examples)]
+            (folder / f"{i:02d}-{source.name}").write_text(source.read_text())
+        (folder / "19-big.yaml").write_text(big_playbook())
+        cold = timed(lambda: subprocess.run([st_run, "validate", str(folder)], check=True,
+                                            capture_output=True), runs)
+        bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), runs)
+    print("st-run validate, 20 playbooks (one of 200 steps), fresh process each run:")
+    summary("st-run validate DIR", cold)
+    summary("python -c pass (for scale)", bare)
+    ratio = statistics.median(cold) / statistics.median(bare)
+    print(f"  ratio to bare start-up: {ratio:.1f}x; target: median < 400 ms -> "
+          f"{'OK' if statistics.median(cold) < 400 else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    bench_compile(args.runs)
+    bench_cli(max(5, args.runs // 3))
+
+
+if __name__ == "__main__":
+    main()
