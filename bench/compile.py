@@ -42,19 +42,23 @@ def big_playbook(steps: int = 200) -> str:
     count, i = 0, 0
     while count < steps:
         ore = ORES[i % len(ORES)]
+        fill = {"@I": str(i), "@R": str(i % 3), "@ORE": ore, "@D": str(5 + i),
+                "@T": str(1 + i % 3), "@W": str(1 + i)}
         block = [
             "  - navigate: {nearest: {type: ASTEROID, traits: [COMMON_METAL_DEPOSITS]}}",
-            "  - extract:\n    retries: %d\n    until: ship.cargo.units > %d" % (i % 3, i),
-            "  - navigate: {nearest: {buys: %s}}" % ore,
+            "  - extract:\n    retries: @R\n    until: ship.cargo.units > @I",
+            "  - navigate: {nearest: {buys: @ORE}}",
             "  - sell: all" if i % 2 else "  - sell: {symbol: IRON_ORE}\n    ignore_errors: true",
-            "  - refuel:\n    when: ship.fuel.current < low + %d" % i,
-            "  - log: \"block %d at {{ ship.nav.waypoint }} fuel {{ ship.fuel.current }}\"" % i,
+            "  - refuel:\n    when: ship.fuel.current < low + @I",
+            '  - log: "block @I at {{ ship.nav.waypoint }} fuel {{ ship.fuel.current }}"',
             "  - navigate: {nearest: {traits: [MARKETPLACE], sells: FUEL, not_here: true}}",
-            "  - scan_market:\n    name: scan %d\n    delay: %ds" % (i, 5 + i),
+            "  - scan_market:\n    name: scan @I\n    delay: @Ds",
             "  - navigate: headquarters",
-            "  - repeat:\n      times: %d\n      steps:\n        - wait: %ds\n"
-            "        - log: \"{{ loop.index }} of %d\"" % (1 + i % 3, 1 + i, i),
+            "  - repeat:\n      times: @T\n      steps:\n        - wait: @Ws\n"
+            '        - log: "{{ loop.index }} of @I"',
         ]
+        for token, value in sorted(fill.items(), key=lambda kv: -len(kv[0])):
+            block = [line.replace(token, value) for line in block]
         for item in block:
             if count >= steps:
                 break
