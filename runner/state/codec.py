@@ -65,6 +65,6 @@ def from_json(kind: Any, data: Any) -> Any:
 
 @cache
 def _hints(kind: type) -> dict[str, Any]:
-    return {f.name: hint for f, hint in zip(dataclasses.fields(kind),
-                                            (typing.get_type_hints(kind)[f.name]
-                                             for f in dataclasses.fields(kind)), strict=True)}
+    """The resolved type of each field of dataclass ``kind``."""
+    hints = typing.get_type_hints(kind)
+    return {f.name: hints[f.name] for f in dataclasses.fields(kind)}

@@ -21,6 +21,10 @@ class UnknownContainer(StRunError):
     """No container has this name or id."""
 
 
+class ContainerBusy(StRunError):
+    """Another runner holds this container's lease; it cannot be reset now."""
+
+
 @dataclass(frozen=True)
 class ContainerRecord:
     """One supervised container (one playbook driving one ship) as last committed."""

@@ -39,6 +39,7 @@ from runner.state.migrate import upgrade
 from runner.state.models import checkpoints, containers, intents, logs
 from runner.state.records import (
     Checkpoint,
+    ContainerBusy,
     ContainerRecord,
     Intent,
     Lease,
@@ -50,6 +51,7 @@ from runner.state.records import (
 __all__ = [
     "UNSET",
     "Checkpoint",
+    "ContainerBusy",
     "ContainerRecord",
     "ContainerStatus",
     "Intent",
@@ -153,7 +155,8 @@ class Store:
         checkpoint yet, so that a resumed container runs the version it started with; compare
         the returned ``content_hash`` with yours to tell the user. With ``fresh=True``, or when
         the container had COMPLETED, its progress is reset first (see ``reset_progress``) and
-        the snapshot replaced: running a finished playbook again starts it over.
+        the snapshot replaced: running a finished playbook again starts it over. A reset
+        while another runner holds a live lease raises ``ContainerBusy``.
         """
         now = self.clock()
         snapshot = {"content_hash": content_hash, "git_revision": git_revision,
@@ -168,6 +171,7 @@ class Store:
                     **snapshot))
             else:
                 if fresh or row.status == ContainerStatus.COMPLETED.value:
+                    _refuse_if_held(row, now)
                     _reset_progress(conn, row.id, now)
                 values: dict[str, Any] = {"playbook_path": playbook_path, "ship": ship,
                                           "agent": agent, "updated_at": now}
@@ -524,6 +528,17 @@ def _resolve_intents(conn: sa.Connection, container_id: int, now: datetime) -> N
     conn.execute(sa.update(intents)
                  .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
                  .values(resolved_at=now))
+
+
+def _refuse_if_held(row: sa.Row[Any], now: datetime) -> None:
+    """A live lease on an active container means a runner drives it: do not reset it."""
+    if not ContainerStatus(row.status).is_active:
+        return
+    if row.lease_owner is not None and row.lease_expires_at is not None \
+            and row.lease_expires_at >= now:
+        raise ContainerBusy(f"container {row.name!r} is run by {row.lease_owner} (lease until "
+                            f"{row.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC); stop it first "
+                            f"with `st-run stop {row.name}`")
 
 
 def _reset_progress(conn: sa.Connection, container_id: int, now: datetime) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from runner.domain.status import ContainerStatus
-from runner.state.store import LeaseLost, Store, UnknownContainer
+from runner.state.store import ContainerBusy, LeaseLost, Store, UnknownContainer
 from tests.state.conftest import Clock
 
 S = ContainerStatus
@@ -47,6 +47,7 @@ def test_fresh_resets_progress_and_replaces_snapshot(store: Store) -> None:
     lease = store.claim(rec.id, "r", 30)
     assert lease is not None
     store.checkpoint(lease, "steps[0]", 0, {})
+    store.release(lease)
     fresh = declare(store, content_hash="h9", text="v9", fresh=True)
     assert (fresh.content_hash, fresh.source_text, fresh.step_path) == ("h9", "v9", None)
     assert store.last_checkpoint(rec.id) is None
@@ -164,3 +165,17 @@ def test_replace_snapshot_keeps_checkpoints(store: Store) -> None:
     assert (new.content_hash, new.source_text, new.git_revision, new.playbook_path) == (
         "h2", "v2", "a" * 40, "pb/moved.yaml")
     assert store.last_checkpoint(rec.id) is not None
+
+
+def test_fresh_is_refused_while_another_runner_holds_the_lease(store: Store,
+                                                               clock: Clock) -> None:
+    rec = declare(store)
+    lease = store.claim(rec.id, "runner-a", 30)
+    assert lease is not None
+    store.checkpoint(lease, "steps[1]", 0, {})
+    with pytest.raises(ContainerBusy, match="runner-a"):
+        declare(store, fresh=True)
+    assert store.last_checkpoint(rec.id) is not None
+    clock.advance(31)  # runner-a died: its lease expired
+    declare(store, fresh=True)
+    assert store.last_checkpoint(rec.id) is None
