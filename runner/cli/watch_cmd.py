@@ -31,8 +31,11 @@ if TYPE_CHECKING:
               help="Clock speed of the embedded simulator (default 20).")
 @click.option("--grace", type=float, default=30.0, show_default=True, metavar="SECONDS",
               help="Time containers get to reach a safe point after SIGTERM/SIGINT.")
+@click.option("--lease-ttl", type=float, default=None, metavar="SECONDS",
+              help="How long a container's lease outlives this process if it dies "
+                   "(default 30); the next watcher waits this long at most.")
 def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
-          sim_speed: float | None, grace: float) -> None:
+          sim_speed: float | None, grace: float, lease_ttl: float | None) -> None:
     """Run a container for every *.yaml/*.yml playbook under DIRECTORY and follow the folder.
 
     \b
@@ -48,13 +51,15 @@ def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
         raise InvalidInput(f"{directory}: no such directory") from None
     if sim_speed is not None and not sim_speed > 0:
         raise InvalidInput("--sim-speed must be positive")
+    if lease_ttl is not None and not lease_ttl >= 1:
+        raise InvalidInput("--lease-ttl must be at least 1 second")
     code = asyncio.run(_watch(folder, sim=sim, db=db, agent=agent, sim_speed=sim_speed,
-                              grace_s=max(0.0, grace)))
+                              grace_s=max(0.0, grace), lease_ttl_s=lease_ttl))
     raise click.exceptions.Exit(code)
 
 
 async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None,
-                 sim_speed: float | None, grace_s: float) -> int:
+                 sim_speed: float | None, grace_s: float, lease_ttl_s: float | None) -> int:
     from runner.runtime.foreground import sim_db_url
     from runner.runtime.supervisor import Supervisor
     from runner.state.store import Store
@@ -63,7 +68,8 @@ async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None
     store = Store.open(db or (sim_db_url() if sim else None))
     try:
         async with _agents(sim, agent, sim_speed) as agents:
-            supervisor = Supervisor(store, agents)
+            supervisor = Supervisor(store, agents) if lease_ttl_s is None else \
+                Supervisor(store, agents, lease_ttl_s=lease_ttl_s)
             session = WatchSession(folder, supervisor, store, echo=_echo, grace_s=grace_s,
                                    fresh_universe=sim)
             supervisor.on_message = lambda line: _echo(f"runtime: {line}")

@@ -205,7 +205,7 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
     (folder / "solo.yaml").write_text(patrol("solo", ship, "before"))
     state = State(db)
     log = tmp_path / "watch.log"
-    with watcher(folder, db, agent, log) as proc:
+    with watcher(folder, db, agent, log, "--lease-ttl", "4") as proc:
         until(lambda: "before tick 2" in state.messages("solo"), "solo iterating",
               on_fail=proc.output)
         # Two different signals: two of the same kind may merge into one while pending.
@@ -226,6 +226,7 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
         report = proc.output()
         assert "solo.yaml: db says solo: " in report
         assert "will reload the new version at a safe point" in report
+        assert "for the lease of dead runner" in report
         assert state.container("solo").id == record.id  # type: ignore[union-attr]
         proc.signal(signal.SIGTERM)
         assert proc.wait() == 0
