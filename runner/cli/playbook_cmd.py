@@ -37,11 +37,15 @@ def playbook_files(paths: Sequence[str]) -> Iterator[Path]:
               show_default=True, help="text for people, json for tools, github for Actions.")
 @click.option("-e", "--extra-var", "extra", multiple=True, metavar="KEY=VALUE",
               help="Override a playbook var (repeatable).")
-def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...]) -> None:
+@click.option("--state", "state_file", metavar="FILE",
+              help="Also check meaning against a state file (compact JSON).")
+@click.option("--sim", is_flag=True, help="Also check meaning against an embedded simulator.")
+def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...],
+             state_file: str | None, sim: bool) -> None:
     """Check playbooks (files or folders): YAML, schema, templates. Exit 0 if all are valid.
 
-    Checks that need universe data (waypoints exist, legs can be fuelled) run in
-    `st-run plan`.
+    Offline by default. With universe data (--state FILE or --sim) it also checks meaning,
+    as `st-run plan` does: waypoints exist, the ship can do each action, legs can be fuelled.
     """
     from runner.playbook.errors import PlaybookError, Problem
     from runner.playbook.model import load_playbook
@@ -51,18 +55,45 @@ def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...]) -> None:
     files = list(playbook_files(paths))
     if not files:
         raise InvalidInput(f"no playbooks (*.yaml, *.yml) in {', '.join(paths)}")
+    books = []
     for path in files:
         try:
-            load_playbook(path, overrides)
+            books.append(load_playbook(path, overrides))
             results.append((str(path), [], ""))
         except PlaybookError as exc:
             results.append((str(path), exc.problems, exc.source))
+    if state_file or sim:
+        results = _with_meaning(results, books, state_file, sim)
     _report(results, fmt)
     bad = sum(1 for _, problems, _ in results if problems)
     if bad:
         total = sum(len(problems) for _, problems, _ in results)
         raise InvalidInput(f"{bad} of {len(results)} playbooks invalid "
                            f"({total} problem{'s' if total != 1 else ''})")
+
+
+def _with_meaning(results: list[Any], books: list[Any], state_file: str | None,
+                  sim: bool) -> list[Any]:
+    """``results`` with the compiler's problems added for the playbooks that loaded."""
+    from runner.playbook.compiler import compile_playbook
+    from runner.playbook.errors import PlaybookError, Problem
+
+    by_path = {book.path: book for book in books}
+    out = []
+    with Universe(state_file, sim, None) as universe:
+        for file, problems, source in results:
+            book = by_path.get(file)
+            if book is not None and not problems:
+                try:
+                    system, ship, agent, ships = universe.for_playbook(book)
+                    compile_playbook(book, system, ship, agent, ships=ships)
+                except PlaybookError as exc:
+                    problems, source = exc.problems, exc.source
+                except NoSuchShip as exc:
+                    line, col = _ship_position(book.source)
+                    problems, source = [Problem(file, line, col, exc.detail)], book.source
+            out.append((file, problems, source))
+    return out
 
 
 def _overrides(extra: tuple[str, ...]) -> dict[str, str]:
@@ -123,7 +154,11 @@ def _escape(message: str) -> str:
 @click.option("--agent", metavar="NAME", help="The agent to plan for.")
 def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
          extra: tuple[str, ...], agent: str | None) -> None:
-    """Show what PLAYBOOK would do, without doing it: legs, fuel, time, credits, requests."""
+    """Show what PLAYBOOK would do, without doing it: legs, fuel, time, credits, requests.
+
+    Universe data comes from --state FILE, --sim, or the API (SPACETRADERS_TOKEN,
+    ST_RUN_API_URL).
+    """
     from runner.playbook.compiler import compile_playbook
     from runner.playbook.errors import PlaybookError
     from runner.playbook.model import load_playbook
@@ -131,10 +166,8 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
 
     try:
         book = load_playbook(playbook, _overrides(extra))
-        if state_file:
-            system, ship, agent_value, ships = _state_from_file(state_file, book)
-        else:
-            system, ship, agent_value, ships = _fetch(book, sim, agent)
+        with Universe(state_file, sim, agent) as universe:
+            system, ship, agent_value, ships = universe.for_playbook(book)
         result = compile_playbook(book, system, ship, agent_value, ships=ships)
     except PlaybookError as exc:
         for problem in exc.problems:
@@ -148,67 +181,108 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
         click.echo(plan_text(result, start=start))
 
 
-def _state_from_file(path: str, book: Any) -> tuple[Any, Any, Any, list[Any]]:
-    from runner.playbook.selectors import resolve_ship
-    from runner.playbook.state_file import load_state
+class Universe:
+    """Where ``plan`` and ``validate`` get system, ships and agent: a state file, the embedded
+    simulator, or the API. Use as a context manager; ``for_playbook`` per playbook."""
 
-    try:
-        system, ships, agent = load_state(Path(path))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"{path}: not a usable state file ({exc})") from None
-    return system, _pick(book, ships, resolve_ship), agent, ships
+    def __init__(self, state_file: str | None, sim: bool, agent: str | None) -> None:
+        self.state_file, self.sim, self.agent = state_file, sim, agent
+        self.state: tuple[Any, list[Any], Any] | None = None
+        self.runner: Any = None
+        self.closers: list[Any] = []
+        self.fleet: dict[int, tuple[Any, list[Any]]] = {}
+        self.systems: dict[str, Any] = {}
+
+    def __enter__(self) -> Universe:
+        if self.state_file:
+            from runner.playbook.state_file import load_state
+
+            try:
+                self.state = load_state(Path(self.state_file))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise InvalidInput(f"{self.state_file}: not a usable state file ({exc})") \
+                    from None
+            return self
+        import asyncio
+
+        self.runner = asyncio.Runner()
+        if self.sim:
+            from runner.runtime.embedded import embedded_sim
+
+            context = embedded_sim()
+            embedded = self.runner.run(context.__aenter__())
+            self.closers.append(lambda: context.__aexit__(None, None, None))
+            self.directory = embedded.agents
+        else:
+            from runner.runtime.agents import agents_from_environment
+
+            self.directory = agents_from_environment(self.agent)
+            self.closers.append(self.directory.aclose)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for close in reversed(self.closers):
+            self.runner.run(close())
+        if self.runner is not None:
+            self.runner.close()
+
+    def for_playbook(self, book: Any) -> tuple[Any, Any, Any, list[Any]]:
+        """(system with markets, the playbook's ship, agent, all ships)."""
+        if self.state is not None:
+            system, ships, agent = self.state
+            return system, _pick(book, ships), agent, ships
+        client = self.directory.client(None if self.sim else book.agent)
+        return self.runner.run(self._fetch(client, book))  # type: ignore[no-any-return]
+
+    async def _fetch(self, client: Any, book: Any) -> tuple[Any, Any, Any, list[Any]]:
+        if id(client) not in self.fleet:
+            self.fleet[id(client)] = (await client.get_agent(), list(await client.list_ships()))
+        agent, ships = self.fleet[id(client)]
+        ship = _pick(book, ships)
+        if ship.nav.system not in self.systems:
+            self.systems[ship.nav.system] = await _system_with_markets(client, ship.nav.system)
+        return self.systems[ship.nav.system], ship, agent, ships
 
 
-def _pick(book: Any, ships: list[Any], resolve: Any) -> Any:
+class NoSuchShip(InvalidInput):
+    """The playbook's ship selector matches none of the agent's ships."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.detail = detail
+
+
+def _pick(book: Any, ships: list[Any]) -> Any:
     from runner.playbook.errors import StepError
-
-    try:
-        return resolve(book.ship, ships)
-    except StepError as exc:
-        raise InvalidInput(f"{book.path}: {exc.message}") from None
-
-
-def _fetch(book: Any, sim: bool, agent: str | None) -> tuple[Any, Any, Any, list[Any]]:
-    import asyncio
-
-    return asyncio.run(_fetch_async(book, sim, agent))
-
-
-async def _fetch_async(book: Any, sim: bool, agent: str | None
-                       ) -> tuple[Any, Any, Any, list[Any]]:
     from runner.playbook.selectors import resolve_ship
 
-    if sim:
-        from runner.runtime.embedded import embedded_sim
-
-        async with embedded_sim() as embedded:
-            return await _universe(embedded.agents.client(None), book, resolve_ship)
-    from runner.runtime.agents import agents_from_environment
-
-    agents = agents_from_environment(agent)
     try:
-        return await _universe(agents.client(book.agent), book, resolve_ship)
-    finally:
-        await agents.aclose()
+        return resolve_ship(book.ship, ships)
+    except StepError as exc:
+        raise NoSuchShip(book.path, exc.message) from None
 
 
-async def _universe(client: Any, book: Any, resolve: Any) -> tuple[Any, Any, Any, list[Any]]:
-    """Agent, ships, the ship's system and its markets, read through the API client."""
+def _ship_position(source: str) -> tuple[int, int]:
+    """Line and column of the top-level ``ship:`` value in ``source`` (1, 1 if not found)."""
+    for number, line in enumerate(source.splitlines(), 1):
+        if line.startswith("ship:"):
+            return number, len(line) - len(line[5:].lstrip()) + 1
+    return 1, 1
+
+
+async def _system_with_markets(client: Any, symbol: str) -> Any:
+    """The system with every marketplace's market read (concurrently)."""
     import asyncio
     from dataclasses import replace
 
     from runner.domain.universe import System
 
-    agent = await client.get_agent()
-    ships = list(await client.list_ships())
-    ship = _pick(book, ships, resolve)
-    system = await client.get_system(ship.nav.system)
+    system = await client.get_system(symbol)
     with_market = [w for w in system if w.has_market]
     markets = await asyncio.gather(*(client.get_market(w.symbol) for w in with_market))
     by_symbol = {m.symbol: m for m in markets}
     waypoints = [replace(w, market=by_symbol.get(w.symbol, w.market)) for w in system]
-    full = System.of(system.symbol, waypoints, type=system.type, x=system.x, y=system.y)
-    return full, ship, agent, ships
+    return System.of(system.symbol, waypoints, type=system.type, x=system.x, y=system.y)
 
 
 @click.command()

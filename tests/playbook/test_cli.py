@@ -149,3 +149,21 @@ def test_plan_against_the_embedded_simulator(capsys: pytest.CaptureFixture[str])
     data = json.loads(out)
     assert data["legs"] and data["requests"] >= 4
     assert all(leg["fuel_left"] >= 0 for leg in data["legs"])
+
+
+def test_validate_with_state_also_checks_meaning(capsys: pytest.CaptureFixture[str]) -> None:
+    case = REPO / "tests" / "compile" / "error-extract-without-laser"
+    code, _, err = run(capsys, "validate", "--state", str(case / "state.json"),
+                       str(case / "playbook.yaml"), str(CASE / "playbook.yaml"))
+    assert code == 2
+    assert f"{case / 'playbook.yaml'}:5:5: step 2 `extract`: T-1 has no mining laser" in err
+    assert "error: 1 of 2 playbooks invalid (2 problems)" in err
+
+
+def test_validate_with_state_reports_an_unknown_ship_at_the_ship_key(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    book = tmp_path / "p.yaml"
+    book.write_text("name: x\nship: {role: HAULER}\nsteps: [dock]\n")
+    code, _, err = run(capsys, "validate", "--state", str(CASE / "state.json"), str(book))
+    assert code == 2
+    assert f"{book}:2:7: no ship matches role HAULER (roles: COMMAND)" in err
