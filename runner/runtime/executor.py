@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,17 @@ CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract"})
 _NEEDS_ORBIT = (c.Navigate, c.Extract, c.Survey)
 _NEEDS_DOCK = (c.Refuel, c.Purchase, c.Sell)
 _NEEDS_REACTOR = (c.Extract, c.Survey)
+
+
+@dataclass(frozen=True)
+class TourFlight(Step):
+    """A tour's flight to its current stop: the tour step expanded as a leaf."""
+
+    @classmethod
+    def of(cls, tour: Step) -> TourFlight:
+        values = {f.name: getattr(tour, f.name) for f in fields(Step)}
+        values.update(children=(), when=None, register=None, name=f"{tour.title}: fly")
+        return cls(**values)
 
 
 class StopAtSafePoint(Exception):
@@ -164,7 +176,7 @@ class Executor:
             self.journal.set_progress(cur.encode(path), self.progress.iterations)
         if resume is None and step.when and not self.language.applies(step, await self._ctx()):
             return
-        if step.action in ("repeat", "tour"):
+        if step.action in ("repeat", "tour") and not isinstance(step, TourFlight):
             await self._run_loop(step, path, resume)
         else:
             await self._run_leaf_with_keywords(step, path, resume)
@@ -189,8 +201,7 @@ class Executor:
             self.activity = IterationActivity()
             children = step.children
             if stops is not None:  # fly to the stop first, then run the children there
-                children = (Step((*step.path, -1), "navigate", {"to": stops[iteration]}),
-                            *children)
+                children = (TourFlight.of(step), *children)
             await self._walk(children, (*path, iteration), inner)
             inner = None
             iteration += 1
@@ -500,7 +511,8 @@ def _describe(command: c.Command, credits: int | None = None) -> str:
         case c.SetFlightMode(mode=m):
             return f"flight mode {m}"
         case _:
-            return type(command).__name__.lower() + money
+            words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(command).__name__).lower()
+            return words + money
 
 
 @contextlib.asynccontextmanager

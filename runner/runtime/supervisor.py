@@ -36,11 +36,21 @@ from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView, LogListener
+from runner.state.records import ContainerRecord, Lease
 from runner.state.store import Store
 
 
 class ShipTaken(StRunError):
     """Another container holds this ship (one container per ship)."""
+
+
+def lease_ttl_from_env() -> float:
+    """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default."""
+    try:
+        value = float(os.environ.get("ST_RUN_LEASE_TTL", ""))
+    except ValueError:
+        return LEASE_TTL_S
+    return value if value > 0 else LEASE_TTL_S
 
 
 def runner_id() -> str:
@@ -76,13 +86,13 @@ class Supervisor:
     """Runs containers in this process; see the module docstring for the API."""
 
     def __init__(self, store: Store, agents: AgentDirectory, *, owner: str | None = None,
-                 clock: Clock | None = None, lease_ttl_s: float = LEASE_TTL_S,
+                 clock: Clock | None = None, lease_ttl_s: float | None = None,
                  on_log: LogListener | None = None, runtime: Runtime | None = None) -> None:
         self.store = store
         self.agents = agents
         self.owner = owner or runner_id()
         self.clock = clock or SystemClock()
-        self.lease_ttl_s = lease_ttl_s
+        self.lease_ttl_s = lease_ttl_s or lease_ttl_from_env()
         self.on_log = on_log
         self.runtime = runtime or Runtime(store, agents)
         self.handles: dict[int, ContainerHandle] = {}
@@ -113,12 +123,36 @@ class Supervisor:
             self.say(f"{loaded.name}: resuming the version it started with "
                       f"({record.content_hash[:12]}); use --fresh to run the edited file")
             loaded = self.runtime.load_text(record.source_text, loaded)
-        lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
-        if lease is None:
-            raise ShipTaken(f"container {record.name!r} is run by another runner "
-                            f"({record.lease_owner}) until {record.lease_expires_at}")
+        lease = await self._claim(record)
         resumed_at = self._resume_text(record.id, loaded)
         return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    async def _claim(self, record: ContainerRecord) -> Lease:
+        """Claim the container's lease; wait out a lease left by a runner that died.
+
+        A live runner renews its lease every third of its time to live, so a lease that is
+        not renewed before it expires belongs to a dead runner and is taken over then.
+        """
+        lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
+        if lease is not None:
+            return lease
+        current = self.store.require_container(record.id)
+        expires = current.lease_expires_at
+        self.say(f"{record.name}: held by runner {current.lease_owner} until "
+                 f"{expires:%H:%M:%SZ}; taking it over if it is not renewed" if expires else
+                 f"{record.name}: held by runner {current.lease_owner}")
+        while expires is not None:
+            wait = (expires - self.clock.now()).total_seconds() + 0.2
+            await self.clock.sleep(max(0.05, wait))
+            lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
+            if lease is not None:
+                return lease
+            renewed = self.store.require_container(record.id).lease_expires_at
+            if renewed is not None and renewed > expires:
+                break  # the other runner is alive and renewed it
+            expires = renewed
+        raise ShipTaken(f"container {record.name!r} is run by another live runner "
+                        f"({current.lease_owner}); stop it there or wait for it to end")
 
     def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
         checkpoint = self.store.last_checkpoint(container_id)
@@ -132,7 +166,7 @@ class Supervisor:
         self.say(f"resuming {loaded.name} at {text}")
         return text
 
-    def _launch(self, container_id: int, ship: str, loaded: LoadedPlaybook, lease: Any,
+    def _launch(self, container_id: int, ship: str, loaded: LoadedPlaybook, lease: Lease,
                 restarts: int, resumed_at: str | None) -> ContainerHandle:
         from runner.runtime.journal import LeaseHolder
 

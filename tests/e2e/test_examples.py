@@ -1,0 +1,96 @@
+"""The example playbooks run end to end: ``st-run run`` and ``st-run sim`` as subprocesses.
+
+Each run checks the exit code, the ship's final state from the simulator and the ledger
+(every state change the simulator accepted), on SQLite and on Postgres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.support import REPO, Sim, run_runner, sim_process
+
+PLAYBOOKS = REPO / "playbooks"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Sim]:
+    with sim_process(seed=1, speed=200.0) as running:
+        yield running
+
+
+def agent_run(sim: Sim, symbol: str, playbook: str, db: str, *args: str
+              ) -> tuple[Any, str, list[dict[str, Any]]]:
+    token = sim.register(symbol)
+    result = run_runner(sim, token, PLAYBOOKS / playbook, db, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    agent = sim.agent(token)
+    ledger = [e for e in sim.ledger() if e["agent"] == agent["symbol"]]
+    return token, result.stdout, ledger
+
+
+def paths(ledger: list[dict[str, Any]], suffix: str) -> list[dict[str, Any]]:
+    return [e for e in ledger if e["path"].endswith(suffix)]
+
+
+def command_ship(sim: Sim, token: str, agent_symbol: str) -> Any:
+    return sim.ship(token, f"{agent_symbol}-1")
+
+
+def test_route_on_sqlite(sim: Sim, tmp_path: Path) -> None:
+    token, out, ledger = agent_run(sim, "E2EROUTE", "route.yaml", str(tmp_path / "s.db"))
+    ship = command_ship(sim, token, "E2EROUTE")
+    navigations = paths(ledger, "/navigate")
+    assert len(navigations) == 1
+    assert ship["nav"]["waypointSymbol"] == navigations[0]["body"]["waypointSymbol"]
+    assert ship["nav"]["status"] == "DOCKED"
+    assert ship["fuel"]["current"] == ship["fuel"]["capacity"]
+    assert len(paths(ledger, "/refuel")) == 1
+    assert "route: COMPLETED" in out
+
+
+def test_trade_on_sqlite_then_run_again_starts_over(sim: Sim, tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    token, _, ledger = agent_run(sim, "E2ETRADE", "trade.yaml", db)
+    purchases, sales = paths(ledger, "/purchase"), paths(ledger, "/sell")
+    assert [p["body"] for p in purchases] == [{"symbol": "EQUIPMENT", "units": 10}]
+    assert sum(s["body"]["units"] for s in sales) == 10
+    ship = command_ship(sim, token, "E2ETRADE")
+    assert ship["cargo"]["units"] == 0
+    # a completed playbook run again starts over (and buys again, once)
+    result = run_runner(sim, token, PLAYBOOKS / "trade.yaml", db)
+    assert result.returncode == 0, result.stdout
+    again = [e for e in sim.ledger() if e["path"].endswith("/purchase")
+             and "/my/ships/E2ETRADE-" in e["path"]]
+    assert len(again) == 2
+
+
+@pytest.mark.postgres
+def test_trade_on_postgres(sim: Sim, pg_db_url: str) -> None:
+    token, _, ledger = agent_run(sim, "E2EPG", "trade.yaml", pg_db_url)
+    assert len(paths(ledger, "/purchase")) == 1
+    assert sum(s["body"]["units"] for s in paths(ledger, "/sell")) == 10
+    assert command_ship(sim, token, "E2EPG")["cargo"]["units"] == 0
+
+
+@pytest.mark.postgres
+def test_route_on_postgres(sim: Sim, pg_db_url: str) -> None:
+    token, _, ledger = agent_run(sim, "E2EPGROUTE", "route.yaml", pg_db_url)
+    assert len(paths(ledger, "/navigate")) == 1
+    assert command_ship(sim, token, "E2EPGROUTE")["nav"]["status"] == "DOCKED"
+
+
+def test_invalid_playbook_exits_2_with_one_located_line(sim: Sim, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nship: {role: COMMAND}\nsteps:\n  - navigte: X1-A-1\n")
+    token = sim.register("E2EBAD")
+    result = run_runner(sim, token, bad, str(tmp_path / "s.db"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "bad.yaml:4" in result.stdout + result.stderr
+    result = run_runner(sim, token, tmp_path / "missing.yaml", str(tmp_path / "s.db"))
+    assert result.returncode == 2
