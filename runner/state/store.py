@@ -158,23 +158,31 @@ class Store:
         the snapshot replaced: running a finished playbook again starts it over. A reset
         while another runner holds a live lease raises ``ContainerBusy``.
         """
-        now = self.clock()
         snapshot = {"content_hash": content_hash, "git_revision": git_revision,
                     "source_text": source_text}
+        declared = {"playbook_path": playbook_path, "ship": ship, "agent": agent}
+        try:
+            return self._upsert(name, declared, snapshot, fresh)
+        except sa.exc.IntegrityError:
+            # Postgres: another process created the same name between our SELECT and INSERT.
+            return self._upsert(name, declared, snapshot, fresh)
+
+    def _upsert(self, name: str, declared: dict[str, Any], snapshot: dict[str, Any],
+                fresh: bool) -> ContainerRecord:
+        now = self.clock()
         with self._write() as conn:
-            row = conn.execute(sa.select(containers).where(containers.c.name == name)).first()
+            row = conn.execute(sa.select(containers).where(containers.c.name == name)
+                               .with_for_update()).first()
             if row is None:
                 conn.execute(sa.insert(containers).values(
-                    name=name, playbook_path=playbook_path, ship=ship, agent=agent,
-                    status=ContainerStatus.PENDING.value, restarts=0, lease_version=0,
-                    iterations=0, stop_requested=False, created_at=now, updated_at=now,
-                    **snapshot))
+                    name=name, status=ContainerStatus.PENDING.value, restarts=0,
+                    lease_version=0, iterations=0, stop_requested=False, created_at=now,
+                    updated_at=now, **declared, **snapshot))
             else:
                 if fresh or row.status == ContainerStatus.COMPLETED.value:
                     _refuse_if_held(row, now)
                     _reset_progress(conn, row.id, now)
-                values: dict[str, Any] = {"playbook_path": playbook_path, "ship": ship,
-                                          "agent": agent, "updated_at": now}
+                values: dict[str, Any] = {**declared, "updated_at": now}
                 if _last_checkpoint(conn, row.id) is None:
                     values.update(snapshot)
                 conn.execute(sa.update(containers).where(containers.c.id == row.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -179,3 +180,28 @@ def test_fresh_is_refused_while_another_runner_holds_the_lease(store: Store,
     clock.advance(31)  # runner-a died: its lease expired
     declare(store, fresh=True)
     assert store.last_checkpoint(rec.id) is None
+
+
+def test_concurrent_declarations_of_one_name_agree(db_url: str) -> None:
+    """Runners started together declare the same container: one row, same id for all."""
+    stores = [Store.open(db_url) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def declare_it(s: Store) -> None:
+        barrier.wait()
+        try:
+            ids.append(s.upsert_container("shared", "p.yaml", "h", "SHIP-1", "AGENT").id)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=declare_it, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 6 and len(set(ids)) == 1
+    assert [r.name for r in stores[0].list_containers(all=True)] == ["shared"]
+    for s in stores:
+        s.close()
