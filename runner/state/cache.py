@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from runner.domain.ship import Ship
 from runner.domain.universe import Market, System, Waypoint
@@ -18,14 +19,14 @@ from runner.state.models import cache_markets, cache_ships, cache_systems, cache
 
 def put_system(conn: sa.Connection, system: System, fetched_at: datetime) -> None:
     """Replace the cached system and all its waypoints."""
-    conn.execute(sa.delete(cache_waypoints).where(cache_waypoints.c.system == system.symbol))
-    conn.execute(sa.delete(cache_systems).where(cache_systems.c.symbol == system.symbol))
-    conn.execute(sa.insert(cache_systems).values(
-        symbol=system.symbol, type=system.type, x=system.x, y=system.y, fetched_at=fetched_at))
-    rows = [{"symbol": w.symbol, "system": system.symbol, "position": i, "data": to_json(w),
-             "fetched_at": fetched_at} for i, w in enumerate(system)]
-    if rows:
-        conn.execute(sa.insert(cache_waypoints), rows)
+    _upsert(conn, cache_systems, [{"symbol": system.symbol, "type": system.type, "x": system.x,
+                                   "y": system.y, "fetched_at": fetched_at}])
+    conn.execute(sa.delete(cache_waypoints).where(
+        cache_waypoints.c.system == system.symbol,
+        cache_waypoints.c.symbol.not_in(list(system.waypoints))))
+    _upsert(conn, cache_waypoints, [
+        {"symbol": w.symbol, "system": system.symbol, "position": i, "data": to_json(w),
+         "fetched_at": fetched_at} for i, w in enumerate(system)])
 
 
 def get_system(conn: sa.Connection, symbol: str) -> tuple[System, datetime] | None:
@@ -65,9 +66,18 @@ def get_ship(conn: sa.Connection, symbol: str) -> tuple[Ship, datetime] | None:
 
 def _put(conn: sa.Connection, table: sa.Table, symbol: str, data: Any,
          fetched_at: datetime) -> None:
-    # Delete + insert in one transaction: portable across SQLite and Postgres.
-    conn.execute(sa.delete(table).where(table.c.symbol == symbol))
-    conn.execute(sa.insert(table).values(symbol=symbol, data=data, fetched_at=fetched_at))
+    _upsert(conn, table, [{"symbol": symbol, "data": data, "fetched_at": fetched_at}])
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace rows by ``symbol``, atomically even when two processes race
+    (a delete + insert would collide on the primary key under Postgres' read committed)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table)
+    columns = {name: insert.excluded[name] for name in rows[0] if name != "symbol"}
+    conn.execute(insert.on_conflict_do_update(index_elements=["symbol"], set_=columns), rows)
 
 
 def _get(conn: sa.Connection, table: sa.Table, symbol: str) -> tuple[Any, datetime] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from runner.domain.ship import Cargo, Cooldown, FlightMode, Fuel, Nav, NavStatus, Route, Ship
@@ -65,3 +66,31 @@ def test_ship_round_trip(store: Store, clock: Clock) -> None:
     moved = SHIP.with_fuel(Fuel(400, 400))
     store.cache_ship(moved, fetched_at=T0)
     assert store.cached_ship("AGENT-1") == (moved, T0)
+
+
+def test_concurrent_cache_writes_do_not_collide(db_url: str) -> None:
+    """Many containers fetch the same market and system at once: last write wins, no error."""
+    stores = [Store.open(db_url) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def write(s: Store) -> None:
+        try:
+            for _ in range(5):
+                barrier.wait()
+                s.cache_market(MARKET)
+                s.cache_system(SYSTEM)
+                s.cache_ship(SHIP)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    found = stores[0].cached_system("X1-A1")
+    assert found is not None and list(found[0]) == list(SYSTEM)
+    for s in stores:
+        s.close()
