@@ -85,10 +85,17 @@ class RuntimeFleet:
         self._started: set[str] = set()
         self._start_errors: dict[str, str] = {}  # path -> last error (reported once)
         self.stopping = asyncio.Event()  # set on shutdown: long waits give up
+        # One start at a time: the supervisor's one-container-per-ship check is a read then
+        # a write, and reloads that swap containers run concurrently.
+        self._starting = asyncio.Lock()
 
     # ---- Fleet ---------------------------------------------------------------------------
 
     async def start(self, file: PlaybookFile) -> str | None:
+        async with self._starting:
+            return await self._start(file)
+
+    async def _start(self, file: PlaybookFile) -> str | None:
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
             self._refuse_duplicate(loaded, file)
