@@ -141,9 +141,11 @@ class ApiSession:
         decision = self.retry.decide(failures)
         if not decision.retry:
             final = getattr(exc, "error", None)
-            if isinstance(final, ApiError):
-                raise final
-            raise ServerUnavailable(f"{exc} ({decision.reason})")
+            if isinstance(final, RateLimited):
+                raise final from None
+            detail = f"{call.method} {call.endpoint}: {final.message}" \
+                if isinstance(final, ApiError) else str(exc)
+            raise ServerUnavailable(f"{detail} ({decision.reason})") from None
         self.metrics.retry()
         log_event(logging.INFO, "retry", call, reason=decision.reason,
                   delay=f"{decision.delay:.2f}s")

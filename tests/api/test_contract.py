@@ -46,8 +46,7 @@ async def scenario(url: str, transport: ValidatingTransport) -> dict[str, Any]:
         await c.list_waypoints(system.symbol, type=asteroids[0].type)
         await c.get_waypoint(agent.headquarters)
         yards = [w for w in system if "SHIPYARD" in w.traits]
-        if yards:
-            await c.get_shipyard(yards[0].symbol)
+        assert (await c.get_shipyard(yards[0].symbol)).ship_types
         market = await c.get_market(agent.headquarters)
         contracts = await c.list_contracts()
         contract = await c.get_contract(contracts[0].id)
@@ -55,13 +54,13 @@ async def scenario(url: str, transport: ValidatingTransport) -> dict[str, Any]:
         assert accepted.contract.accepted and accepted.agent is not None
 
         # trade at headquarters (docked)
-        good = next(g for g in market.trade_goods.values() if market.sells(g.symbol))
-        bought = await c.purchase(name, good.symbol, 1, priority=ACTION)
-        assert bought.cargo.count(good.symbol) == 1 and bought.transaction is not None
-        if market.buys(good.symbol):
-            await c.sell(name, good.symbol, 1, priority=ACTION)
-        else:
-            await c.jettison(name, good.symbol, 1, priority=ACTION)
+        good = next(g for g in market.trade_goods.values()
+                    if market.sells(g.symbol) and market.buys(g.symbol))
+        bought = await c.purchase(name, good.symbol, 2, priority=ACTION)
+        assert bought.cargo.count(good.symbol) == 2 and bought.transaction is not None
+        sold = await c.sell(name, good.symbol, 1, priority=ACTION)
+        assert sold.transaction is not None and sold.transaction.type == "SELL"
+        assert (await c.jettison(name, good.symbol, 1, priority=ACTION)).count(good.symbol) == 0
 
         sim_control(url, "PATCH", f"ships/{name}", {"fuel": 300})
         await c.get_ship(name)
@@ -83,10 +82,10 @@ async def scenario(url: str, transport: ValidatingTransport) -> dict[str, Any]:
             await c.extract(name)
         assert cooling.value.wait_seconds is not None
         await c.jettison(name, mined.yield_symbol, mined.yield_units)
-        if (await c.get_ship(name)).can_survey:
-            sim_control(url, "POST", "clock", {"advance": 75})
-            surveyed = await c.survey(name)
-            assert surveyed.surveys
+        assert (await c.get_ship(name)).can_survey
+        sim_control(url, "POST", "clock", {"advance": 75})
+        surveyed = await c.survey(name)
+        assert surveyed.surveys and surveyed.surveys[0].deposits
 
         # deliver the contract's goods (placed aboard through the control API), fulfil
         delivery = contract.deliveries[0]
@@ -132,7 +131,9 @@ def test_every_request_and_response_matches_the_spec(sim_server: Any,
         ("GET", "/my/ships/{shipSymbol}/cooldown"), ("POST", "/my/ships/{shipSymbol}/orbit"),
         ("POST", "/my/ships/{shipSymbol}/dock"), ("POST", "/my/ships/{shipSymbol}/navigate"),
         ("POST", "/my/ships/{shipSymbol}/purchase"), ("POST", "/my/ships/{shipSymbol}/extract"),
-        ("POST", "/my/ships/{shipSymbol}/jettison"),
+        ("POST", "/my/ships/{shipSymbol}/jettison"), ("POST", "/my/ships/{shipSymbol}/sell"),
+        ("POST", "/my/ships/{shipSymbol}/refuel"), ("POST", "/my/ships/{shipSymbol}/survey"),
+        ("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}/shipyard"),
         ("POST", "/my/ships/{shipSymbol}/negotiate/contract"),
         ("GET", "/systems/{systemSymbol}"), ("GET", "/systems/{systemSymbol}/waypoints"),
         ("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}"),

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from runner.api import LimiterConfig, Priority, RateLimiter, RetryPolicy, SpaceTradersClient
-from runner.api.errors import ResponseLost, TokenFromOldReset
+from runner.api.errors import RateLimited, ResponseLost, ServerUnavailable, TokenFromOldReset
 from runner.domain.ship import NavStatus
 from tests.api.conftest import ValidatingTransport, sim_control
 from tests.support.simproc import start_sim_process
@@ -254,3 +254,29 @@ def test_register_with_a_lost_answer_is_reported(sim_server: Any, spec: str,
         return info.value
 
     assert message in asyncio.run(scenario()).message
+
+
+@pytest.mark.parametrize(("fault", "error", "attempts"), [
+    ("500:100%:endpoint=get-agent", ServerUnavailable, 6),
+    ("502:100%:endpoint=get-agent", ServerUnavailable, 4),
+    ("429:100%:endpoint=get-agent", RateLimited, 5),
+    ("drop-before:100%:endpoint=get-agent", ServerUnavailable, 6),
+])
+def test_a_read_failing_the_same_way_every_time_is_reported(
+        sim_server: Any, validating: ValidatingTransport, fault: str,
+        error: type[Exception], attempts: int) -> None:
+    async def scenario() -> tuple[Exception, int]:
+        fleet = await setup(sim_server.url, validating, "ALWAYSBAD")
+        sent = fleet.client.metrics.requests["/my/agent"]
+        sim_control(sim_server.url, "PUT", "faults", {"spec": fault})
+        try:
+            with pytest.raises(error) as info:
+                await fleet.client.get_agent()
+        finally:
+            sim_control(sim_server.url, "PUT", "faults", {"spec": ""})
+        await fleet.client.aclose()
+        return info.value, fleet.client.metrics.requests["/my/agent"] - sent
+
+    exc, sent = asyncio.run(scenario())
+    assert sent == attempts
+    assert "\n" not in str(exc)

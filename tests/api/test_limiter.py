@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 import random
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner.api.limiter import (
     LimiterConfig,
@@ -192,3 +196,60 @@ def test_one_slow_answer_cannot_close_the_static_window() -> None:
     assert first is not None
     pools.answered(first, 31.0)
     assert pools.try_take(31.5, A) is not None  # the guard is capped at a quarter window
+
+
+def _serve(arrivals: list[tuple[float, Priority]], rng: random.Random,
+           horizon: float) -> tuple[int, dict[Priority, list[float]], int]:
+    """Discrete-event run of a queue served like RateLimiter._pump, against the server's
+    limiter; returns (429s, waits per class, requests never served)."""
+    now = [0.0]
+    server = ServerLimiter(RateLimitSpec(), monotonic=lambda: now[0])
+    config = LimiterConfig()
+    pools = WindowPools(config)
+    events: list[tuple[float, int, str, Any]] = []
+    seq = itertools.count()
+    waiting: list[tuple[float, int, Priority, float]] = []
+    waits: dict[Priority, list[float]] = {p: [] for p in Priority}
+    refused = 0
+    for at, prio in arrivals:
+        heapq.heappush(events, (at, next(seq), "arrival", prio))
+    while events:
+        at, _, kind, data = heapq.heappop(events)
+        if at > horizon:
+            break
+        now[0] = at
+        if kind == "arrival":
+            heapq.heappush(waiting, (order_key(data, at, config.head_start), next(seq), data, at))
+        elif kind == "server":
+            refused += server.check("agent").pool is None
+            heapq.heappush(events, (at + rng.uniform(0.001, 0.02), next(seq), "answer", data))
+            continue
+        elif kind == "answer":
+            pools.answered(data, at)
+        kept = []
+        for waiter in sorted(waiting):
+            grant = pools.try_take(at, waiter[2])
+            if grant is None:
+                kept.append(waiter)
+                continue
+            waits[waiter[2]].append(at - waiter[3])
+            heapq.heappush(events, (at + rng.uniform(0.001, 0.02), next(seq), "server", grant))
+        waiting = kept
+        heapq.heapify(waiting)
+        if waiting:
+            nxt = pools.next_change(at)
+            heapq.heappush(events, (nxt if nxt is not None else at + 0.01, next(seq), "tick",
+                                    None))
+    return refused, waits, len(waiting)
+
+
+@settings(max_examples=25, deadline=None)
+@given(arrivals=st.lists(st.tuples(st.floats(0, 60), st.sampled_from(list(Priority))),
+                         min_size=1, max_size=150),
+       seed=st.integers(0, 10_000))
+def test_any_demand_is_served_without_429_and_nothing_starves(
+        arrivals: list[tuple[float, Priority]], seed: int) -> None:
+    refused, waits, unserved = _serve(sorted(arrivals), random.Random(seed), horizon=400.0)
+    assert refused == 0
+    assert unserved == 0
+    assert sum(map(len, waits.values())) == len(arrivals)
