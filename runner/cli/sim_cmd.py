@@ -44,8 +44,9 @@ def sim(host: str, port: int, seed: int, speed: float, universe: Path | None,
         raise InvalidInput(str(exc)) from None
     try:
         sock = bind_socket(host, port)
-    except OSError as exc:
-        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InvalidInput(f"cannot listen on {host}:{port}: {reason}") from None
     server = build_server(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
     # handler installed before it ran. This one asks for a graceful exit (also when the

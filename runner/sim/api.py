@@ -230,11 +230,13 @@ def _early_fault(sim: SimState, kind: str, request: Request) -> Response | None:
     if kind == "500":
         err = ApiError(500, 3000, "Internal server error (injected by the simulator).")
         return json_response(sim, 500, err.body())
+    # Bare front-end answers: no JSON, no x-ratelimit-*/Retry-After (only the clock headers
+    # every simulator response carries).
     if kind == "502":
-        return Response(b"", status_code=502)  # the DDoS layer: bare, no headers
+        return Response(b"", status_code=502, headers=sim_headers(sim))  # the DDoS layer
     if kind == "429":
         return Response(b"<html><body>Too Many Requests</body></html>", status_code=429,
-                        media_type="text/html")  # the cloud front end: no x-ratelimit-*
+                        media_type="text/html", headers=sim_headers(sim))  # the cloud front
     if kind == "drop-before":
         _drop(request)
     return None

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from runner.sim.config import ConfigError
-from runner.sim.faults import FaultSpec
+from runner.sim.faults import FaultInjector, FaultSpec
 from tests.sim.helpers import Game, error_code
 
 
@@ -27,10 +27,16 @@ def test_faults_are_reproducible_per_seed(make_sim_app: Any, spec: Any) -> None:
     assert set(first) == {200, 500}
 
 
-def test_rates_are_roughly_honoured(make_sim_app: Any, spec: Any) -> None:
-    statuses = _statuses(make_sim_app, spec, "500:10%,502:5%", n=1000)
-    assert 60 <= statuses.count(500) <= 140
-    assert 25 <= statuses.count(502) <= 80
+def test_rates_are_roughly_honoured() -> None:
+    rules = FaultSpec.parse("500:10%,drop-before:5%,drop-after:5%,429:1%,latency=2s:3%")
+    injector = FaultInjector(rules, seed=1, installed_at=0.0)
+    draws = [injector.decide("AGENT", "get-agent", 1.0) for _ in range(10_000)]
+    kinds = [d.kind for d in draws]
+    assert 900 <= kinds.count("500") <= 1100
+    assert 400 <= kinds.count("drop-before") <= 550  # drawn after 500 wins its 10%
+    assert 350 <= kinds.count("drop-after") <= 500
+    assert 50 <= kinds.count("429") <= 130
+    assert 240 <= sum(d.latency == 2.0 for d in draws) <= 360
 
 
 def test_injected_500_has_code_3000_and_changes_nothing(game: Game) -> None:
@@ -59,6 +65,7 @@ def test_bare_502_and_429_carry_no_rate_limit_headers(game: Game) -> None:
         assert response.status_code == int(kind)
         assert not any(h.startswith("x-ratelimit") for h in response.headers)
         assert "retry-after" not in response.headers
+        assert response.headers["x-sim-speed"] == "1"
 
 
 def _ledger_paths(game: Game) -> list[str]:
