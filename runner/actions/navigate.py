@@ -7,23 +7,18 @@ route buys fuel there, orbit, set the flight mode when it changes, navigate.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from runner.actions.common import NEAREST, TEXT, WAYPOINT, Expansion, long_form
 from runner.actions.registry import Action
 from runner.domain.commands import Command, Navigate, Refuel, SetFlightMode
-from runner.domain.ship import Ship
 from runner.domain.travel import FUEL_PER_MARKET_UNIT
-from runner.domain.universe import FUEL, Waypoint
 from runner.errors import StRunError
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
 from runner.playbook.selectors import resolve_waypoint
 
 MODES = ("auto", "CRUISE", "DRIFT", "BURN", "STEALTH")
-DEFAULT_FUEL_PRICE = 72
-"""Credits per market unit of FUEL when the price was never seen (as routing assumes)."""
 
 
 def normalize(value: Any) -> dict[str, Any]:
@@ -58,42 +53,20 @@ def fly_to(x: Expansion, goal: str, mode: str = "auto") -> None:
 
 
 def _route(x: Expansion, start: str, goal: str, mode: str | None) -> Any:
-    """The fastest route; one that would leave an empty tank where no fuel is sold buys one
-    more market unit at its last fuel stop, so the ship can always DRIFT (1 fuel) onwards."""
+    """The fastest route; it lands with fuel to spare where no fuel is sold, so the ship can
+    always DRIFT (1 fuel) onwards. Without such a route, the fastest one at all."""
+    target = x.ctx.system.waypoints.get(goal)
+    keep = 1 if x.ship.fuel.capacity > 0 and target is not None and not target.sells_fuel \
+        else 0
     try:
-        route = x.ctx.plan_route(x.ship, start, goal, mode)
+        return x.ctx.plan_route(x.ship, start, goal, mode, min_fuel_left=keep)
+    except StRunError as exc:
+        if not keep:
+            raise StepError(exc.message) from None
+    try:
+        return x.ctx.plan_route(x.ship, start, goal, mode)
     except StRunError as exc:
         raise StepError(exc.message) from None
-    target = x.ctx.system.waypoints.get(goal)
-    if x.ship.fuel.capacity <= 1 or target is None or target.sells_fuel \
-            or fuel_after(x.ship, route) > 0:
-        return route
-    for i in reversed(range(len(route.hops))):
-        hop = route.hops[i]
-        origin = x.ctx.system.waypoints.get(hop.origin)
-        if origin is None or not origin.sells_fuel:
-            continue
-        price = hop.refuel_cost // hop.refuel_units if hop.refuel_units else _fuel_price(origin)
-        bumped = replace(hop, refuel_units=hop.refuel_units + 1,
-                         refuel_cost=hop.refuel_cost + price)
-        safer = replace(route, hops=(*route.hops[:i], bumped, *route.hops[i + 1:]))
-        if fuel_after(x.ship, safer) > 0:
-            return safer
-    return route  # no stop can carry a reserve: the plan shows 0 fuel left
-
-
-def _fuel_price(waypoint: Waypoint) -> int:
-    good = waypoint.market.trade_goods.get(FUEL) if waypoint.market else None
-    return good.purchase_price if good else DEFAULT_FUEL_PRICE
-
-
-def fuel_after(ship: Ship, route: Any) -> int:
-    """Fuel the ship has on arrival when it flies ``route`` (refuels capped at the tank)."""
-    fuel = ship.fuel.current
-    for hop in route.hops:
-        fuel = min(ship.fuel.capacity, fuel + hop.refuel_units * FUEL_PER_MARKET_UNIT)
-        fuel -= hop.fuel_used
-    return fuel
 
 
 ACTION = Action(

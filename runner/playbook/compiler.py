@@ -19,7 +19,7 @@ from runner.domain.travel import market_units
 from runner.domain.universe import FUEL, System
 from runner.playbook.context import LoopState, RouteFn, StepContext
 from runner.playbook.errors import PlaybookError, Problem, StepError
-from runner.playbook.expand import expand_step, loop_items, repeat_continues
+from runner.playbook.expand import expand_step, loop_items, repeat_continues, tour_order
 from runner.playbook.model import Playbook
 from runner.playbook.simulate import apply_command, arrived
 from runner.playbook.template import evaluate
@@ -64,11 +64,13 @@ def _memo_router() -> RouteFn:
     memo: dict[tuple[Any, ...], Any] = {}
 
     def route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
-              mode: str | None = None) -> Any:
-        key = (start, goal, fuel_now, ship.fuel.capacity, ship.engine_speed, mode)
+              mode: str | None = None, min_fuel_left: int = 0) -> Any:
+        key = (start, goal, fuel_now, ship.fuel.capacity, ship.engine_speed, mode,
+               min_fuel_left)
         if key not in memo:
             config = None if mode is None else RoutingConfig(modes=frozenset({FlightMode(mode)}))
-            memo[key] = plan_route(system, ship, start, goal, fuel_now, config=config)
+            memo[key] = plan_route(system, ship, start, goal, fuel_now, config=config,
+                                   min_fuel_left=min_fuel_left)
         return memo[key]
     return route
 
@@ -214,7 +216,7 @@ class _Walker:
 
     def tour(self, step: Step) -> PlannedStep:
         try:
-            stops = loop_items(step, self.ctx) or []
+            stops, method = tour_order(step, self.ctx)
         except StepError as exc:
             self.fail(step, exc)
             return PlannedStep(step)
@@ -228,6 +230,6 @@ class _Walker:
         self.ctx = replace(self.ctx, loop=outer)
         order = " -> ".join(stops)
         return PlannedStep(step, children=tuple(planned), iterations=len(stops),
-                           note=f"order: {order}")
+                           note=f"order ({method}): {order}")
 
 

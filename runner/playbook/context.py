@@ -68,16 +68,20 @@ class StepContext:
 
         return template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
 
-    def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None) -> Any:
-        """The fastest fuel-feasible route for ``ship`` (its current fuel) from start to goal.
+    def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None,
+                   min_fuel_left: int = 0) -> Any:
+        """The fastest fuel-feasible route for ``ship`` (its current fuel) from start to goal,
+        landing with at least ``min_fuel_left`` fuel.
 
         ``mode`` restricts every hop to one flight mode. Uses ``runner.routing`` unless
         ``route`` overrides it; raises whatever the planner raises (``NoRouteError``...).
         """
         if self.route is not None:
-            return self.route(self.system, ship, start, goal, ship.fuel.current, mode=mode)
+            return self.route(self.system, ship, start, goal, ship.fuel.current, mode=mode,
+                              min_fuel_left=min_fuel_left)
         from runner.routing.config import RoutingConfig
         from runner.routing.route import plan_route
 
         config = None if mode is None else RoutingConfig(modes=frozenset({FlightMode(mode)}))
-        return plan_route(self.system, ship, start, goal, ship.fuel.current, config=config)
+        return plan_route(self.system, ship, start, goal, ship.fuel.current, config=config,
+                          min_fuel_left=min_fuel_left)

@@ -10,7 +10,6 @@ The compiler calls the same functions on predicted state, so plan and run agree.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,38 +70,31 @@ def loop_items(step: Step, ctx: StepContext) -> list[Any] | None:
 
 def tour_stops(step: Step, ctx: StepContext) -> list[str]:
     """The tour's waypoints resolved from the ship's position, in the fastest order."""
+    return tour_order(step, ctx)[0]
+
+
+def tour_order(step: Step, ctx: StepContext) -> tuple[list[str], str]:
+    """The tour's stops in visiting order, and how the order was chosen (for plans)."""
     visit = render(step.args.get("visit", []), ctx.names())
     if isinstance(visit, dict) and visit.get("limit") is not None:
         visit = {**visit, "limit": as_units(visit["limit"], "limit")}
     stops = resolve_waypoints(visit, ctx)
-    if step.args.get("order") == "as_written" or len(stops) < 2:
-        return stops
+    if step.args.get("order") == "as_written":
+        return stops, "as written"
+    if len(stops) < 2:
+        return stops, "single stop"
     return solve_tour_order(ctx, stops)
 
 
-def solve_tour_order(ctx: StepContext, stops: Sequence[str]) -> list[str]:
-    """The routing tour solver's order (OR-Tools, imported here only); written order if absent."""
-    solver = _tour_solver()
-    if solver is None:
-        return list(stops)
+def solve_tour_order(ctx: StepContext, stops: Sequence[str]) -> tuple[list[str], str]:
+    """The routing tour solver's order and method (OR-Tools is imported there, only then)."""
     from runner.errors import StRunError
+    from runner.routing.tour import plan_tour
 
     try:
-        tour = solver(ctx.system, ctx.ship, ctx.ship.nav.waypoint, list(stops),
-                      fuel_now=ctx.ship.fuel.current)
+        tour = plan_tour(ctx.system, ctx.ship, ctx.ship.nav.waypoint, list(stops),
+                         fuel_now=ctx.ship.fuel.current)
     except StRunError as exc:
         raise StepError(exc.message) from None
-    except NotImplementedError:  # the solver is still being built: keep the written order
-        return list(stops)
-    return list(tour.order)
-
-
-def _tour_solver() -> Any:
-    for module in ("runner.routing.tour", "runner.routing"):
-        try:
-            found = getattr(importlib.import_module(module), "plan_tour", None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    return None
+    proven = ", proven optimal" if tour.proven_optimal else ""
+    return list(tour.order), f"{tour.method}{proven}"

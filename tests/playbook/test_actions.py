@@ -259,3 +259,14 @@ def test_tour_expands_to_the_flight_to_the_current_stop() -> None:
         Navigate("X1-T-B1", BURN, 100.0, 200, 50)
     with pytest.raises(StepError, match="once per stop"):
         expand_step(step, ctx())
+
+
+def test_navigate_never_lands_with_an_empty_tank_where_no_fuel_is_sold() -> None:
+    from runner.playbook.simulate import apply_command
+
+    start = ship(at="X1-T-EX", status="IN_ORBIT", fuel=(0, 400))
+    state = start
+    for command in expand("- navigate: X1-T-B2", start):
+        state = apply_command(state, command)
+    assert state.nav.waypoint == "X1-T-B2"
+    assert state.fuel.current >= 1
