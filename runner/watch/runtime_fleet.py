@@ -120,9 +120,11 @@ class RuntimeFleet:
             loaded = self.supervisor.runtime.load(file.path, {})
             if handle is None or not _same_container(loaded, handle, file):
                 return await self._swap(container, handle, file)
-            if handle.done:
-                self._adopt_version(loaded)
-                new = await self.supervisor.start_loaded(loaded)
+            if handle.done:  # it ended (completed, failed, stopped): run the new version
+                loaded = dataclasses.replace(loaded, name=handle.name)
+                async with self._starting:
+                    self._adopt_version(loaded)
+                    new = await self.supervisor.start_loaded(loaded)
             else:
                 new = await self.supervisor.replace(handle.id, file.path)
         except StRunError as exc:
