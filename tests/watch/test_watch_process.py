@@ -220,7 +220,8 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
     (folder / "solo.yaml").write_text(patrol("solo", ship, "after"))  # edited while down
     with watcher(folder, db, agent, log) as proc:
         # The dead runner's lease is waited out if it has not expired yet (it is on this host
-        # and its pid is gone; its ttl is 4 s), then the container resumes the version it checkpointed and reloads the edit.
+        # and its pid is gone; its ttl is 4 s), then the container resumes the version it
+        # checkpointed and reloads the edit.
         until(lambda: "after tick" in "\n".join(state.messages("solo")), "solo resumed",
               on_fail=proc.output)
         report = proc.output()
@@ -255,4 +256,40 @@ def test_second_playbook_for_a_held_ship_waits_until_the_first_is_deleted(
         assert proc.output().count("second.yaml: not started") == 1
         proc.signal(signal.SIGTERM)
         assert proc.wait() == 0
+    state.close()
+
+
+ONCE = """\
+name: once
+ship: {ship}
+steps:
+  - orbit
+  - log: "{tag} done"
+  - dock
+"""
+
+
+def test_a_completed_playbook_runs_again_only_when_edited(tmp_path: Path, agent: Agent) -> None:
+    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+    folder.mkdir()
+    ship = agent.ships[1]
+    state = State(db)
+    (folder / "once.yaml").write_text(ONCE.format(ship=ship, tag="first"))
+    with watcher(folder, db, agent, tmp_path / "watch.log") as proc:
+        def completed(tag: str) -> bool:
+            record = state.container("once")
+            return bool(record and record.status.value == "COMPLETED"
+                        and f"{tag} done" in state.messages("once"))
+
+        until(lambda: completed("first"), "first version completed", on_fail=proc.output)
+        (folder / "unrelated.yaml").write_text("this: [is not a playbook\n")  # a re-scan
+        until(lambda: "unrelated.yaml" in proc.output(), "re-scan", on_fail=proc.output)
+        assert state.container("once").status.value == "COMPLETED"  # type: ignore[union-attr]
+        (folder / "once.yaml").write_text(ONCE.format(ship=ship, tag="second"))
+        until(lambda: completed("second"), "second version completed", on_fail=proc.output)
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    actions = [e["path"].rsplit("/", 1)[-1] for e in ledger(agent.url, ship)
+               if e["method"] == "POST"]
+    assert actions == ["orbit", "dock", "orbit", "dock"]
     state.close()
