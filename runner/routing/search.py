@@ -69,41 +69,45 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
     edges = table.edges
     hh = h if h is not None else [0.0] * n
     best = [-1] * n
-    lab = Labels([start], [fuel], [0], [-1], [0], best, {})
+    lab = Labels([], [], [], [], [], best, {})
     node, fuels, secs, parent, move = lab.node, lab.fuel, lab.seconds, lab.parent, lab.move
     remaining = set(goals)
     # With one goal, the best goal time pushed so far bounds the answer: a label whose
     # time plus lower bound exceeds it cannot be on an optimal route (ties are kept).
     only = next(iter(goals)) if len(goals) == 1 else -1
     ub = float("inf")
-    heap: list[tuple[float, int, int, int, int, int]] = [(hh[start], 0, 0, 0, -fuel, 0)]
+    # Heap entries are labels not yet stored: (key, hops, refuel stops, units, -fuel,
+    # waypoint, seconds, parent label, move). Only popped, useful labels are stored.
+    heap: list[tuple[float, int, int, int, int, int, int, int, int]] = [
+        (hh[start], 0, 0, 0, -fuel, start, 0, -1, 0)]
     push, pop = heapq.heappush, heapq.heappop
     while heap:
-        _, hops, refuels, units, negf, lid = pop(heap)
-        u = node[lid]
+        _, hops, refuels, units, negf, u, t, plid, mv = pop(heap)
         f = -negf
-        if u in remaining and move[lid] >= 0 and f >= need_at.get(u, 0):
+        lands = u in remaining and mv >= 0 and plid >= 0 and f >= need_at.get(u, 0)
+        if f <= best[u] and not lands:
+            continue
+        lid = len(node)
+        node.append(u)
+        fuels.append(f)
+        secs.append(t)
+        parent.append(plid)
+        move.append(mv)
+        if lands:
             lab.found[u] = lid
             remaining.discard(u)
             if not remaining:
                 break
-        if f <= best[u]:
-            continue
+            if f <= best[u]:
+                continue
         best[u] = f
-        t = secs[lid]
         if sells[u] and f < capacity:
             tr = t + refuel_stop_s
             key = tr + hh[u]
             kmax = 0 if key > ub else -(-(capacity - f) // FUEL_PER_MARKET_UNIT)
             for k in range(kmax if full_refuels else 1, kmax + 1):
                 nf = min(capacity, f + k * FUEL_PER_MARKET_UNIT)
-                nid = len(node)
-                node.append(u)
-                fuels.append(nf)
-                secs.append(tr)
-                parent.append(lid)
-                move.append(-k)
-                push(heap, (key, hops, refuels + 1, units + k, -nf, nid))
+                push(heap, (key, hops, refuels + 1, units + k, -nf, u, tr, lid, -k))
         nh = hops + 1
         for need, v, mi, dt in edges[u]:
             if need > f:
@@ -117,11 +121,5 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
                 continue
             if v == only and nf >= need_at.get(v, 0):
                 ub = nt
-            nid = len(node)
-            node.append(v)
-            fuels.append(nf)
-            secs.append(nt)
-            parent.append(lid)
-            move.append(mi)
-            push(heap, (key, nh, refuels, units, -nf, nid))
+            push(heap, (key, nh, refuels, units, -nf, v, nt, lid, mi))
     return lab
