@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from runner.sim.clock import http_date, iso
 from runner.sim.errors import ApiError, DroppedConnection, invalid_input
+from runner.sim.ratelimit import Decision
 from runner.sim.state import SimState
 from runner.sim.world import Agent
 
@@ -139,9 +140,14 @@ def starlette_route(endpoint: Endpoint, prefix: str) -> Route:
     async def serve(request: Request) -> Response:
         sim: SimState = request.app.state.sim
         try:
-            return await _pipeline(sim, endpoint, request)
+            response = await _pipeline(sim, endpoint, request)
         except ApiError as exc:
-            return json_response(sim, exc.status, exc.body())
+            response = json_response(sim, exc.status, exc.body())
+        decision = getattr(request.state, "rate_limit", None)
+        bare = getattr(request.state, "bare_fault", False)  # front-end answers: no headers
+        if decision is not None and decision.pool is not None and not bare:
+            response.headers.update(_rate_headers(sim, decision))
+        return response
 
     return Route(prefix + endpoint.path, serve, methods=[endpoint.method], name=endpoint.name)
 
@@ -152,7 +158,7 @@ async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Resp
     stats = sim.stats[key]
     stats["requests"] += 1
     if sim.limiter is not None:
-        decision = sim.limiter.check(key)
+        decision = request.state.rate_limit = sim.limiter.check(key)
         if decision.pool is None:
             stats["rateLimited"][decision.limited_by] += 1
             return _too_many(sim, decision)
@@ -201,22 +207,29 @@ def _authenticate(sim: SimState, request: Request, required: bool) -> Agent | No
     return sim.world.agent_for_token(token.strip())
 
 
-def _too_many(sim: SimState, decision: Any) -> Response:
-    spec = sim.limiter.spec if sim.limiter else None
-    assert spec is not None
-    retry = max(decision.retry_after, 0.001)
-    reset = iso(_wall_to_game(sim, retry))
+def _rate_headers(sim: SimState, decision: Decision) -> dict[str, str]:
+    """The ``x-ratelimit-*`` headers the real server sends (on 429s and on answers)."""
+    assert sim.limiter is not None
+    spec = sim.limiter.spec
     burst = spec.burst.limit if spec.burst else 0
+    return {"x-ratelimit-type": "ACCOUNT", "x-ratelimit-limit": str(spec.static.limit + burst),
+            "x-ratelimit-remaining": str(decision.remaining),
+            "x-ratelimit-reset": iso(_wall_to_game(sim, decision.reset_in)),
+            "x-ratelimit-limit-burst": str(burst),
+            "x-ratelimit-limit-per-second": str(spec.static.limit)}
+
+
+def _too_many(sim: SimState, decision: Decision) -> Response:
+    assert sim.limiter is not None
+    spec = sim.limiter.spec
+    retry = max(decision.retry_after, 0.001)
+    headers = {**_rate_headers(sim, decision), "retry-after": str(math.ceil(retry))}
     body = {"error": {"code": 429, "message": "You have reached your API limit. Please wait "
                       "and try again.",
                       "data": {"type": "ACCOUNT", "retryAfter": round(retry, 3),
-                               "limitBurst": burst, "limitPerSecond": spec.static.limit,
-                               "remaining": 0, "reset": reset}}}
-    headers = {"retry-after": str(math.ceil(retry)), "x-ratelimit-type": "ACCOUNT",
-               "x-ratelimit-limit": str(spec.static.limit + burst),
-               "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset,
-               "x-ratelimit-limit-burst": str(burst),
-               "x-ratelimit-limit-per-second": str(spec.static.limit)}
+                               "limitBurst": spec.burst.limit if spec.burst else 0,
+                               "limitPerSecond": spec.static.limit, "remaining": 0,
+                               "reset": headers["x-ratelimit-reset"]}}}
     return json_response(sim, 429, body, headers)
 
 
@@ -232,6 +245,7 @@ def _early_fault(sim: SimState, kind: str, request: Request) -> Response | None:
         return json_response(sim, 500, err.body())
     # Bare front-end answers: no JSON, no x-ratelimit-*/Retry-After (only the clock headers
     # every simulator response carries).
+    request.state.bare_fault = kind in ("502", "429")
     if kind == "502":
         return Response(b"", status_code=502, headers=sim_headers(sim))  # the DDoS layer
     if kind == "429":

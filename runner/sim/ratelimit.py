@@ -37,7 +37,11 @@ class _Window:
 
 @dataclass(frozen=True)
 class Decision:
-    """The limiter's answer: ``pool`` that served the request, or ``None`` for a 429."""
+    """The limiter's answer: ``pool`` that served the request, or ``None`` for a 429.
+
+    ``remaining``: requests left in both pools; ``reset_in``: wall seconds until the static
+    pool refills.
+    """
 
     pool: str | None
     retry_after: float = 0.0
@@ -61,12 +65,10 @@ class RateLimiter:
         static.refresh(now)
         if burst:
             burst.refresh(now)
-        if static.take(now):
-            return Decision("static", remaining=static.pool.limit - static.used,
-                            reset_in=static.resets_in(now))
-        if burst and burst.take(now):
-            return Decision("burst", remaining=burst.pool.limit - burst.used,
-                            reset_in=burst.resets_in(now))
+        pool = "static" if static.take(now) else "burst" if burst and burst.take(now) else None
+        left = static.pool.limit - static.used + (burst.pool.limit - burst.used if burst else 0)
+        if pool is not None:
+            return Decision(pool, remaining=left, reset_in=static.resets_in(now))
         # Both pools are dry: the static pool refills first and lets the next request in.
         wait = static.resets_in(now)
         return Decision(None, retry_after=wait, remaining=0, reset_in=wait,

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.sim.config import ConfigError
+from runner.sim.config import ConfigError, RateLimitSpec
 from runner.sim.faults import FaultInjector, FaultSpec
 from tests.sim.helpers import Game, error_code
 
@@ -58,6 +58,7 @@ def test_fault_pinned_to_refuel_for_90_game_seconds(game: Game) -> None:
     assert game.ship_call(game.frigate, "refuel").status_code == 200
 
 
+@pytest.mark.parametrize("sim_app", [{}, {"rate_limit": RateLimitSpec()}], indirect=True)
 def test_bare_502_and_429_carry_no_rate_limit_headers(game: Game) -> None:
     for kind in ("502", "429"):
         game.call("PUT", "/_sim/faults", json={"spec": f"{kind}:100%"})

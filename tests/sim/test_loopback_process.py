@@ -107,3 +107,11 @@ def test_bad_options_exit_2_with_one_line() -> None:
         assert "Traceback" not in done.stderr and not done.stdout
         if args != ["--seed", "x"]:  # click's own type errors add a usage line
             assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_universe_file_in_subprocess(samples_dir: Any, spec: SpecValidator) -> None:
+    snapshot = samples_dir / "X1-AD75_universe_snapshot_2025-04.json"
+    with start_sim_process("--universe", str(snapshot)) as (_, url), \
+            httpx.Client(base_url=url) as http:
+        system = Client(http, spec)("GET", "/systems/X1-AD75")
+        assert len(system["waypoints"]) == 82

@@ -123,3 +123,30 @@ def test_static_only_spec() -> None:
     decisions = [limiter.check("a") for _ in range(3)]
     assert [d.pool for d in decisions] == ["static", "static", None]
     assert decisions[2].limited_by == "static"
+
+
+@pytest.mark.parametrize("sim_server", [{"rate_limit": RateLimitSpec.parse("3/30s,4/60s")}],
+                         indirect=True)
+def test_real_clock_pools_over_a_socket(sim_server: Any) -> None:
+    """Windows long enough that the machine's speed cannot matter: 3 + 4, then 429."""
+    import httpx
+
+    with httpx.Client(base_url=sim_server.url) as client:
+        token = client.post("/register", json={"symbol": "PACED", "faction": "COSMIC"}
+                            ).json()["data"]["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        statuses = [client.get("/my/agent").status_code for _ in range(8)]
+        assert statuses == [200] * 7 + [429]
+        last = client.get("/my/agent")
+        assert last.headers["x-ratelimit-limit-per-second"] == "3"
+        assert last.headers["x-ratelimit-limit-burst"] == "4"
+        assert 0 < float(last.json()["error"]["data"]["retryAfter"]) <= 30
+        stats = client.get("/_sim/stats").json()["data"]["PACED"]
+        assert stats["rateLimited"]["burst"] == 2
+
+
+def test_answers_carry_remaining_capacity(limited: tuple[Game, FakeWall]) -> None:
+    game, _ = limited
+    remaining = [int(game.call("GET", "/my/agent").headers["x-ratelimit-remaining"])
+                 for _ in range(4)]
+    assert remaining == [31, 30, 29, 28]  # 2 static + 30 burst, counting down
