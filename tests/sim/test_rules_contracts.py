@@ -91,3 +91,9 @@ def test_negotiate_needs_a_faction_waypoint_4700(game: Game) -> None:
 def test_unknown_contract_404(game: Game) -> None:
     response = game.call("GET", "/my/contracts/nope")
     assert response.status_code == 404
+
+
+def test_accept_after_the_deadline_4503(game: Game) -> None:
+    cid = game.data["contract"]["id"]
+    game.advance(2 * 86400)
+    assert error_code(game.call("POST", f"/my/contracts/{cid}/accept")) == 4503

@@ -127,3 +127,23 @@ def test_jettison(game: Game) -> None:
                                      json={"symbol": "IRON_ORE", "units": 9})) == 4219
     assert error_code(game.ship_call(game.frigate, "jettison",
                                      json={"symbol": "GOLD_ORE", "units": 1})) == 4218
+
+
+def test_trading_in_transit_4214(game: Game) -> None:
+    target = next(w.symbol for w in game.waypoints(lambda w: w.symbol != game.hq
+                                                   and w.orbits != game.hq))
+    game.ship_call(game.frigate, "orbit")
+    game.ship_call(game.frigate, "navigate", json={"waypointSymbol": target})
+    for action, body in [("refuel", None), ("purchase", {"symbol": "FUEL", "units": 1}),
+                         ("sell", {"symbol": "FUEL", "units": 1}),
+                         ("jettison", {"symbol": "FUEL", "units": 1})]:
+        assert error_code(game.ship_call(game.frigate, action, json=body)) == 4214
+
+
+def test_refuel_from_cargo_costs_no_credits(game: Game) -> None:
+    game.set_ship(game.frigate, fuel=200, cargo={"FUEL": 3})
+    credits = game.call("GET", "/my/agent").json()["data"]["credits"]
+    response = game.ship_call(game.frigate, "refuel", json={"fromCargo": True})
+    data = response.json()["data"]
+    assert data["fuel"]["current"] == 400 and data["agent"]["credits"] == credits
+    assert data["cargo"]["inventory"][0]["units"] == 1  # 200 fuel = 2 market units
