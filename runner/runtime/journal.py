@@ -58,8 +58,16 @@ class StoreJournal:
     def record_intent(self, step_path: str, command_index: int, command: dict[str, Any],
                       before: dict[str, Any]) -> None:
         self.writes += 1
-        self._fenced(lambda lease: self.store.record_intent(lease, step_path, command_index,
-                                                            command, before))
+        try:
+            self.store.record_intent(self.holder.lease, step_path, command_index, command,
+                                     before)
+        except LeaseLost:
+            # A late heartbeat lets the lease lapse without anyone taking it: renew and retry
+            # once; if another runner took it, the heartbeat fails and we stop.
+            if not self.holder.heartbeat():
+                raise
+            self._fenced(lambda lease: self.store.record_intent(lease, step_path,
+                                                                command_index, command, before))
 
     def checkpoint(self, step_path: str, command_index: int, state: dict[str, Any],
                    log: str) -> None:
