@@ -50,7 +50,9 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
                               content=content, request=request)
 
     async def aclose(self) -> None:
-        """Shared by several clients in one test: the fixture closes the inner pool."""
+        """Close the pooled connections; the pool opens new ones if used again (several
+        clients in one test share this transport)."""
+        await self.inner.aclose()
 
 
 @pytest.fixture

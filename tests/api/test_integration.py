@@ -205,6 +205,9 @@ class LateApply(httpx.AsyncBaseTransport):
             raise httpx.ReadTimeout("timed out (test)", request=request)
         return await self.inner.handle_async_request(request)
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
     async def _later(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(self.delay - self.timeout)
         response = await self.inner.handle_async_request(request)
