@@ -16,7 +16,7 @@ from runner.domain.universe import System
 from runner.errors import InvalidInput
 from runner.routing.config import DEFAULT_CONFIG, RoutingConfig
 from runner.routing.graph import SystemGraph, system_graph
-from runner.routing.legs import UNREACHABLE, departure_fuel, leg_costs, stops_exact
+from runner.routing.legs import UNREACHABLE, leg_costs, stop_rows, stops_exact
 from runner.routing.results import FleetSplit, NoRouteError, Tour
 from runner.routing.route import checked_fuel, ship_table, waypoint_index
 from runner.routing.tour import fly_legs, unique_stops
@@ -45,7 +45,15 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
     first = [waypoint_index(graph, system, start_of[s.symbol]) for s in ships]
     end = None if return_to is None else waypoint_index(graph, system, return_to)
     targets = unique_stops(graph.index, system, stops, skip={return_to})
-    matrices = [vehicle_matrix(graph, ship, v, first, fuel_of[ship.symbol], targets, end, cfg)
+    extra = [end] if end is not None else []
+    by_class: dict[tuple[int, int], list[list[int]]] = {}
+    for ship in ships:  # stop-to-stop legs depend only on the ship class
+        key = (ship.engine_speed, ship.fuel.capacity)
+        if key not in by_class:
+            by_class[key] = stop_rows(graph, ship_table(graph, ship, cfg), targets, extra,
+                                      ship.fuel.capacity, cfg)
+    matrices = [vehicle_matrix(graph, ship, v, first, fuel_of[ship.symbol], targets, end,
+                               by_class[(ship.engine_speed, ship.fuel.capacity)], cfg)
                 for v, ship in enumerate(ships)]
     limit = cfg.split_time_limit if time_limit_s is None else time_limit_s
     routes = solve_vrp(matrices, len(ships), limit)
@@ -70,18 +78,17 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
 
 
 def vehicle_matrix(graph: SystemGraph, ship: Ship, v: int, first: Sequence[int], fuel: int,
-                   targets: Sequence[int], end: int | None, cfg: RoutingConfig) -> list[list[int]]:
-    """Node costs for ship ``v``: node 0 the end, 1..V the ships' starts, then the stops."""
+                   targets: Sequence[int], end: int | None, rows: list[list[int]],
+                   cfg: RoutingConfig) -> list[list[int]]:
+    """Node costs for ship ``v``: node 0 the end, 1..V the ships' starts, then the stops.
+    ``rows`` are the class's stop rows (``stop_rows``)."""
     table = ship_table(graph, ship, cfg)
-    capacity = ship.fuel.capacity
     columns = [*targets, *([end] if end is not None else [])]
     n = 1 + len(first) + len(targets)
     matrix = [[UNREACHABLE] * n for _ in range(n)]
-    origins = [(1 + v, first[v], fuel)] + [
-        (1 + len(first) + k, t, departure_fuel(graph, table, t, capacity, cfg))
-        for k, t in enumerate(targets)]
-    for node, waypoint, f in origins:
-        row = leg_costs(graph, table, waypoint, f, capacity, columns, cfg)
+    start_row = leg_costs(graph, table, first[v], fuel, ship.fuel.capacity, columns, cfg)
+    origins = [(1 + v, start_row)] + [(1 + len(first) + k, list(r)) for k, r in enumerate(rows)]
+    for node, row in origins:
         back = row.pop() if end is not None else 0
         matrix[node][0] = back
         for k, c in enumerate(row):

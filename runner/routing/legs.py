@@ -70,3 +70,26 @@ def stops_exact(graph: SystemGraph, nodes: Sequence[int], capacity: int,
     if capacity == 0:
         return True
     return cfg.refuel_stop_s == 0 and all(graph.sells_fuel[n] for n in nodes)
+
+
+def stop_rows(graph: SystemGraph, table: HopTable, stops: Sequence[int],
+              extra: Sequence[int], capacity: int, cfg: RoutingConfig) -> list[list[int]]:
+    """Per stop, the leg costs to every stop then to every ``extra`` column.
+
+    A leg between two fuel sellers, both departed with a full tank (or any leg of a ship
+    without a tank), costs the same both ways: the reversed route refuels at the same
+    sellers, one segment earlier, each segment burning the same fuel. So such pairs are
+    searched once and mirrored, which halves the work on markets.
+    """
+    def full(node: int) -> bool:
+        return capacity == 0 or graph.sells_fuel[node]
+
+    rows: list[list[int]] = []
+    for i, node in enumerate(stops):
+        mirrored = {j for j in range(i) if full(node) and full(stops[j])}
+        wanted = [t for j, t in enumerate(stops) if j not in mirrored] + list(extra)
+        fuel = departure_fuel(graph, table, node, capacity, cfg)
+        found = iter(leg_costs(graph, table, node, fuel, capacity, wanted, cfg))
+        row = [rows[j][i] if j in mirrored else next(found) for j in range(len(stops))]
+        rows.append(row + list(found))
+    return rows

@@ -10,9 +10,9 @@ from runner.routing.config import DEFAULT_CONFIG, RoutingConfig
 from runner.routing.graph import system_graph
 from runner.routing.legs import (
     UNREACHABLE,
-    departure_fuel,
     leg_costs,
     leg_reserve,
+    stop_rows,
     stops_exact,
 )
 from runner.routing.results import NoRouteError, Route, Tour
@@ -41,13 +41,12 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     table = ship_table(graph, ship, cfg)
     nodes = [s, *targets]
     limit = cfg.tour_time_limit(len(targets)) if time_limit_s is None else time_limit_s
-    columns = [*targets, *([end] if end is not None else [])]
-    matrix = []
-    for i, node in enumerate(nodes):
-        f = fuel if i == 0 else departure_fuel(graph, table, node, capacity, cfg)
-        row = leg_costs(graph, table, node, f, capacity, columns, cfg)
-        back = row.pop() if end is not None else 0
-        matrix.append([0, *row, back])  # column 0 (the start) is never entered
+    extra = [end] if end is not None else []
+    columns = [*targets, *extra]
+    rows = [leg_costs(graph, table, s, fuel, capacity, columns, cfg),
+            *stop_rows(graph, table, targets, extra, capacity, cfg)]
+    # column 0 (the start) is never entered; the last column is the end (0 for open tours)
+    matrix = [[0, *row[: len(targets)], row[-1] if extra else 0] for row in rows]
     matrix.append([0] * (len(nodes) + 1))
     solution = solve_path(matrix, limit, mip_max_stops=cfg.mip_max_stops,
                           mip_time_share=cfg.mip_time_share)

@@ -148,3 +148,20 @@ def test_importing_routing_does_not_import_ortools() -> None:
     code = ("import sys, runner.routing; "
             "assert not any(m.startswith('ortools') for m in sys.modules), 'ortools imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mirrored_stop_rows_equal_searching_both_ways(seed: int) -> None:
+    from runner.routing.legs import departure_fuel, stop_rows
+
+    rng = random.Random(300 + seed)
+    system = random_system(rng, 40, fuel_share=0.5, span=700)
+    graph = system_graph(system)
+    capacity, speed = rng.choice([(400, 36), (600, 15), (80, 9), (0, 9)])
+    cfg = RoutingConfig(refuel_stop_s=rng.choice([0, 2, 30]))
+    table = ship_table(graph, make_ship(capacity, speed), cfg)
+    stops = rng.sample(range(len(graph.symbols)), 12)
+    rows = stop_rows(graph, table, stops, [], capacity, cfg)
+    for i, node in enumerate(stops):
+        fuel = departure_fuel(graph, table, node, capacity, cfg)
+        assert rows[i] == leg_costs(graph, table, node, fuel, capacity, stops, cfg)
