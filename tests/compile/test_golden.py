@@ -55,4 +55,7 @@ def test_golden_case(name: str, samples_dir: Path) -> None:
         other.unlink(missing_ok=True)
     assert not other.exists(), f"{name}: expected {other.name} but the compiler gave {kind}"
     assert target.exists(), f"{name}: no {target.name}; run with ST_RUN_UPDATE_GOLDEN=1"
-    assert got == target.read_text()
+    assert got == target.read_text(), (
+        f"{name}: the plan changed. Plans encode the routing planner's choices: if "
+        "runner/routing or the compiler changed on purpose, run ST_RUN_UPDATE_GOLDEN=1 "
+        "pytest tests/compile and review the diff.")
