@@ -134,6 +134,10 @@ def _echo_problem(problem: Any, source: str) -> None:
     click.echo(click.style(str(problem), fg="red", bold=True) if color else str(problem),
                err=True)
     text = snippet(source, problem)
+    if text and color:  # the caret line in red, the source dimmed
+        *shown, caret = text.split("\n")
+        text = "\n".join([*(click.style(line, dim=True) for line in shown),
+                          click.style(caret, fg="red", bold=True)])
     if text:
         click.echo(text, err=True)
 

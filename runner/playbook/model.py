@@ -131,7 +131,8 @@ class _Builder:
 
     def playbook(self, digest: str) -> Playbook:
         top = self.doc.value
-        self.check_templates(top.get("ship"), ("ship",), set(self.vars), expression=False)
+        self.check_templates(top.get("ship"), ("ship",), {*self.vars, "vars"}, expression=False)
+        self.check_plain_vars(top.get("vars") or {})
         ship = self.render_top(top["ship"], ("ship",))
         steps = tuple(self.step(s, ("steps", i), (i,), loop=False)
                       for i, s in enumerate(top["steps"]))
@@ -142,6 +143,14 @@ class _Builder:
             vars=self.vars, restart=top.get("restart", "no"), path=self.file,
             source=self.doc.text, content_hash=digest,
         )
+
+    def check_plain_vars(self, given: Mapping[str, Any]) -> None:
+        """Vars are values, not templates: a template there would never be rendered."""
+        for name, value in given.items():
+            if is_template(value) or (isinstance(value, list | dict) and
+                                      is_template(str(value))):
+                self.add(("vars", name), f"var `{name}` holds a template; vars are plain "
+                         "values (use the template where the var is used)")
 
     def render_top(self, value: Any, path: Path) -> Any:
         try:
