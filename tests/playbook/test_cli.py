@@ -167,3 +167,10 @@ def test_validate_with_state_reports_an_unknown_ship_at_the_ship_key(
     code, _, err = run(capsys, "validate", "--state", str(CASE / "state.json"), str(book))
     assert code == 2
     assert f"{book}:2:7: no ship matches role HAULER (roles: COMMAND)" in err
+
+
+def test_every_example_plans_against_the_embedded_simulator(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", "--sim", str(REPO / "playbooks"))
+    assert code == 0, err
+    assert "5 of 5 playbooks valid" in out
