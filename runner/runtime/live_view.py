@@ -46,18 +46,20 @@ _STATUS_STYLE = {"RUNNING": "green", "COMPLETED": "bold green", "FAILED": "bold 
 
 
 def render(views: Iterable[ContainerView]) -> Group:
-    """The renderable for the current state of every container."""
-    table = Table(expand=True, show_edge=False, pad_edge=False)
-    for column in ("container", "ship", "status", "step", "transit"):
-        table.add_column(column)
+    """The renderable for the current state of every container: a line each, then its logs."""
+    parts: list[Any] = []
     for view in views:
         status = Text(view.status, style=_STATUS_STYLE.get(view.status, ""))
         if view.status == "BACKOFF" and view.next_retry is not None:
             status.append(f" retry {view.next_retry:%H:%M:%SZ}")
-        table.add_row(view.name, view.ship, status, view.step_text, _transit_cell(view))
-        for line in view.logs:
-            table.add_row("", Text("  " + line, style="dim"), "", "", "")
-    return Group(table)
+        step = view.step_text + (f" (iteration {view.iterations})" if view.iterations else "")
+        head = Table.grid(padding=(0, 2))
+        head.add_row(Text(view.name, style="bold"), Text(view.ship), status, Text(step),
+                     _transit_cell(view))
+        parts.append(head)
+        parts.extend(Text("    " + line, style="dim", overflow="ellipsis", no_wrap=True)
+                     for line in view.logs)
+    return Group(*parts)
 
 
 class LiveView:
