@@ -72,10 +72,10 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
     lab = Labels([], [], [], [], [], best, {})
     node, fuels, secs, parent, move = lab.node, lab.fuel, lab.seconds, lab.parent, lab.move
     remaining = set(goals)
-    # With one goal, the best goal time pushed so far bounds the answer: a label whose
-    # time plus lower bound exceeds it cannot be on an optimal route (ties are kept).
-    only = next(iter(goals)) if len(goals) == 1 else -1
+    # Once every goal has a landing pushed, the latest of their best pushed times bounds
+    # every answer: a label whose time plus lower bound exceeds it is useless (ties kept).
     ub = float("inf")
+    pushed: dict[int, int] = {}  # goal -> best landing time pushed
     # Heap entries are labels not yet stored: (key, hops, refuel stops, units, -fuel,
     # waypoint, seconds, parent label, move). Only popped, useful labels are stored.
     heap: list[tuple[float, int, int, int, int, int, int, int, int]] = [
@@ -119,7 +119,10 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
             key = nt + hh[v]
             if key > ub:
                 continue
-            if v == only and nf >= need_at.get(v, 0):
-                ub = nt
+            if v in remaining and nf >= need_at.get(v, 0) and nt < pushed.get(v, ub):
+                old = pushed.get(v)
+                pushed[v] = nt
+                if len(pushed) == len(goals) and (old is None or old >= ub):
+                    ub = max(pushed.values())
             push(heap, (key, nh, refuels, units, -nf, v, nt, lid, mi))
     return lab

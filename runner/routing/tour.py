@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from runner.domain.ship import Ship
@@ -28,10 +29,12 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     Duplicate stops, ``start`` and ``return_to`` are dropped from ``stops`` (they are visited
     anyway). The order minimises the leg-cost matrix (see ``runner.routing.legs``): proven
     optimal by a MIP up to ``config.mip_max_stops`` stops when it finishes in time, else
-    guided local search, all within ``time_limit_s`` (default by size, see ``RoutingConfig``).
+    guided local search, all within ``time_limit_s`` (default by size, see ``RoutingConfig``;
+    building the leg matrix counts against it, the solver gets at least 0.1 s).
     Every leg is then planned with ``plan_route`` and the fuel really aboard.
     """
     cfg = config or DEFAULT_CONFIG
+    began = time.monotonic()
     graph = system_graph(system)
     fuel = checked_fuel(ship, fuel_now)
     s = waypoint_index(graph, system, start)
@@ -48,7 +51,9 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     # column 0 (the start) is never entered; the last column is the end (0 for open tours)
     matrix = [[0, *row[: len(targets)], row[-1] if extra else 0] for row in rows]
     matrix.append([0] * (len(nodes) + 1))
-    solution = solve_path(matrix, limit, mip_max_stops=cfg.mip_max_stops,
+    # The limit covers the whole call: the solver gets what the matrix left (at least 0.1 s).
+    left = max(0.1, limit - (time.monotonic() - began))
+    solution = solve_path(matrix, left, mip_max_stops=cfg.mip_max_stops,
                           mip_time_share=cfg.mip_time_share)
     if solution.cost >= UNREACHABLE:
         raise NoRouteError(f"no fuel-feasible tour for {ship.symbol} from {start}: "

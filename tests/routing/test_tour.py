@@ -65,7 +65,7 @@ def test_tour_matches_held_karp(seed: int) -> None:
         return_to = None
     ship = make_ship(capacity, speed)
     tour = plan_tour(system, ship, start, stops, fuel_now=fuel, return_to=return_to,
-                     config=ZERO_REFUEL)
+                     time_limit_s=60.0, config=ZERO_REFUEL)
     matrix = tour_matrix(system, capacity, speed, start, stops, fuel, return_to, ZERO_REFUEL)
     assert tour.proven_optimal and tour.method in ("exact-mip", "trivial")
     assert tour.matrix_exact
