@@ -36,6 +36,9 @@ def plan_route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
     labels = search(graph, table, s, fuel, ship.fuel.capacity, {g}, cfg.refuel_stop_s, h,
                     reserve=reserve)
     if g not in labels.found:
+        if labels.best_fuel[g] >= 0:  # reached, but never with the fuel asked to keep
+            raise NoRouteError(f"no route for {ship.symbol} from {start} to {goal} that lands "
+                               f"with {reserve[g]} fuel left")
         raise NoRouteError(explain_no_route(graph, ship, s, g, fuel, labels))
     return build_route(graph, table, labels, labels.found[g], cfg)
 

@@ -102,3 +102,12 @@ def test_tables_are_built_once_per_system_and_ship_class(monkeypatch: pytest.Mon
     assert builds == {"graph": 1, "hops": 1}
     plan_route(system, make_ship(400, 15), "X1-L-A", "X1-L-C", 400)
     assert builds == {"graph": 1, "hops": 2}
+
+
+def test_landing_reserve_that_cannot_be_met_names_it() -> None:
+    with pytest.raises(NoRouteError, match="lands with 400 fuel left"):
+        plan_route(line_system(), make_ship(400, 30), "X1-L-A", "X1-L-B", 400,
+                   min_fuel_left=400)
+    route = plan_route(line_system(), make_ship(400, 30), "X1-L-A", "X1-L-B", 400,
+                       min_fuel_left=50)
+    assert route.fuel_left >= 50
