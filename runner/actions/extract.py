@@ -12,6 +12,10 @@ from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
 
 
+EXTRACTABLE = frozenset({"ASTEROID", "ASTEROID_FIELD", "ENGINEERED_ASTEROID"})
+"""Waypoint types a mining laser works at (elsewhere the server answers 4205)."""
+
+
 def normalize(value: Any) -> dict[str, Any]:
     """``extract`` takes no value."""
     return {}
@@ -25,8 +29,9 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
     if x.ship.cargo.free <= 0 and not ctx.predicting:
         raise StepError(f"{x.ship.symbol}'s cargo hold is full")
     here = ctx.system.waypoints.get(x.ship.nav.waypoint)
-    if here is not None and "ASTEROID" not in here.type:
-        raise StepError(f"{here.symbol} is a {here.type}; extract needs an asteroid")
+    if here is not None and here.type not in EXTRACTABLE:
+        raise StepError(f"{here.symbol} ({here.type}) cannot be mined; extract needs one of "
+                        f"{', '.join(sorted(EXTRACTABLE))}")
     x.orbit()
     x.add(Extract())
     return x.commands

@@ -162,7 +162,8 @@ def test_extract_needs_a_mining_laser_room_and_an_asteroid() -> None:
         expand("- extract", ship(at="X1-T-B1", mounts=()))
     with pytest.raises(StepError, match="cargo hold is full"):
         expand("- extract", ship(at="X1-T-B1", capacity=10, inventory={"IRON_ORE": 10}))
-    with pytest.raises(StepError, match="X1-T-HQ is a PLANET; extract needs an asteroid"):
+    with pytest.raises(StepError, match=r"X1-T-HQ \(PLANET\) cannot be mined; extract needs "
+                                        "one of ASTEROID, ASTEROID_FIELD, ENGINEERED_ASTEROID"):
         expand("- extract")
 
 
@@ -270,3 +271,8 @@ def test_navigate_never_lands_with_an_empty_tank_where_no_fuel_is_sold() -> None
         state = apply_command(state, command)
     assert state.nav.waypoint == "X1-T-B2"
     assert state.fuel.current >= 1
+
+
+def test_extract_is_refused_at_an_asteroid_base() -> None:
+    with pytest.raises(StepError, match=r"X1-T-EX \(ASTEROID_BASE\) cannot be mined"):
+        expand("- extract", ship(at="X1-T-EX"))
