@@ -11,7 +11,6 @@ from runner.domain.commands import Command, Extract
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
 
-
 EXTRACTABLE = frozenset({"ASTEROID", "ASTEROID_FIELD", "ENGINEERED_ASTEROID"})
 """Waypoint types a mining laser works at (elsewhere the server answers 4205)."""
 
