@@ -5,7 +5,9 @@ Prints two figures for a mix of typical calls (agent, ship, nav, market, orbit/d
 - loopback: ``st-run sim`` in a subprocess (one uvicorn worker = one core), driven over
   keep-alive connections by a minimal asyncio HTTP/1.1 client in this process (httpx itself
   tops out at a few hundred req/s per process, which would measure the client, not the
-  server); the httpx figure is printed too, as what one real client sees.
+  server); the httpx figure is printed too, as what one real client sees;
+- server capacity: the same loopback run divided by the CPU time the server process used,
+  i.e. requests per second on one full core, whatever else loads the machine.
 Run: ``.venv/bin/python bench/sim_throughput.py [--requests N] [--concurrency C]``.
 """
 
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -105,13 +108,26 @@ def main() -> None:
     args = parser.parse_args()
     rate = asyncio.run(in_process(args.requests, args.concurrency))
     print(f"in-process ASGI : {rate:8.0f} req/s  ({rate / REAL_LIMIT:,.0f}x the real 2.5 req/s)")
-    with start_sim_process("--no-rate-limit") as (_, url):
+    with start_sim_process("--no-rate-limit") as (proc, url):
+        server = psutil.Process(proc.pid)
+        cpu_before = sum(server.cpu_times()[:2])
         served = asyncio.run(loopback_raw(url, args.requests, args.concurrency))
+        cpu = sum(server.cpu_times()[:2]) - cpu_before
     with start_sim_process("--no-rate-limit") as (_, url):
         one_client = asyncio.run(loopback_httpx(url, min(args.requests, 1000)))
     print(f"loopback uvicorn: {served:8.0f} req/s  ({served / REAL_LIMIT:,.0f}x the real 2.5 "
           f"req/s; server process on one core, {args.concurrency} keep-alive connections)")
+    print(f"server capacity : {args.requests / cpu:8.0f} req per CPU-second of the server "
+          f"process (uvicorn http={_http_impl()}; independent of machine load)")
     print(f"one httpx client: {one_client:8.0f} req/s  (sequential, over loopback)")
+
+
+def _http_impl() -> str:
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
 
 
 if __name__ == "__main__":
