@@ -210,6 +210,14 @@ class Universe:
         import asyncio
 
         self.runner = asyncio.Runner()
+        try:
+            self._open()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _open(self) -> None:
         if self.sim:
             from runner.runtime.embedded import embedded_sim
 
@@ -222,7 +230,6 @@ class Universe:
 
             self.directory = agents_from_environment(self.agent)
             self.closers.append(self.directory.aclose)
-        return self
 
     def __exit__(self, *exc: object) -> None:
         for close in reversed(self.closers):

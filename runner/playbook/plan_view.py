@@ -94,7 +94,8 @@ def _step_lines(planned: PlannedStep, depth: int) -> list[str]:
 def _command(command: Command) -> str:
     data = command_to_dict(command)
     name = data.pop("type")
-    args = ", ".join(f"{k}={v}" for k, v in data.items() if v is not None)
+    args = ", ".join(f"{k}={round(v, 1) if isinstance(v, float) else v}"
+                     for k, v in data.items() if v is not None)
     return f"{name}({args})"
 
 

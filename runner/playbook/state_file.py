@@ -38,7 +38,8 @@ def parse_state(data: Mapping[str, Any], samples: SystemLoader | None = None
     spec = data["system"]
     if isinstance(spec, str):
         if samples is None or not spec.startswith("sample:"):
-            raise ValueError(f"unknown system reference {spec!r}")
+            raise ValueError(f"system {spec!r}: `sample:` systems exist only in the test "
+                             "suite; give the system's waypoints")
         system = samples(spec.removeprefix("sample:"))
     else:
         system = build_system(spec)
