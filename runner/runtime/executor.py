@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -39,6 +40,11 @@ from runner.runtime.view import ContainerView, Transit
 
 #: How often a parked container checks the agent's credits (wall seconds, at most).
 PARK_POLL_S = 5.0
+#: How often the database is asked whether ``st-run stop`` was requested (wall seconds).
+STOP_POLL_S = 1.0
+#: Commands that are safe to send twice (the server treats a repeat as a no-op): no intent
+#: is journalled before them; a resume re-reads the ship and skips them when already true.
+IDEMPOTENT = (c.Orbit, c.Dock, c.SetFlightMode)
 #: Longest single sleep, so a stop request is noticed while waiting (wall seconds).
 WAIT_SLICE_S = 1.0
 #: Steps whose expansion depends on cargo: the ship is re-read before them (never trust it).
@@ -118,6 +124,7 @@ class Executor:
         self.activity = IterationActivity()
         self.parked = False
         self.park_poll_s = PARK_POLL_S
+        self._stop_checked_at = -STOP_POLL_S
 
     # ---- entry ---------------------------------------------------------------------------
 
@@ -205,9 +212,10 @@ class Executor:
             await self._walk(children, (*path, iteration), inner)
             inner = None
             iteration += 1
-            if len(path) == 1:
+            if len(path) == 1:  # iterations of a top-level loop (``repeat: forever``) count
                 self.progress.iterations += 1
                 self.view.iterations = self.progress.iterations
+                self.journal.set_progress(cur.encode(path), self.progress.iterations)
             pause, announce = guard.after_iteration(self.activity)
             if announce:
                 self._say("idle: the loop sent no request and waited for nothing; slowing down")
@@ -323,7 +331,7 @@ class Executor:
     async def _send(self, command: c.Command, path: cur.Cursor, index: int) -> Any:
         assert self.ship is not None
         step_path = cur.encode(path)
-        if command.mutates:
+        if command.mutates and not isinstance(command, IDEMPOTENT):
             self.journal.record_intent(step_path, index, c.command_to_dict(command),
                                        {"ship": ship_snapshot(self.ship),
                                         "state": self.progress.to_state()})
@@ -454,8 +462,16 @@ class Executor:
             self.journal.set_parked(False)
 
     async def _at_safe_point(self) -> None:
-        if self.stop.is_set() or self.journal.stop_requested():
+        if self.stop.is_set() or self._stop_requested_in_db():
             raise StopAtSafePoint()
+
+    def _stop_requested_in_db(self) -> bool:
+        """``st-run stop`` from another process, read at most every STOP_POLL_S seconds."""
+        now = time.monotonic()
+        if now - self._stop_checked_at < STOP_POLL_S:
+            return False
+        self._stop_checked_at = now
+        return self.journal.stop_requested()
 
     # ---- helpers -------------------------------------------------------------------------
 

@@ -26,13 +26,22 @@ def ship(waypoint: str = "X1-A-1", status: NavStatus = NavStatus.DOCKED, fuel: i
                 cooldown=Cooldown(60, 30, cooldown) if cooldown else None)
 
 
-@pytest.mark.parametrize("text", ["", "0", "3", "1.4.0", "12.0.3.1.0"])
-def test_cursor_round_trips(text: str) -> None:
-    assert cursor.encode(cursor.decode(text)) == text
+@pytest.mark.parametrize(("text", "value"), [
+    ("", ()), ("1", (0,)), ("4", (3,)), ("2[5].1", (1, 4, 0)),
+    ("13[1].4[2].1", (12, 0, 3, 1, 0))])
+def test_cursor_text_is_one_based_and_round_trips(text: str, value: tuple[int, ...]) -> None:
+    assert cursor.decode(text) == value
+    assert cursor.encode(value) == text
+
+
+@pytest.mark.parametrize("bad", ["x", "1..2", "0[", "1.2[3]4", "1[2"])
+def test_cursor_garbage_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        cursor.decode(bad)
 
 
 def test_cursor_top_step() -> None:
-    assert cursor.top_step(cursor.decode("3.1.0")) == 3
+    assert cursor.top_step(cursor.decode("4[2].1")) == 3
     assert cursor.top_step(()) == 0
 
 
