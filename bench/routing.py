@@ -7,6 +7,7 @@ Prints figures next to the targets of issue 4. Nothing here asserts: the machine
 from __future__ import annotations
 
 import heapq
+import os
 import random
 import statistics
 import subprocess
@@ -51,13 +52,15 @@ def route_latency(label: str, system: System, ship: Ship, count: int, seed: int,
     t0 = time.perf_counter()
     plan_route(system, ship, *queries(system, ship, 1, seed - 1)[0])  # builds the tables
     build = time.perf_counter() - t0
-    times = []
+    times, cpu = [], []
     for a, b, f in queries(system, ship, count, seed):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         plan_route(system, ship, a, b, f)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     print(f"  {label}: p50 {pct(times, .5) * 1e3:.1f} ms, p99 {pct(times, .99) * 1e3:.1f} ms, "
-          f"max {max(times) * 1e3:.1f} ms over {count} queries "
+          f"max {max(times) * 1e3:.1f} ms over {count} queries; CPU time p50 "
+          f"{pct(cpu, .5) * 1e3:.1f} ms, p99 {pct(cpu, .99) * 1e3:.1f} ms "
           f"(first query incl. table build {build * 1e3:.0f} ms)   target {target}")
 
 
@@ -164,6 +167,8 @@ def timed(label: str, fn: Callable[[], None]) -> None:
 
 
 def main() -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(wall times stretch with load; CPU times less so)")
     real = load_snapshot_system(SAMPLES_DIR)
     frigate, hauler = make_ship(400, 36), make_ship(600, 15)
     n = 200 if QUICK else 1000

@@ -105,7 +105,7 @@ def solve_vrp(matrices: Sequence[list[list[int]]], vehicles: int,
     """Per vehicle, the stop nodes it visits in order (guided local search)."""
     from ortools.constraint_solver import pywrapcp
 
-    from runner.routing.tsp import best_first_solution, improve
+    from runner.routing.tsp import SEED_SHARE, best_first_solution, improve
 
     n = len(matrices[0])
     manager = pywrapcp.RoutingIndexManager(n, vehicles, list(range(1, vehicles + 1)),
@@ -116,8 +116,10 @@ def solve_vrp(matrices: Sequence[list[list[int]]], vehicles: int,
         routing.SetArcCostEvaluatorOfVehicle(cb, v)
     routing.AddDimensionWithVehicleTransits(transits, 0, UNREACHABLE * n, True, "time")
     routing.GetDimensionOrDie("time").SetGlobalSpanCostCoefficient(MAKESPAN_WEIGHT)
-    seed = best_first_solution(routing, ("PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION"))
-    solution = improve(routing, seed, time_limit_s)
+    deadline = time.monotonic() + time_limit_s
+    seed = best_first_solution(routing, ("PATH_CHEAPEST_ARC", "PARALLEL_CHEAPEST_INSERTION"),
+                               time_limit_s * SEED_SHARE)
+    solution = improve(routing, seed, deadline - time.monotonic())
     return [_vehicle_nodes(routing, manager, solution, v) for v in range(vehicles)]
 
 

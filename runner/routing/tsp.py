@@ -19,6 +19,9 @@ FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "SAVINGS", "CHRISTOFIDES",
                    "PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 """First-solution strategies tried before guided local search; the best one seeds it."""
 
+SEED_SHARE = 0.25
+"""Share of the local-search time limit that first solutions may use."""
+
 
 @dataclass(frozen=True)
 class PathSolution:
@@ -158,8 +161,9 @@ def solve_gls(cost: Matrix, time_limit_s: float) -> PathSolution:
     routing = pywrapcp.RoutingModel(manager)
     transit = routing.RegisterTransitMatrix([[int(c) for c in row] for row in cost])
     routing.SetArcCostEvaluatorOfAllVehicles(transit)
-    seed = best_first_solution(routing, FIRST_SOLUTIONS)
-    solution = improve(routing, seed, time_limit_s)
+    deadline = time.monotonic() + time_limit_s
+    seed = best_first_solution(routing, FIRST_SOLUTIONS, time_limit_s * SEED_SHARE)
+    solution = improve(routing, seed, deadline - time.monotonic())
     index = routing.Start(0)
     order: list[int] = []
     index = solution.Value(routing.NextVar(index))
@@ -169,14 +173,20 @@ def solve_gls(cost: Matrix, time_limit_s: float) -> PathSolution:
     return PathSolution(tuple(order), path_cost(cost, order), "guided-local-search", False)
 
 
-def best_first_solution(routing: Any, strategies: Sequence[str]) -> Any:
-    """The cheapest first solution (each followed by the default descent) among strategies."""
+def best_first_solution(routing: Any, strategies: Sequence[str], budget_s: float) -> Any:
+    """The cheapest first solution (each followed by the default descent) among strategies,
+    trying them in order while ``budget_s`` lasts (the first one always runs)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     best = None
+    deadline = time.monotonic() + budget_s
     for name in strategies:
+        left = deadline - time.monotonic()
+        if best is not None and left <= 0:
+            break
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, name)
+        params.time_limit.FromMilliseconds(max(10, int(left * 1000)))
         found = routing.SolveWithParameters(params)
         if found is not None and (best is None or found.ObjectiveValue() < best.ObjectiveValue()):
             best = routing.solver().Assignment(found)  # copy: the next solve reuses buffers
