@@ -15,7 +15,8 @@ Contract for a runner driving a container::
     store.release(lease)
 
 Every write that takes a ``Lease`` is fenced by its version in the same transaction; a runner
-that lost the lease gets ``LeaseLost`` and nothing is written.
+that lost the lease gets ``LeaseLost`` and nothing is written. ``record_intent`` is the gate
+before a request: it also refuses a lease that has expired (heartbeat first).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from runner.domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ContainerSt
 from runner.domain.universe import Market, System
 from runner.errors import StRunError
 from runner.state import cache
+from runner.state import queries as q
 from runner.state.engine import WRITE, create_engine, display_url, resolve_url
 from runner.state.gitrev import git_revision
 from runner.state.migrate import upgrade
@@ -180,20 +182,20 @@ class Store:
                     updated_at=now, **declared, **snapshot))
             else:
                 if fresh or row.status == ContainerStatus.COMPLETED.value:
-                    _refuse_if_held(row, now)
-                    _reset_progress(conn, row.id, now)
+                    q.refuse_if_held(row, now)
+                    q.reset_progress(conn, row.id, now)
                 values: dict[str, Any] = {**declared, "updated_at": now}
-                if _last_checkpoint(conn, row.id) is None:
+                if q.last_checkpoint_row(conn, row.id) is None:
                     values.update(snapshot)
                 conn.execute(sa.update(containers).where(containers.c.id == row.id)
                              .values(**values))
             row = conn.execute(sa.select(containers).where(containers.c.name == name)).one()
-            return _record(row)
+            return q.record(row)
 
     def get_container(self, name_or_id: str | int) -> ContainerRecord | None:
         """The container named ``name_or_id``, else the one with that numeric id, else None."""
         with self._read() as conn:
-            return _find(conn, name_or_id)
+            return q.find(conn, name_or_id)
 
     def require_container(self, name_or_id: str | int) -> ContainerRecord:
         """Like ``get_container`` but raises ``UnknownContainer`` (a one-line user error)."""
@@ -209,7 +211,7 @@ class Store:
         if not all:
             query = query.where(containers.c.status.in_([s.value for s in ACTIVE_STATUSES]))
         with self._read() as conn:
-            return [_record(row) for row in conn.execute(query)]
+            return [q.record(row) for row in conn.execute(query)]
 
     def ship_holder(self, ship: str, agent: str) -> ContainerRecord | None:
         """The active container that holds ``ship`` of ``agent`` (one container per ship)."""
@@ -219,7 +221,7 @@ class Store:
                  .order_by(containers.c.id).limit(1))
         with self._read() as conn:
             row = conn.execute(query).first()
-        return None if row is None else _record(row)
+        return None if row is None else q.record(row)
 
     # -- leases ------------------------------------------------------------------------------
 
@@ -252,7 +254,7 @@ class Store:
         now = self.clock()
         expires = now + timedelta(seconds=lease.ttl_s)
         with self._write() as conn:
-            _fence(conn, lease, now, lease_expires_at=expires)
+            q.fence(conn, lease, now, lease_expires_at=expires)
         return Lease(lease.container_id, lease.owner, lease.version, lease.ttl_s, expires)
 
     def release(self, lease: Lease) -> None:
@@ -276,8 +278,8 @@ class Store:
         """
         now = self.clock()
         with self._write() as conn:
-            _fence(conn, lease, now, require_unexpired=True)
-            _resolve_intents(conn, lease.container_id, now)
+            q.fence(conn, lease, now, require_unexpired=True)
+            q.resolve_intents(conn, lease.container_id, now)
             conn.execute(sa.insert(intents).values(
                 container_id=lease.container_id, step_path=step_path,
                 command_index=command_index, command=command, before=before, created_at=now))
@@ -291,25 +293,25 @@ class Store:
         """
         now = self.clock()
         with self._write() as conn:
-            _fence(conn, lease, now, step_path=step_path)
-            _resolve_intents(conn, lease.container_id, now)
+            q.fence(conn, lease, now, step_path=step_path)
+            q.resolve_intents(conn, lease.container_id, now)
             conn.execute(sa.insert(checkpoints).values(
                 container_id=lease.container_id, step_path=step_path,
                 command_index=command_index, state=state, created_at=now))
             if log is not None:
-                _insert_log(conn, lease.container_id, level, log, now)
+                q.insert_log(conn, lease.container_id, level, log, now)
 
     def discard_intent(self, lease: Lease) -> None:
         """Resolve the pending intent without a checkpoint (resume found it never applied)."""
         now = self.clock()
         with self._write() as conn:
-            _fence(conn, lease, now)
-            _resolve_intents(conn, lease.container_id, now)
+            q.fence(conn, lease, now)
+            q.resolve_intents(conn, lease.container_id, now)
 
     def last_checkpoint(self, container_id: int) -> Checkpoint | None:
         """The newest checkpoint of the container, or None when it has made no progress."""
         with self._read() as conn:
-            return _last_checkpoint(conn, container_id)
+            return q.last_checkpoint_row(conn, container_id)
 
     def pending_intent(self, container_id: int) -> Intent | None:
         """The intent written but not followed by a checkpoint (a crash mid-command), or None."""
@@ -330,8 +332,8 @@ class Store:
         """
         now = self.clock()
         with self._write() as conn:
-            container_id = _target(conn, lease_or_id, now)
-            _reset_progress(conn, container_id, now)
+            container_id = q.target(conn, lease_or_id, now)
+            q.reset_progress(conn, container_id, now)
 
     # -- status ------------------------------------------------------------------------------
 
@@ -352,7 +354,7 @@ class Store:
         values: dict[str, Any] = {k: v for k, v in given.items() if v is not UNSET}
         values.update(status=status.value, updated_at=now)
         with self._write() as conn:
-            container_id = _target(conn, lease_or_id, now)
+            container_id = q.target(conn, lease_or_id, now)
             current = conn.execute(sa.select(containers.c.status)
                                    .where(containers.c.id == container_id)).scalar_one()
             if status is ContainerStatus.RUNNING and current != status.value:
@@ -363,7 +365,7 @@ class Store:
                 values["stop_requested"] = False
             conn.execute(sa.update(containers).where(containers.c.id == container_id)
                          .values(**values))
-            return _container(conn, container_id)
+            return q.container(conn, container_id)
 
     def request_stop(self, name_or_id: str | int) -> ContainerRecord:
         """Ask the runner holding the container to stop at its next safe point.
@@ -375,7 +377,7 @@ class Store:
         now = self.clock()
         c = containers.c
         with self._write() as conn:
-            found = _find(conn, name_or_id)
+            found = q.find(conn, name_or_id)
             if found is None:
                 raise UnknownContainer(f"no container named or numbered {name_or_id!r}")
             if not found.status.is_active:
@@ -391,7 +393,7 @@ class Store:
             if not orphaned:
                 conn.execute(sa.update(containers).where(c.id == found.id)
                              .values(stop_requested=True, updated_at=now))
-            return _container(conn, found.id)
+            return q.container(conn, found.id)
 
     def replace_snapshot(self, lease_or_id: Lease | int, content_hash: str,
                          source_text: str | None, git_revision: str | None = None,
@@ -407,10 +409,10 @@ class Store:
         if playbook_path is not None:
             values["playbook_path"] = playbook_path
         with self._write() as conn:
-            container_id = _target(conn, lease_or_id, now)
+            container_id = q.target(conn, lease_or_id, now)
             conn.execute(sa.update(containers).where(containers.c.id == container_id)
                          .values(**values))
-            return _container(conn, container_id)
+            return q.container(conn, container_id)
 
     def stop_requested(self, container_id: int) -> bool:
         """True when ``st-run stop`` asked for this container to stop."""
@@ -426,8 +428,8 @@ class Store:
         now = self.clock()
         with self._write() as conn:
             if lease is not None:
-                _fence(conn, lease, now)
-            log_id = _insert_log(conn, container_id, level, message, now)
+                q.fence(conn, lease, now)
+            log_id = q.insert_log(conn, container_id, level, message, now)
             name = None if container_id is None else conn.execute(
                 sa.select(containers.c.name).where(containers.c.id == container_id)).scalar()
         return LogRecord(log_id, container_id, name, now, level.upper(), message)
@@ -445,7 +447,7 @@ class Store:
                  .join(containers, containers.c.id == logs.c.container_id, isouter=True))
         with self._read() as conn:
             if container is not None:
-                found = _find(conn, container)
+                found = q.find(conn, container)
                 if found is None:
                     raise UnknownContainer(f"no container named or numbered {container!r}")
                 query = query.where(logs.c.container_id == found.id)
@@ -457,7 +459,7 @@ class Store:
                 query = query.order_by(logs.c.id.desc())
             if limit is not None:
                 query = query.limit(limit)
-            rows = [_log_record(row) for row in conn.execute(query)]
+            rows = [q.log_record(row) for row in conn.execute(query)]
         return rows if after_id is not None else rows[::-1]
 
     def latest_logs(self, container_ids: Sequence[int]) -> dict[int, LogRecord]:
@@ -471,7 +473,7 @@ class Store:
                  .join(containers, containers.c.id == logs.c.container_id)
                  .where(logs.c.id.in_(newest)))
         with self._read() as conn:
-            found = [_log_record(row) for row in conn.execute(query)]
+            found = [q.log_record(row) for row in conn.execute(query)]
         return {r.container_id: r for r in found if r.container_id is not None}
 
     # -- caches (shared knowledge, not fenced) -----------------------------------------------
@@ -505,98 +507,3 @@ class Store:
         """The cached ship with its fetch time, or None."""
         with self._read() as conn:
             return cache.get_ship(conn, symbol)
-
-
-# -- helpers on a connection ---------------------------------------------------------------
-
-
-def _fence(conn: sa.Connection, lease: Lease, now: datetime, *, require_unexpired: bool = False,
-           **values: Any) -> None:
-    """Check the lease in this transaction (and apply ``values``); else raise LeaseLost."""
-    c = containers.c
-    query = sa.update(containers).where(c.id == lease.container_id,
-                                        c.lease_version == lease.version,
-                                        c.lease_owner == lease.owner)
-    if require_unexpired:
-        query = query.where(c.lease_expires_at >= now)
-    if conn.execute(query.values(updated_at=now, **values)).rowcount != 1:
-        raise LeaseLost(f"lost the lease on container {lease.container_id} "
-                        f"(owner {lease.owner}, version {lease.version})")
-
-
-def _target(conn: sa.Connection, lease_or_id: Lease | int, now: datetime) -> int:
-    """The container id of a fenced (Lease) or unfenced (id) write."""
-    if isinstance(lease_or_id, Lease):
-        _fence(conn, lease_or_id, now)
-        return lease_or_id.container_id
-    return lease_or_id
-
-
-def _resolve_intents(conn: sa.Connection, container_id: int, now: datetime) -> None:
-    conn.execute(sa.update(intents)
-                 .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
-                 .values(resolved_at=now))
-
-
-def _refuse_if_held(row: sa.Row[Any], now: datetime) -> None:
-    """A live lease on an active container means a runner drives it: do not reset it."""
-    if not ContainerStatus(row.status).is_active:
-        return
-    if row.lease_owner is not None and row.lease_expires_at is not None \
-            and row.lease_expires_at >= now:
-        raise ContainerBusy(f"container {row.name!r} is run by {row.lease_owner} (lease until "
-                            f"{row.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC); stop it first "
-                            f"with `st-run stop {row.name}`")
-
-
-def _reset_progress(conn: sa.Connection, container_id: int, now: datetime) -> None:
-    conn.execute(sa.delete(checkpoints).where(checkpoints.c.container_id == container_id))
-    conn.execute(sa.delete(intents).where(intents.c.container_id == container_id))
-    conn.execute(sa.update(containers).where(containers.c.id == container_id).values(
-        status=ContainerStatus.PENDING.value, restarts=0, next_restart_at=None, step_path=None,
-        started_at=None, finished_at=None, last_error=None, iterations=0,
-        stop_requested=False, updated_at=now))
-
-
-def _last_checkpoint(conn: sa.Connection, container_id: int) -> Checkpoint | None:
-    row = conn.execute(sa.select(checkpoints).where(checkpoints.c.container_id == container_id)
-                       .order_by(checkpoints.c.id.desc()).limit(1)).first()
-    if row is None:
-        return None
-    return Checkpoint(row.id, row.container_id, row.step_path, row.command_index, row.state,
-                      row.created_at)
-
-
-def _insert_log(conn: sa.Connection, container_id: int | None, level: str, message: str,
-                now: datetime) -> int:
-    return int(conn.execute(sa.insert(logs).values(
-        container_id=container_id, time=now, level=level.upper(), message=message)
-        .returning(logs.c.id)).scalar_one())
-
-
-def _find(conn: sa.Connection, name_or_id: str | int) -> ContainerRecord | None:
-    """By exact name first, then by numeric id."""
-    row = conn.execute(sa.select(containers)
-                       .where(containers.c.name == str(name_or_id))).first()
-    if row is None and str(name_or_id).isdigit():
-        row = conn.execute(sa.select(containers)
-                           .where(containers.c.id == int(name_or_id))).first()
-    return None if row is None else _record(row)
-
-
-def _container(conn: sa.Connection, container_id: int) -> ContainerRecord:
-    row = conn.execute(sa.select(containers).where(containers.c.id == container_id)).first()
-    if row is None:
-        raise UnknownContainer(f"no container with id {container_id}")
-    return _record(row)
-
-
-def _record(row: sa.Row[Any]) -> ContainerRecord:
-    values = dict(row._mapping)
-    values["status"] = ContainerStatus(values["status"])
-    values["stop_requested"] = bool(values["stop_requested"])
-    return ContainerRecord(**values)
-
-
-def _log_record(row: sa.Row[Any]) -> LogRecord:
-    return LogRecord(row.id, row.container_id, row.name, row.time, row.level, row.message)

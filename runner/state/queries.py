@@ -1,0 +1,115 @@
+"""Statements on a connection inside the caller's transaction: fencing, lookups, row mapping.
+
+``Store`` composes these into its public, one-transaction-per-call methods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from runner.domain.status import ContainerStatus
+from runner.state.models import checkpoints, containers, intents, logs
+from runner.state.records import (
+    Checkpoint,
+    ContainerBusy,
+    ContainerRecord,
+    Lease,
+    LeaseLost,
+    LogRecord,
+    UnknownContainer,
+)
+
+
+def fence(conn: sa.Connection, lease: Lease, now: datetime, *, require_unexpired: bool = False,
+           **values: Any) -> None:
+    """Check the lease in this transaction (and apply ``values``); else raise LeaseLost."""
+    c = containers.c
+    query = sa.update(containers).where(c.id == lease.container_id,
+                                        c.lease_version == lease.version,
+                                        c.lease_owner == lease.owner)
+    if require_unexpired:
+        query = query.where(c.lease_expires_at >= now)
+    if conn.execute(query.values(updated_at=now, **values)).rowcount != 1:
+        raise LeaseLost(f"lost the lease on container {lease.container_id} "
+                        f"(owner {lease.owner}, version {lease.version})")
+
+
+def target(conn: sa.Connection, lease_or_id: Lease | int, now: datetime) -> int:
+    """The container id of a fenced (Lease) or unfenced (id) write."""
+    if isinstance(lease_or_id, Lease):
+        fence(conn, lease_or_id, now)
+        return lease_or_id.container_id
+    return lease_or_id
+
+
+def resolve_intents(conn: sa.Connection, container_id: int, now: datetime) -> None:
+    conn.execute(sa.update(intents)
+                 .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
+                 .values(resolved_at=now))
+
+
+def refuse_if_held(row: sa.Row[Any], now: datetime) -> None:
+    """A live lease on an active container means a runner drives it: do not reset it."""
+    if not ContainerStatus(row.status).is_active:
+        return
+    if row.lease_owner is not None and row.lease_expires_at is not None \
+            and row.lease_expires_at >= now:
+        raise ContainerBusy(f"container {row.name!r} is run by {row.lease_owner} (lease until "
+                            f"{row.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC); stop it first "
+                            f"with `st-run stop {row.name}`")
+
+
+def reset_progress(conn: sa.Connection, container_id: int, now: datetime) -> None:
+    conn.execute(sa.delete(checkpoints).where(checkpoints.c.container_id == container_id))
+    conn.execute(sa.delete(intents).where(intents.c.container_id == container_id))
+    conn.execute(sa.update(containers).where(containers.c.id == container_id).values(
+        status=ContainerStatus.PENDING.value, restarts=0, next_restart_at=None, step_path=None,
+        started_at=None, finished_at=None, last_error=None, iterations=0,
+        stop_requested=False, updated_at=now))
+
+
+def last_checkpoint_row(conn: sa.Connection, container_id: int) -> Checkpoint | None:
+    row = conn.execute(sa.select(checkpoints).where(checkpoints.c.container_id == container_id)
+                       .order_by(checkpoints.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return Checkpoint(row.id, row.container_id, row.step_path, row.command_index, row.state,
+                      row.created_at)
+
+
+def insert_log(conn: sa.Connection, container_id: int | None, level: str, message: str,
+                now: datetime) -> int:
+    return int(conn.execute(sa.insert(logs).values(
+        container_id=container_id, time=now, level=level.upper(), message=message)
+        .returning(logs.c.id)).scalar_one())
+
+
+def find(conn: sa.Connection, name_or_id: str | int) -> ContainerRecord | None:
+    """By exact name first, then by numeric id."""
+    row = conn.execute(sa.select(containers)
+                       .where(containers.c.name == str(name_or_id))).first()
+    if row is None and str(name_or_id).isdigit():
+        row = conn.execute(sa.select(containers)
+                           .where(containers.c.id == int(name_or_id))).first()
+    return None if row is None else record(row)
+
+
+def container(conn: sa.Connection, container_id: int) -> ContainerRecord:
+    row = conn.execute(sa.select(containers).where(containers.c.id == container_id)).first()
+    if row is None:
+        raise UnknownContainer(f"no container with id {container_id}")
+    return record(row)
+
+
+def record(row: sa.Row[Any]) -> ContainerRecord:
+    values = dict(row._mapping)
+    values["status"] = ContainerStatus(values["status"])
+    values["stop_requested"] = bool(values["stop_requested"])
+    return ContainerRecord(**values)
+
+
+def log_record(row: sa.Row[Any]) -> LogRecord:
+    return LogRecord(row.id, row.container_id, row.name, row.time, row.level, row.message)
