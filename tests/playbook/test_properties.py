@@ -131,3 +131,33 @@ def test_mutations_of_valid_playbooks(text: str) -> None:
 def test_the_valid_corpus_itself_loads() -> None:
     for text in VALID:
         load_playbook_bytes(text.encode(), "ok.yaml")
+
+
+@st.composite
+def ships(draw: st.DrawFn) -> object:
+    capacity = draw(st.sampled_from([0, 10, 40]))
+    goods = draw(st.dictionaries(st.sampled_from(["IRON_ORE", "ICE_WATER", "FOOD", "GOLD"]),
+                                 st.integers(1, 10), max_size=3))
+    inventory = dict(list(goods.items())[:1]) if capacity else {}
+    tank = draw(st.sampled_from([0, 80, 400]))
+    return ship(at=draw(st.sampled_from(sorted(SYSTEM.waypoints))),
+                status=draw(st.sampled_from(["DOCKED", "IN_ORBIT", "IN_TRANSIT"])),
+                fuel=(draw(st.integers(0, tank)), tank), capacity=max(capacity, 10 * bool(
+                    inventory)), inventory=inventory,
+                mounts=draw(st.sampled_from([(), ("MOUNT_MINING_LASER_I",),
+                                             ("MOUNT_SURVEYOR_I",)])),
+                mode=draw(st.sampled_from(["CRUISE", "DRIFT", "BURN"])),
+                speed=draw(st.sampled_from([3, 9, 36])))
+
+
+@SETTINGS
+@given(st.sampled_from(VALID), ships())
+def test_valid_playbooks_from_any_ship_state_plan_or_report(text: str, the_ship: object) -> None:
+    """What the executor meets at run time: any live state gives commands or StepErrors."""
+    book = load_playbook_bytes(text.encode(), "ok.yaml")
+    try:
+        plan = compile_playbook(book, SYSTEM, the_ship, agent(), ships=[the_ship])  # type: ignore[arg-type]
+    except PlaybookError as exc:
+        assert exc.problems and all(p.line > 0 and p.message for p in exc.problems)
+    else:
+        assert isinstance(plan, Plan)
