@@ -155,10 +155,12 @@ def split(seed: int, quick: bool) -> None:
     fast = split_tour(system, ships, stops, time_limit_s=2.0)
     wall = time.perf_counter() - t0
     long = split_tour(system, ships, stops, time_limit_s=5.0 if quick else 20.0)
-    print(f"  30 stops / 3 ships (seed {seed}): 2 s GLS makespan {fast.makespan_s} s "
-          f"(wall {wall:.1f} s incl. matrices), {'5' if quick else '20'} s run "
-          f"{long.makespan_s} s -> {(fast.makespan_s / long.makespan_s - 1) * 100:+.1f} %   "
-          "target within 3 % in 2 s")
+    print(f"  30 stops / 3 ships (seed {seed}): 2 s run: planned makespan "
+          f"{fast.planned_makespan_s} s, flown {fast.makespan_s} s (wall {wall:.1f} s incl. "
+          f"matrices and legs); {'5' if quick else '20'} s run: planned "
+          f"{long.planned_makespan_s} s, flown {long.makespan_s} s -> planned "
+          f"{(fast.planned_makespan_s / long.planned_makespan_s - 1) * 100:+.1f} %, flown "
+          f"{(fast.makespan_s / long.makespan_s - 1) * 100:+.1f} %   target within 3 % in 2 s")
 
 
 def timed(label: str, fn: Callable[[], None]) -> None:

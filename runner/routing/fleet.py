@@ -78,7 +78,8 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
             stops_exact(graph, [targets[k - 1 - len(ships)] for k in routes[v]],
                         ship.fuel.capacity, cfg))
     makespan = max(t.total_duration_s for t in tours.values())
-    return FleetSplit(tours, makespan, "guided-local-search", False)
+    planned = max(t.planned_cost_s for t in tours.values())
+    return FleetSplit(tours, makespan, "guided-local-search", False, planned)
 
 
 def vehicle_matrix(graph: SystemGraph, ship: Ship, v: int, first: Sequence[int], fuel: int,

@@ -91,9 +91,14 @@ class Tour:
 
 @dataclass(frozen=True)
 class FleetSplit:
-    """Stops shared among ships: one ``Tour`` per ship symbol (possibly with no stops)."""
+    """Stops shared among ships: one ``Tour`` per ship symbol (possibly with no stops).
+
+    ``makespan_s`` is the latest ship's real total (legs flown with the fuel aboard);
+    ``planned_makespan_s`` the same on the leg-cost matrices the solver saw.
+    """
 
     tours: dict[str, Tour]
     makespan_s: int
     method: str
     proven_optimal: bool = False
+    planned_makespan_s: int = 0
