@@ -29,3 +29,13 @@ def test_each_action_example_is_a_valid_step(action: str) -> None:
 @pytest.mark.parametrize("keyword", STEP_KEYWORDS, ids=lambda k: k.name)
 def test_each_keyword_example_is_valid_on_a_step(keyword: object) -> None:
     load_playbook_text(f"ship: A\nsteps:\n  - dock:\n    {keyword.example}\n")  # type: ignore[attr-defined]
+
+
+def test_full_playbooks_shown_in_the_docs_validate() -> None:
+    import re
+
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.DOTALL)
+    full = [b for b in blocks if "\nship:" in b or b.startswith("ship:")]
+    assert full
+    for block in full:
+        load_playbook_text(block)
