@@ -14,7 +14,7 @@ from typing import Any
 from runner.actions import registry
 from runner.playbook.keywords import REQUIRED_TOP_LEVEL, STEP_KEYWORDS, TOP_LEVEL
 
-SCHEMA_ID = "https://st-run.dev/schemas/playbook.schema.json"
+SCHEMA_ID = "urn:st-run:playbook:v1"
 
 
 def build_schema(*, nested: bool = True) -> dict[str, Any]:
