@@ -79,7 +79,6 @@ ACTION = Action(
                                                ("to",))]},
     normalize=normalize,
     expand=expand,
-    waypoints=("to",),
     example="navigate: {nearest: {type: ASTEROID}}",
     needs=("orbit", "refuel stops"),
 )

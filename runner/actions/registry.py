@@ -9,7 +9,7 @@ its long form (``normalize``), and how to expand it into commands against live s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from runner.domain.commands import Command
@@ -26,7 +26,7 @@ class Action:
     ``bare``: may be written alone (``- dock``), meaning ``normalize(None)``.
     ``nested``: carries nested ``steps`` (``repeat``, ``tour``).
     ``expressions``: long-form keys holding bare expressions (not templates).
-    ``waypoints``: long-form keys holding waypoint selectors (list keys included).
+    ``needs``: the preconditions the expansion inserts (shown in the docs).
     """
 
     name: str
@@ -37,9 +37,8 @@ class Action:
     bare: bool = False
     nested: bool = False
     expressions: tuple[str, ...] = ()
-    waypoints: tuple[str, ...] = ()
     example: str = ""
-    needs: tuple[str, ...] = field(default=())  # shown in docs: preconditions inserted
+    needs: tuple[str, ...] = ()
 
 
 class ActionRegistry:

@@ -47,6 +47,6 @@ ACTION = Action(
                   long_form({"all": FILTERS, "limit": UNITS}, ("all",))]},
                       "order": {"enum": ["fastest", "as_written"]},
                       "steps": STEPS_REF}, ("visit",)),
-    normalize=normalize, expand=expand, nested=True, waypoints=("visit",),
+    normalize=normalize, expand=expand, nested=True,
     example="tour: {visit: {all: {traits: [MARKETPLACE]}, limit: 3}, steps: [scan_market]}",
 )

@@ -78,5 +78,5 @@ def _inliner(defs: dict[str, Any]) -> Any:
 
 
 def schema_text() -> str:
-    """The published schema as committed: sorted-free, 2-space JSON with a final newline."""
+    """The published schema as committed: 2-space JSON in table order, final newline."""
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
