@@ -153,3 +153,43 @@ class State:
         if record is None or record.status.value != "RUNNING" or record.source_text != source:
             return None
         return record
+
+
+WARMUP = """\
+name: warmup
+ship: {ship}
+steps:
+  - orbit
+  - dock
+"""
+
+
+def warm_database(url: str, workdir: Path) -> Path:
+    """A database whose universe cache is filled (and which holds no container).
+
+    A runtime's first container in a fresh database fetches the whole system first; tests
+    that copy this file skip that wait, which is not what they test.
+    """
+    agent = register(url, "WARMUP")
+    folder, db = workdir / "warmup", workdir / "warm.db"
+    folder.mkdir()
+    (folder / "warmup.yaml").write_text(WARMUP.format(ship=agent.ships[0]))
+    state = State(db)
+    with watcher(folder, db, agent, workdir / "warmup.log") as proc:
+        until(lambda: (r := state.container("warmup")) and r.status.value == "COMPLETED",
+              "warm-up playbook completed", on_fail=proc.output)
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+    with state.store.engine.begin() as conn:
+        for table in ("logs", "checkpoints", "intents", "containers"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    with state.store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    state.close()
+    return db
+
+
+def copy_database(warm: Path, dest: Path) -> Path:
+    """A private copy of a warm database (SQLite: the file is the database)."""
+    dest.write_bytes(warm.read_bytes())
+    return dest

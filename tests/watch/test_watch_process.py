@@ -22,7 +22,17 @@ from typing import Any
 import pytest
 
 from tests.support.simproc import start_sim_process
-from tests.watch.procs import REPO, Agent, State, ledger, register, until, watcher
+from tests.watch.procs import (
+    REPO,
+    Agent,
+    State,
+    copy_database,
+    ledger,
+    register,
+    until,
+    warm_database,
+    watcher,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -52,6 +62,17 @@ steps:
 def sim_url() -> Iterator[str]:
     with start_sim_process("--speed", "20", "--no-rate-limit") as (_, url):
         yield url
+
+
+@pytest.fixture(scope="module")
+def warm_db(sim_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return warm_database(sim_url, tmp_path_factory.mktemp("warm"))
+
+
+@pytest.fixture
+def db(warm_db: Path, tmp_path: Path) -> Path:
+    """This test's database: a copy of one whose universe cache is already filled."""
+    return copy_database(warm_db, tmp_path / "state.db")
 
 
 @pytest.fixture
@@ -89,8 +110,8 @@ def other_terminal(db: Path) -> dict[str, Any]:
     return {"status": status, "logs": logs}
 
 
-def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+def test_containers_follow_the_folder(tmp_path: Path, agent: Agent, db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     ship = agent.ships[0]
     v1, v2 = patrol("alpha", ship, "v1"), patrol("alpha", ship, "v2")
@@ -141,8 +162,9 @@ def test_containers_follow_the_folder(tmp_path: Path, agent: Agent) -> None:
     state.close()
 
 
-def test_new_invalid_file_is_reported_and_never_started(tmp_path: Path, agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+def test_new_invalid_file_is_reported_and_never_started(tmp_path: Path, agent: Agent,
+                                                        db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     state = State(db)
     with watcher(folder, db, agent, tmp_path / "watch.log") as proc:
@@ -156,9 +178,9 @@ def test_new_invalid_file_is_reported_and_never_started(tmp_path: Path, agent: A
     state.close()
 
 
-def test_sigterm_mid_run_then_restart_resumes_every_container(tmp_path: Path,
-                                                               agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+def test_sigterm_mid_run_then_restart_resumes_every_container(tmp_path: Path, agent: Agent,
+                                                               db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     names = ["one", "two"]
     sources = {n: patrol(n, ship, "first") for n, ship in zip(names, agent.ships, strict=True)}
@@ -198,8 +220,8 @@ def test_sigterm_mid_run_then_restart_resumes_every_container(tmp_path: Path,
 
 
 def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
-        tmp_path: Path, agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+        tmp_path: Path, agent: Agent, db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     ship = agent.ships[0]
     (folder / "solo.yaml").write_text(patrol("solo", ship, "before"))
@@ -235,8 +257,8 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
 
 
 def test_second_playbook_for_a_held_ship_waits_until_the_first_is_deleted(
-        tmp_path: Path, agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+        tmp_path: Path, agent: Agent, db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     ship = agent.ships[0]
     state = State(db)
@@ -269,8 +291,9 @@ steps:
 """
 
 
-def test_a_completed_playbook_runs_again_only_when_edited(tmp_path: Path, agent: Agent) -> None:
-    folder, db = tmp_path / "playbooks", tmp_path / "state.db"
+def test_a_completed_playbook_runs_again_only_when_edited(tmp_path: Path, agent: Agent,
+                                                          db: Path) -> None:
+    folder = tmp_path / "playbooks"
     folder.mkdir()
     ship = agent.ships[1]
     state = State(db)
