@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from runner.watch.reconcile import (
     DesiredFile,
     Managed,
@@ -122,3 +127,69 @@ def test_git_pull_mix_orders_stops_then_renames_then_changes() -> None:
         Reject("broken.yaml", "h6", "broken.yaml:3:5: boom", None),
         Replace("c3", "edit.yaml", "h3", "h3b"),
     ]
+
+
+# -- properties: applying the actions makes the fleet follow the folder, and is idempotent --
+
+PATHS = st.sampled_from([f"p{i}.yaml" for i in range(6)])
+DIGESTS = st.sampled_from(["h1", "h2", "h3", "h4"])
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[dict[str, DesiredFile], dict[str, Managed]]:
+    desired = {}
+    for path in draw(st.sets(PATHS, max_size=6)):
+        error = f"{path}:1:1: bad" if draw(st.booleans()) and draw(st.booleans()) else None
+        desired[path] = DesiredFile(path, draw(DIGESTS), error)
+    running = {}
+    for i, path in enumerate(sorted(draw(st.sets(PATHS, max_size=6)))):
+        running[f"c{i}"] = Managed(f"c{i}", path, draw(DIGESTS))
+    return desired, running
+
+
+def apply(running: dict[str, Managed], actions: list[Any]
+          ) -> tuple[dict[str, Managed], dict[str, str]]:
+    fleet, known, fresh = dict(running), dict[str, str](), 0
+    for action in actions:
+        match action:
+            case Stop(container, _):
+                del fleet[container]
+            case Rename(container, _, new_path):
+                fleet[container] = Managed(container, new_path, fleet[container].digest)
+            case Replace(container, path, _, digest):
+                fleet[container] = Managed(container, path, digest)
+            case Start(path, digest):
+                fresh += 1
+                fleet[f"new{fresh}"] = Managed(f"new{fresh}", path, digest)
+            case Reject(path, digest, _, _):
+                known[path] = digest
+    return fleet, known
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds())
+def test_the_fleet_follows_the_folder(world: tuple[dict[str, DesiredFile], dict[str, Managed]]
+                                      ) -> None:
+    desired, running = world
+    actions = reconcile(desired, running)
+    fleet, known = apply(running, actions)
+    by_path = {m.path: m for m in fleet.values()}
+    assert len(by_path) == len(fleet)  # one container per path
+    for path, file in desired.items():
+        if file.valid:
+            assert by_path[path].digest == file.digest  # every valid file runs, as it is
+        elif path in by_path and by_path[path].digest != file.digest:
+            assert known[path] == file.digest  # an invalid edit is reported, old one runs
+    assert set(by_path) <= set(desired)  # nothing runs for a deleted file
+    assert reconcile(desired, fleet, known) == []  # idempotent
+
+
+@settings(max_examples=100, deadline=None)
+@given(worlds())
+def test_no_container_is_touched_twice(world: tuple[dict[str, DesiredFile],
+                                                    dict[str, Managed]]) -> None:
+    desired, running = world
+    touched = [getattr(a, "container", None) for a in reconcile(desired, running)
+               if not isinstance(a, Reject)]
+    touched = [c for c in touched if c is not None]
+    assert len(touched) == len(set(touched))
