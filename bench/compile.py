@@ -167,7 +167,8 @@ def bench_cli(runs: int) -> None:
                      children=True)
         summary("python -c pass (for scale)", bare)
     ratio = statistics.median(cold) / statistics.median(bare)
-    print(f"  ratio to bare start-up: {ratio:.1f}x; target (wall, with the cache): median < 400 ms -> "
+    print(f"  ratio to bare start-up: {ratio:.1f}x; target (wall, with the cache): "
+          f"median < 400 ms -> "
           f"{'OK' if statistics.median(cold) < 400 else 'MISSED'}")
 
 
