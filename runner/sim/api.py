@@ -157,34 +157,50 @@ async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Resp
     key = agent.symbol if agent else f"ip:{request.client.host if request.client else '?'}"
     stats = sim.stats[key]
     stats["requests"] += 1
-    if sim.limiter is not None:
-        decision = request.state.rate_limit = sim.limiter.check(key)
-        if decision.pool is None:
-            stats["rateLimited"][decision.limited_by] += 1
-            return _too_many(sim, decision)
-        stats["servedByPool"][decision.pool] += 1
+    refusal = _admit(sim, key, stats, request)
+    if refusal is not None:
+        return refusal
     injection = sim.faults.decide(key, endpoint.name, sim.clock.now())
     if injection.latency:
         stats["faults"]["latency"] += 1
         await asyncio.sleep(injection.latency)
-    kind = injection.kind
-    if kind is not None:
-        stats["faults"][kind] += 1
-        early = _early_fault(sim, kind, request)
+    if injection.kind is not None:
+        stats["faults"][injection.kind] += 1
+        early = _early_fault(sim, injection.kind, request)
         if early is not None:
             return early
     body = await _json_body(request)
+    status, payload = _apply(sim, endpoint, request, agent, body)
+    if injection.kind == "drop-after":
+        _drop(request)  # applied and in the ledger, but the answer is lost
+    return json_response(sim, status, payload)
+
+
+def _admit(sim: SimState, key: str, stats: dict[str, Any], request: Request
+           ) -> Response | None:
+    """Take a slot from the rate limiter; a 429 response when both pools are dry."""
+    if sim.limiter is None:
+        return None
+    decision = request.state.rate_limit = sim.limiter.check(key)
+    if decision.pool is None:
+        stats["rateLimited"][decision.limited_by] += 1
+        return _too_many(sim, decision)
+    stats["servedByPool"][decision.pool] += 1
+    return None
+
+
+def _apply(sim: SimState, endpoint: Endpoint, request: Request, agent: Agent | None,
+           body: JSON) -> Reply:
+    """Run the handler (no awaits: atomic) and record an accepted state change."""
     ctx = Ctx(sim, agent, dict(request.path_params), request.query_params, body,
               sim.clock.now())
     status, payload = endpoint.handler(ctx)
     if request.method in MUTATING and status < 300:
-        ship = ctx.params.get("shipSymbol") or (body.get("shipSymbol") if body else None)
+        ship = ctx.params.get("shipSymbol") or body.get("shipSymbol")
         sim.ledger.record(iso(ctx.now), agent.symbol if agent else _registered(payload),
                           ship if isinstance(ship, str) else None, request.method,
                           request.url.path, body, status)
-    if kind == "drop-after":
-        _drop(request)
-    return json_response(sim, status, payload)
+    return status, payload
 
 
 def _registered(payload: JSON | None) -> str | None:
