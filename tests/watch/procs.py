@@ -72,7 +72,7 @@ def ledger(url: str, ship: str | None = None) -> list[dict[str, Any]]:
 class Watcher:
     """A ``st-run watch DIR`` subprocess; its stderr goes to a file for assertions."""
 
-    def __init__(self, folder: Path, db: Path, agent: Agent, log: Path,
+    def __init__(self, folder: Path, db: Path | str, agent: Agent, log: Path,
                  *extra: str) -> None:
         self.log = log
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SPACETRADERS_TOKEN": agent.token,
@@ -103,7 +103,8 @@ class Watcher:
 
 
 @contextlib.contextmanager
-def watcher(folder: Path, db: Path, agent: Agent, log: Path, *extra: str) -> Iterator[Watcher]:
+def watcher(folder: Path, db: Path | str, agent: Agent, log: Path,
+            *extra: str) -> Iterator[Watcher]:
     """A watcher process, killed on the way out if the test did not end it."""
     proc = Watcher(folder, db, agent, log, *extra)
     try:
@@ -115,9 +116,12 @@ def watcher(folder: Path, db: Path, agent: Agent, log: Path, *extra: str) -> Ite
 class State:
     """Read-only views of the watcher's database, opened per call (another process writes)."""
 
-    def __init__(self, db: Path) -> None:
-        self.db = db
+    def __init__(self, db: Path | str) -> None:
+        self.db = db  # a SQLite file, or a database URL
         self._store: Store | None = None
+
+    def _ready(self) -> bool:
+        return not isinstance(self.db, Path) or self.db.exists()
 
     @property
     def store(self) -> Store:
@@ -130,12 +134,12 @@ class State:
             self._store.close()
 
     def container(self, name: str) -> ContainerRecord | None:
-        if not self.db.exists():
+        if not self._ready():
             return None
         return self.store.get_container(name)
 
     def messages(self, name: str | None = None) -> list[str]:
-        if not self.db.exists():
+        if not self._ready():
             return []
         with contextlib.suppress(Exception):
             return [line.message for line in self.store.logs(name, limit=None)]

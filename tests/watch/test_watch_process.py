@@ -15,11 +15,13 @@ import json
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.simproc import start_sim_process
 from tests.watch.procs import (
@@ -316,3 +318,38 @@ def test_a_completed_playbook_runs_again_only_when_edited(tmp_path: Path, agent:
                if e["method"] == "POST"]
     assert actions == ["orbit", "dock", "orbit", "dock"]
     state.close()
+
+
+@pytest.mark.postgres
+def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_url: str) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    ship = agent.ships[0]
+    name = f"pgwatch-{uuid.uuid4().hex[:8]}"  # the Postgres database is shared
+    v1, v2 = patrol(name, ship, "v1"), patrol(name, ship, "v2")
+    (folder / "fleet.yaml").write_text(v1)
+    state = State(pg_url)
+    log = tmp_path / "watch.log"
+    try:
+        with watcher(folder, pg_url, agent, log) as proc:
+            until(lambda: "v1 tick 1" in state.messages(name), "v1 ticking",
+                  on_fail=proc.output)
+            (folder / "fleet.yaml").write_text(v2)
+            until(lambda: state.running(name, v2), "v2 running", on_fail=proc.output)
+            proc.signal(signal.SIGTERM)
+            assert proc.wait() == 0
+        ticks = sum("tick" in m for m in state.messages(name))
+        with watcher(folder, pg_url, agent, log) as proc:
+            until(lambda: sum("tick" in m for m in state.messages(name)) > ticks,
+                  "resumed on Postgres", on_fail=proc.output)
+            assert "fleet.yaml: db says " in proc.output()
+            assert "resumed from checkpoint" in proc.output()
+            proc.signal(signal.SIGTERM)
+            assert proc.wait() == 0
+        assert_each_change_sent_once(state, agent, name, ship)
+    finally:
+        with state.store.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM containers WHERE name = :n"), {"n": name})
+            conn.execute(sa.text("DELETE FROM logs WHERE container_id IS NULL "
+                                 "AND message LIKE :m"), {"m": f"watch: %{folder}%"})
+        state.close()
