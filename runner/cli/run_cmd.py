@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,4 +63,6 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     if grace is not None:
         options.grace_s = max(0.0, grace)
     code = asyncio.run(run_foreground(options))
-    raise click.exceptions.Exit(code)
+    # SystemExit, not click's Exit: the group runs with standalone_mode=False, where click
+    # would turn Exit into a return value and the process would exit 0.
+    sys.exit(code)

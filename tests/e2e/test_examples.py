@@ -94,3 +94,15 @@ def test_invalid_playbook_exits_2_with_one_located_line(sim: Sim, tmp_path: Path
     assert "bad.yaml:4" in result.stdout + result.stderr
     result = run_runner(sim, token, tmp_path / "missing.yaml", str(tmp_path / "s.db"))
     assert result.returncode == 2
+
+
+def test_failed_step_exits_1_with_the_official_code_and_message(sim: Sim, tmp_path: Path
+                                                                 ) -> None:
+    playbook = tmp_path / "nego.yaml"
+    playbook.write_text("name: nego\nship: {role: COMMAND}\nrestart: 'no'\nsteps:\n"
+                        "  - dock\n  - negotiate_contract\n")
+    token = sim.register("E2ENEGO")  # a new agent already holds its starting contract
+    result = run_runner(sim, token, playbook, str(tmp_path / "s.db"))
+    assert result.returncode == 1, result.stdout
+    assert "4511 ExistingContract: " in result.stdout
+    assert "nego: FAILED" in result.stdout
