@@ -190,7 +190,7 @@ class _Walker:
                                note=f"repeats {what}; one iteration shown")
         return self.counted(step, items)
 
-    def counted(self, step: Step, items: list[Any]) -> PlannedStep:
+    def counted(self, step: Step, items: Sequence[Any]) -> PlannedStep:
         first: tuple[PlannedStep, ...] = ()
         simulated = min(len(items), MAX_SIMULATED_ITERATIONS)
         for i in range(simulated):

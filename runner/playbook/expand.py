@@ -58,13 +58,14 @@ def repeat_continues(step: Step, ctx: StepContext, done: int) -> bool:
     return True
 
 
-def loop_items(step: Step, ctx: StepContext) -> list[Any] | None:
-    """A ``tour``'s stops in visiting order, a ``repeat: {times}``'s 1..N; None if unbounded."""
+def loop_items(step: Step, ctx: StepContext) -> Sequence[Any] | None:
+    """A ``tour``'s stops in visiting order, a ``repeat: {times}``'s 1..N (a lazy range);
+    None when unbounded."""
     if step.action == "tour":
         return tour_stops(step, ctx)
     if step.action == "repeat" and "times" in step.args:
         times = as_units(render(step.args["times"], ctx.names()), "times")
-        return list(range(1, times + 1))
+        return range(1, times + 1)
     return None
 
 
