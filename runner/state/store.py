@@ -181,10 +181,13 @@ class Store:
                     lease_version=0, iterations=0, stop_requested=False, created_at=now,
                     updated_at=now, **declared, **snapshot))
             else:
+                values: dict[str, Any] = {**declared, "updated_at": now}
                 if fresh or row.status == ContainerStatus.COMPLETED.value:
                     q.refuse_if_held(row, now)
                     q.reset_progress(conn, row.id, now)
-                values: dict[str, Any] = {**declared, "updated_at": now}
+                    # Fence off any stalled holder: its checkpoints belong to the old run.
+                    values.update(lease_owner=None, lease_expires_at=None,
+                                  lease_version=containers.c.lease_version + 1)
                 if q.last_checkpoint_row(conn, row.id) is None:
                     values.update(snapshot)
                 conn.execute(sa.update(containers).where(containers.c.id == row.id)

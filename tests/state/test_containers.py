@@ -177,9 +177,11 @@ def test_fresh_is_refused_while_another_runner_holds_the_lease(store: Store,
     with pytest.raises(ContainerBusy, match="runner-a"):
         declare(store, fresh=True)
     assert store.last_checkpoint(rec.id) is not None
-    clock.advance(31)  # runner-a died: its lease expired
+    clock.advance(31)  # runner-a stalled: its lease expired
     declare(store, fresh=True)
     assert store.last_checkpoint(rec.id) is None
+    with pytest.raises(LeaseLost):  # the stalled runner cannot add to the new run
+        store.checkpoint(lease, "steps[2]", 0, {})
 
 
 def test_concurrent_declarations_of_one_name_agree(db_url: str) -> None:
