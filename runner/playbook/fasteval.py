@@ -139,6 +139,11 @@ class _Evaluator:
         return True
 
     def _binary(self, node: nodes.BinExpr) -> Any:
-        return _BINARY[type(node)](self.eval(node.left), self.eval(node.right))
+        left, right = self.eval(node.left), self.eval(node.right)
+        if isinstance(node, nodes.Mul):
+            from runner.playbook.template import check_binop
+
+            check_binop("*", left, right)
+        return _BINARY[type(node)](left, right)
 
     _Add = _Sub = _Mul = _Div = _FloorDiv = _Mod = _binary

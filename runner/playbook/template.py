@@ -29,10 +29,39 @@ BUILTIN_NAMES = frozenset({"ship", "agent", "loop", "vars"})
 """Names every template may use besides the playbook's vars and registered results."""
 
 
+MAX_SEQUENCE = 100_000
+"""Longest string or list a template may build by repetition (``'x' * n``)."""
+MAX_EXPONENT = 1_000
+"""Largest exponent in ``a ** b`` (huge powers would hang the runner)."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also refusing ``*`` and ``**`` that would exhaust memory or time."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+
+def check_binop(operator: str, left: Any, right: Any) -> None:
+    """SecurityError for a repetition or power beyond the limits above."""
+    from jinja2.exceptions import SecurityError
+
+    if operator == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(n, int) \
+                    and len(seq) * n > MAX_SEQUENCE:
+                raise SecurityError(f"repetition longer than {MAX_SEQUENCE}")
+    if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+        raise SecurityError(f"exponent larger than {MAX_EXPONENT}")
+
+
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     """The one sandboxed Jinja environment st-run uses."""
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return _Sandbox(undefined=StrictUndefined, autoescape=False)
 
 
 def is_template(value: object) -> bool:

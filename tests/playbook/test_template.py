@@ -104,3 +104,15 @@ def test_template_rendering_agrees_with_jinja(text: str) -> None:
     from runner.playbook.template import _compiled_template
 
     assert render(text, names()) == _compiled_template(text).render(**names())
+
+
+@pytest.mark.parametrize("expr", ["'x' * 10**9", "[1] * 1000000", "2 ** 100000000",
+                                  "belt * 100000"])
+def test_templates_cannot_exhaust_memory_or_time(expr: str) -> None:
+    with pytest.raises(StepError, match=r"(longer|larger) than"):
+        evaluate(expr, names())
+
+
+def test_modest_repetition_and_powers_still_work() -> None:
+    assert evaluate("'ab' * 3", names()) == "ababab"
+    assert evaluate("2 ** 10", names()) == 1024
