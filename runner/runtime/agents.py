@@ -1,8 +1,9 @@
-"""Agents for a run against a real (or external simulated) server: tokens from the environment.
+"""Agents for a run against a real (or external simulated) server.
 
-``SPACETRADERS_TOKEN`` (and ``ST_RUN_API_URL``, default the real server) give one agent that
-serves every playbook. Named agents from the config file are used when ``runner.api.config``
-provides them.
+``$SPACETRADERS_TOKEN`` (with ``$ST_RUN_API_URL``, default the real server) gives one agent
+that serves every playbook, unless ``--agent`` names a saved one. Otherwise the agents saved
+in the user's config file (``st-run register``) are used, each at its own API URL; a
+playbook's ``agent:`` picks one, the config's default agent serves the others.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from runner.api.client import SpaceTradersClient, api_url_from_env
+from runner.api.client import SpaceTradersClient
 from runner.api.secrets import Token
+from runner.config import TOKEN_ENV, load_config, resolve_api_url
 from runner.runtime.adapters import AgentDirectory, NoAgent
 
 ENV_AGENT = "default"
@@ -19,29 +21,19 @@ ENV_AGENT = "default"
 
 def agents_from_environment(agent: str | None = None) -> AgentDirectory:
     """Clients for the configured agents; ``agent`` (``--agent``) picks the default one."""
-    url = api_url_from_env()
-    token = os.environ.get("SPACETRADERS_TOKEN", "").strip()
-    if token:
-        client = SpaceTradersClient(url, Token(token))
-        return AgentDirectory({agent or ENV_AGENT: client}, default=agent or ENV_AGENT,
-                              any_name=True)
-    clients = _configured(url)
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token and agent is None:
+        client = SpaceTradersClient(resolve_api_url(None), Token(token))
+        return AgentDirectory({ENV_AGENT: client}, default=ENV_AGENT, any_name=True)
+    config = load_config()
+    clients: dict[str, Any] = {
+        name: SpaceTradersClient(resolve_api_url(name, config), entry.token)
+        for name, entry in config.agents.items()}
     if not clients:
         raise NoAgent("no agent token: set SPACETRADERS_TOKEN, register one with "
                       "`st-run register SYMBOL --faction F`, or try `st-run --sim PLAYBOOK`")
-    default = agent or next(iter(clients))
+    default = agent or config.default_agent or next(iter(clients))
     if default not in clients:
-        raise NoAgent(f"no token for agent {default!r}; known agents: {', '.join(clients)}")
+        raise NoAgent(f"no agent named {default!r} in the config file; known: "
+                      f"{', '.join(sorted(clients))}")
     return AgentDirectory(clients, default=default)
-
-
-def _configured(url: str) -> dict[str, Any]:
-    """Clients for the agents in the user's config file (empty when there is none)."""
-    try:
-        from runner.api import config  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    loader = getattr(config, "load_agents", None)
-    if loader is None:
-        return {}
-    return {name: SpaceTradersClient(url, token) for name, token in loader().items()}

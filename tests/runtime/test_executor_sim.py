@@ -261,3 +261,27 @@ def test_lost_lease_stops_requests(world: World) -> None:
     outcome = asyncio.run(scenario())
     assert outcome.lost
     assert world.count("/sell") == 0
+
+
+def test_idle_forever_loop_slows_down_and_says_idle_once(world: World) -> None:
+    pauses: list[float] = []
+
+    def wrap(executor: Executor) -> None:
+        async def record(seconds: float) -> None:
+            pauses.append(seconds)
+            if len(pauses) == 6:
+                executor.stop.set()
+            await executor._at_safe_point()
+
+        executor._sleep_wall = record  # type: ignore[method-assign]
+
+    skipped = step(0, "log", message="never")
+    skipped = type(skipped)((0, 0), "log", {"message": "never"}, when="false")
+    forever = step(0, "repeat", children=(skipped,))
+    outcome = asyncio.run(run_container(world, [forever], hooks=Hooks(wrap_executor=wrap)))
+    assert outcome.status is ContainerStatus.STOPPED
+    assert pauses == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0]
+    lines = [r.message for r in world.store.logs("c1")]
+    assert sum(1 for m in lines if m.startswith("idle")) == 1
+    assert world.store.require_container("c1").iterations == 6
+    assert [e for e in world.ledger() if "/my/" in e["path"]] == []  # no request sent
