@@ -46,3 +46,9 @@ def test_registry_lookup() -> None:
     assert "dock" in reg and "nope" not in reg
     assert reg.get("nope") is None
     assert [a.name for a in reg] == reg.names()
+
+
+def test_every_action_has_expansion_tests() -> None:
+    text = (Path(__file__).parent / "test_actions.py").read_text()
+    untested = [a.name for a in registry() if f"- {a.name}" not in text]
+    assert not untested, f"actions without a test in test_actions.py: {untested}"
