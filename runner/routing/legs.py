@@ -67,7 +67,7 @@ def leg_reserve(graph: SystemGraph, waypoint: str, capacity: int) -> int:
 def stops_exact(graph: SystemGraph, nodes: Sequence[int], capacity: int,
                 cfg: RoutingConfig) -> bool:
     """True when the matrix over ``nodes`` is exact (see the module docstring)."""
-    if capacity == 0:
+    if capacity == 0 or not nodes:
         return True
     return cfg.refuel_stop_s == 0 and all(graph.sells_fuel[n] for n in nodes)
 
