@@ -56,7 +56,7 @@ def test_tour_matches_held_karp(seed: int) -> None:
     rng = random.Random(seed)
     system = random_system(rng, 40, fuel_share=1.0, span=600)
     symbols = [w.symbol for w in system]
-    k = rng.randint(2, 12) if seed else 12
+    k = rng.randint(2, 12) if seed % 3 else 12
     start, *stops = rng.sample(symbols, k + 1)
     capacity, speed = rng.choice([(400, 36), (600, 15), (0, 9), (80, 9)])
     fuel = rng.randint(0, capacity)
