@@ -166,3 +166,11 @@ def test_database_from_a_newer_st_run_is_refused_clearly(db_url: str) -> None:
     store.close()
     with pytest.raises(StRunError, match="cannot migrate the state database"):
         Store.open(db_url)
+
+
+def test_in_memory_sqlite_is_one_database() -> None:
+    """``sqlite://`` (for quick experiments): every call sees the same migrated database."""
+    store = Store.open("sqlite://")
+    store.upsert_container("a", "a.yaml", "h", "S", "AG")
+    assert [r.name for r in store.list_containers()] == ["a"]
+    store.close()
