@@ -42,6 +42,12 @@ def get_system(conn: sa.Connection, symbol: str) -> tuple[System, datetime] | No
     return system, row.fetched_at
 
 
+def get_waypoint(conn: sa.Connection, symbol: str) -> tuple[Waypoint, datetime] | None:
+    """One cached waypoint (from its system's last fetch) with its fetch time, or None."""
+    found = _get(conn, cache_waypoints, symbol)
+    return None if found is None else (from_json(Waypoint, found[0]), found[1])
+
+
 def put_market(conn: sa.Connection, market: Market, fetched_at: datetime) -> None:
     """Replace the cached market."""
     _put(conn, cache_markets, market.symbol, to_json(market), fetched_at)

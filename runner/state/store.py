@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from runner.domain.ship import Ship
 from runner.domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ContainerStatus
-from runner.domain.universe import Market, System
+from runner.domain.universe import Market, System, Waypoint
 from runner.errors import StRunError
 from runner.state import cache
 from runner.state import queries as q
@@ -490,6 +490,11 @@ class Store:
         """The cached system with its fetch time, or None."""
         with self._read() as conn:
             return cache.get_system(conn, symbol)
+
+    def cached_waypoint(self, symbol: str) -> tuple[Waypoint, datetime] | None:
+        """One waypoint of a cached system, with its fetch time, or None."""
+        with self._read() as conn:
+            return cache.get_waypoint(conn, symbol)
 
     def cache_market(self, market: Market, fetched_at: datetime | None = None) -> None:
         """Store a market (fetch time: the argument, else ``market.fetched_at``, else now)."""

@@ -43,6 +43,12 @@ def test_system_round_trip_keeps_waypoint_order_and_markets(store: Store, clock:
     assert list(system) == list(SYSTEM)  # Waypoint equality: every field, nested market too
 
 
+def test_one_waypoint_from_the_cache(store: Store, clock: Clock) -> None:
+    store.cache_system(SYSTEM)
+    assert store.cached_waypoint("X1-A1-B2") == (SYSTEM["X1-A1-B2"], clock.now)
+    assert store.cached_waypoint("X1-A1-ZZ") is None
+
+
 def test_system_is_replaced_not_merged(store: Store, clock: Clock) -> None:
     store.cache_system(SYSTEM)
     clock.advance(60)
@@ -51,6 +57,7 @@ def test_system_is_replaced_not_merged(store: Store, clock: Clock) -> None:
     found = store.cached_system("X1-A1")
     assert found is not None
     assert list(found[0].waypoints) == ["X1-A1-B3"] and found[1] == clock.now
+    assert store.cached_waypoint("X1-A1-B2") is None
 
 
 def test_market_round_trip_uses_its_own_fetch_time(store: Store) -> None:
