@@ -113,9 +113,7 @@ class Supervisor:
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
-            raise ShipTaken(f"ship {ship} is held by container {holder.name!r} "
-                            f"(id {holder.id}, {holder.status}); stop it first with "
-                            f"`st-run stop {holder.name}`")
+            self._take_over_or_refuse(ship, holder)
         record = self.store.upsert_container(
             loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
             git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh)
@@ -126,6 +124,29 @@ class Supervisor:
         lease = await self._claim(record)
         resumed_at = self._resume_text(record.id, loaded)
         return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
+        """Refuse a ship another live container holds; release it from a dead one.
+
+        A holder whose lease lapsed (or that never ran) has no runner: it is marked STOPPED
+        (its checkpoints stay, so running its playbook again resumes it) and the ship is
+        free, so a crashed runner never leaves a ship locked.
+        """
+        mine = self.handles.get(holder.id)
+        # Claiming its lease fences the old runner out, should it only have been slow.
+        lease = None if mine is not None and not mine.done else \
+            self.store.claim(holder.id, self.owner, self.lease_ttl_s)
+        if lease is None:
+            raise ShipTaken(f"ship {ship} is held by container {holder.name!r} "
+                            f"(id {holder.id}, {holder.status}, runner {holder.lease_owner});"
+                            f" stop it first with `st-run stop {holder.name}`")
+        line = (f"ship {ship} released from container {holder.name!r}: its runner is gone; "
+                f"it is STOPPED and resumes when its playbook runs again")
+        self.store.set_status(lease, ContainerStatus.STOPPED,
+                              error="its ship was taken over after its runner died")
+        self.store.log(holder.id, "WARNING", line, lease=lease)
+        self.store.release(lease)
+        self.say(line)
 
     async def _claim(self, record: ContainerRecord) -> Lease:
         """Claim the container's lease; wait out a lease left by a runner that died.

@@ -144,3 +144,26 @@ def test_shutdown_stops_everything_within_the_grace_period(env: dict[str, Any]) 
     record = env["store"].require_container("long")
     assert record.status is ContainerStatus.STOPPED
     assert record.lease_owner is None
+
+
+def test_a_ship_held_by_a_dead_runners_container_is_released(env: dict[str, Any]) -> None:
+    store: Store = env["store"]
+    # a container of a runner that died: RUNNING, its lease lapsed long ago
+    dead = store.upsert_container("dead", "dead.yaml", "h", "SUPER-1", "main")
+    lease = store.claim(dead.id, "gone-runner", 0.01)
+    assert lease is not None
+    store.set_status(lease, ContainerStatus.RUNNING)
+
+    async def scenario() -> Any:
+        sup, agents = supervisor(env)
+        try:
+            await sup.start(playbook(env, "alive"))
+            return await sup.wait()
+        finally:
+            await agents.aclose()
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes["alive"] is not None
+    assert outcomes["alive"].status is ContainerStatus.COMPLETED
+    assert store.require_container("dead").status is ContainerStatus.STOPPED
+    assert any("runner is gone" in r.message for r in store.logs("dead"))
