@@ -262,3 +262,16 @@ def test_status_and_logs_read_while_a_runner_holds_the_write_lock(
             assert code == 0 and "uncommitted" not in out
     _, out, _ = run_cli(capsys, "logs", "ore-run", "--json", "--db", db)
     assert json.loads(out.splitlines()[-1])["message"] == "uncommitted"
+
+
+def test_sim_flag_reads_the_sim_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.setenv("ST_RUN_DB", str(tmp_path / "real.db"))
+    sim = Store.open(str(tmp_path / "st-run" / "sim.db"))
+    sim.upsert_container("sim-route", "playbooks/route.yaml", "h", "SIM-1", "SIMAGENT")
+    sim.close()
+    _, out, _ = run_cli(capsys, "status", "--sim", "--json")
+    assert [i["name"] for i in json.loads(out)] == ["sim-route"]
+    _, out, _ = run_cli(capsys, "status", "--json")
+    assert json.loads(out) == []
