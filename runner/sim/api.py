@@ -8,7 +8,6 @@ the event loop without awaiting, so each request's state change is atomic.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner.sim.clock import http_date, iso
-from runner.sim.errors import ApiError, DroppedConnection, invalid_input
+from runner.sim.errors import ApiError, DroppedConnection, invalid_input, parse_json_object
 from runner.sim.ratelimit import Decision
 from runner.sim.state import SimState
 from runner.sim.world import Agent
@@ -278,13 +277,4 @@ def _drop(request: Request) -> None:
 
 
 async def _json_body(request: Request) -> JSON:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_input("Request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise invalid_input("Request body must be a JSON object.")
-    return body
+    return parse_json_object(await request.body())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +11,7 @@ from starlette.routing import Route
 from runner.sim.api import json_response
 from runner.sim.clock import iso
 from runner.sim.config import ConfigError
-from runner.sim.errors import ApiError, invalid_input, not_found
+from runner.sim.errors import ApiError, invalid_input, not_found, parse_json_object
 from runner.sim.faults import FaultSpec
 from runner.sim.state import SimState
 
@@ -23,14 +22,7 @@ def _sim(request: Request) -> SimState:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise invalid_input("Request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise invalid_input("Request body must be a JSON object.")
-    return body
+    return parse_json_object(await request.body())
 
 
 def _int(body: dict[str, Any], name: str, minimum: int = 0) -> int:

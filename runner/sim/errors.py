@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -38,3 +39,24 @@ def invalid_input(message: str, **data: Any) -> ApiError:
 
 class DroppedConnection(Exception):
     """Raised inside the app to make the server close the socket without a response."""
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (empty body = ``{}``); 422/3001 when it is not one.
+
+    ``NaN``/``Infinity`` are refused: Python accepts them, JSON does not, and echoing them
+    back (in the ledger) would break the response.
+    """
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_input("Request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise invalid_input("Request body must be a JSON object.")
+    return body
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

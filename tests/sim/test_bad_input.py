@@ -41,7 +41,9 @@ def test_other_agents_ship_is_not_found(sim_app: Any, spec: Any) -> None:
     assert second.call("GET", f"/my/ships/{first.frigate}").status_code == 404
 
 
-@pytest.mark.parametrize("content", [b"{bad json", b"[1, 2]", b'"text"', b"\xff\xfe"])
+@pytest.mark.parametrize("content", [b"{bad json", b"[1, 2]", b'"text"', b"\xff\xfe",
+                                     b'{"waypointSymbol": "X", "n": NaN}',
+                                     b'{"waypointSymbol": Infinity}'])
 def test_malformed_json_3001(game: Game, content: bytes) -> None:
     response = game.call("POST", f"/my/ships/{game.frigate}/navigate", content=content,
                          headers={"content-type": "application/json"})
