@@ -285,3 +285,60 @@ def test_idle_forever_loop_slows_down_and_says_idle_once(world: World) -> None:
     assert sum(1 for m in lines if m.startswith("idle")) == 1
     assert world.store.require_container("c1").iterations == 6
     assert [e for e in world.ledger() if "/my/" in e["path"]] == []  # no request sent
+
+
+class BehindTheBack:
+    """Before the first command of ``kind``, another client acts on the ship directly."""
+
+    def __init__(self, game: GameApi, world: World, kind: type, method: str, path: str,
+                 body: dict[str, Any] | None = None) -> None:
+        self.game, self.world, self.kind = game, world, kind
+        self.method, self.path, self.body = method, path, body
+        self.done = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.game, name)
+
+    async def send(self, ship: Any, command: c.Command) -> Sent:
+        if isinstance(command, self.kind) and not self.done:
+            self.done = True
+            response = httpx.request(
+                self.method, f"{self.world.url}/my/ships/{self.world.ship}/{self.path}",
+                json=self.body or {}, timeout=10,
+                headers={"Authorization": f"Bearer {self.world.token}"})
+            assert response.status_code < 300, response.text
+        return await self.game.send(ship, command)
+
+
+def test_4244_not_docked_is_fixed_by_docking_then_retrying(world: World) -> None:
+    hooks = Hooks(wrap_api=lambda g: BehindTheBack(g, world, c.Purchase, "POST", "orbit"))
+    outcome = asyncio.run(run_container(world, [step(0, "buy", symbol=BUY_AT_HQ, units=10)],
+                                        hooks=hooks))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert world.count("/purchase") == 1
+
+
+def test_4214_in_transit_waits_for_arrival_then_retries(world: World) -> None:
+    # another client sends the ship away just before the runner's dock: the dock gets 4214
+    hooks = Hooks(wrap_api=lambda g: BehindTheBack(g, world, c.Dock, "POST", "navigate",
+                                                   {"waypointSymbol": FUEL_AT}))
+    steps = [step(0, "orbit"), step(1, "dock"), step(2, "refuel")]
+    outcome = asyncio.run(run_container(world, steps, hooks=hooks))
+    assert outcome.status is ContainerStatus.COMPLETED
+    ship = ship_json(world)
+    assert ship["nav"]["waypointSymbol"] == FUEL_AT
+    assert ship["nav"]["status"] == "DOCKED"
+    assert world.count("/refuel") == 1
+
+
+def test_a_leg_the_real_fuel_cannot_fly_is_never_sent(world: World) -> None:
+    # crash after the orbit before the flight; meanwhile the tank is (nearly) emptied
+    with pytest.raises(Crash):
+        asyncio.run(run_container(world, [step(0, "navigate", to=SELL_AT)],
+                                  hooks=crash_after_checkpoints(1)))
+    world.control("PATCH", f"/ships/{world.ship}", {"fuel": 5})
+    outcome = asyncio.run(run_container(world, [step(0, "navigate", to=SELL_AT)]))
+    assert outcome.status is ContainerStatus.FAILED
+    assert world.count("/navigate") == 0  # no 4203 could reach the server
+    lines = [r.message for r in world.store.logs("c1")]
+    assert any("fuel, the ship has 5 (not sent)" in m for m in lines)
