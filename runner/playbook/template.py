@@ -60,8 +60,11 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
-    """The one sandboxed Jinja environment st-run uses."""
-    return _Sandbox(undefined=StrictUndefined, autoescape=False)
+    """The one sandboxed Jinja environment st-run uses; of Jinja's globals only ``range`` and
+    ``dict`` remain (``cycler``, ``joiner``, ``lipsum``, ``namespace`` serve no playbook)."""
+    env = _Sandbox(undefined=StrictUndefined, autoescape=False)
+    env.globals = {k: v for k, v in env.globals.items() if k in ("range", "dict")}
+    return env
 
 
 def is_template(value: object) -> bool:
@@ -201,9 +204,30 @@ def _analyse(text: str, expression: bool) -> tuple[str | None, frozenset[str]]:
     except TemplateError as exc:
         kind = "expression" if expression else "template"
         return f"{kind} syntax error: {exc.message}", frozenset()
-    loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
-    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    unsafe = unsafe_access(tree)
+    if unsafe:
+        return unsafe, frozenset()
+    names = [tree, *tree.find_all(nodes.Name)]  # find_all skips the root: `x` alone is a Name
+    loaded = {n.name for n in names if isinstance(n, nodes.Name) and n.ctx == "load"}
+    stored = {n.name for n in names if isinstance(n, nodes.Name) and n.ctx in ("store", "param")}
     return None, frozenset(loaded - stored)
+
+
+def unsafe_access(tree: nodes.Node) -> str | None:
+    """Why ``tree`` reaches for Python internals, or None. The sandbox refuses these at run
+    time anyway; refusing them here makes ``validate`` fail instead of the ship."""
+    for node in [tree, *tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call))]:
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            return f"templates may not use `{node.attr}` (Python internals)"
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
+                and str(node.arg.value).startswith("_"):
+            return f"templates may not use `{node.arg.value}` (Python internals)"
+        if isinstance(node, nodes.Filter) and node.name == "attr":
+            return "templates may not use the `attr` filter"
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) \
+                and node.node.attr in ("format", "format_map"):
+            return "templates may not call `format`; use `~` or `{{ }}` to build text"
+    return None
 
 
 def _parse_expression(source: str) -> nodes.Node:
