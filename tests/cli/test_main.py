@@ -45,3 +45,11 @@ def test_unknown_option_is_a_one_line_usage_error() -> None:
     result = _st_run("status", "--no-such-option")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_bad_option_value_is_one_line() -> None:
+    result = _st_run("sim", "--seed", "not-a-number")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
