@@ -277,12 +277,12 @@ class Store:
         """Journal a state-changing command BEFORE it is sent, with the state seen before it.
 
         This is the gate before a request: besides the version, the lease must not have
-        expired (heartbeat first), else ``LeaseLost``. Older open intents are resolved.
+        expired (heartbeat first), else ``LeaseLost``. A newer intent supersedes older
+        unresolved ones (``pending_intent`` returns the newest; a checkpoint resolves all).
         """
         now = self.clock()
         with self._write() as conn:
             q.fence(conn, lease, now, require_unexpired=True)
-            q.resolve_intents(conn, lease.container_id, now)
             conn.execute(sa.insert(intents).values(
                 container_id=lease.container_id, step_path=step_path,
                 command_index=command_index, command=command, before=before, created_at=now))
