@@ -1,6 +1,6 @@
 """Routing figures: route latency, the bot-style baseline ratio, tour time and gap, fleet split.
 
-Run: .venv/bin/python bench/routing.py [--quick]
+Run: .venv/bin/python bench/routing.py [--quick] [--tours-only]
 Prints figures next to the targets of issue 4. Nothing here asserts: the machine is noisy.
 """
 
@@ -168,9 +168,22 @@ def timed(label: str, fn: Callable[[], None]) -> None:
     fn()
 
 
+def tours_and_splits() -> None:
+    print("Tours (open, every stop sells fuel, frigate; gap = planned / proven optimum - 1):")
+    tours(30, (1, 2, 3), "proven optimal in < 1 s")
+    tours(60, (1, 2) if QUICK else (1, 2, 3), "< 1 % in < 3 s")
+    tours(100, (1,) if QUICK else (1, 2), "< 2 % in < 5 s")
+    print("Fleet split (VRP, makespan):")
+    for seed in ((1,) if QUICK else (1, 2, 3)):
+        split(seed, QUICK)
+
+
 def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(wall times stretch with load; CPU times less so)")
+    if "--tours-only" in sys.argv:
+        tours_and_splits()
+        return
     real = load_snapshot_system(SAMPLES_DIR)
     frigate, hauler = make_ship(400, 36), make_ship(600, 15)
     n = 200 if QUICK else 1000
@@ -191,13 +204,7 @@ def main() -> None:
                    random_system(random.Random(9), 80, fuel_share=0.1), frigate, 300, 7)
     baseline_ratio("random 300 wp, 10 % fuel",
                    random_system(random.Random(10), 300, fuel_share=0.1), frigate, 100, 8)
-    print("Tours (open, every stop sells fuel, frigate; gap = planned / proven optimum - 1):")
-    tours(30, (1, 2, 3), "proven optimal in < 1 s")
-    tours(60, (1, 2) if QUICK else (1, 2, 3), "< 1 % in < 3 s")
-    tours(100, (1,) if QUICK else (1, 2), "< 2 % in < 5 s")
-    print("Fleet split (VRP, makespan):")
-    for seed in ((1,) if QUICK else (1, 2, 3)):
-        split(seed, QUICK)
+    tours_and_splits()
     code = "import time; t=time.perf_counter(); import runner.routing; print(time.perf_counter()-t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     print(f"import runner.routing: {float(out.stdout) * 1e3:.0f} ms (no OR-Tools at import)")

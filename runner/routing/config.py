@@ -32,6 +32,9 @@ class RoutingConfig:
     """Default tour time limit in seconds for tours larger than every ``tour_time_limits`` row."""
     split_time_limit: float = 2.0
     """Default time limit in seconds for a fleet split (VRP)."""
+    solver_min_share: float = 0.5
+    """Tour and split limits include building the leg matrices; the solver keeps at least
+    this share of the limit even when the matrices took longer."""
 
     def __post_init__(self) -> None:
         unknown = self.modes - set(self.travel.modes)

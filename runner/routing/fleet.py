@@ -35,7 +35,8 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
 
     ``starts``/``fuel_now`` map ship symbol to start waypoint / fuel (default: the ship's
     ``nav.waypoint`` and ``fuel.current``). Every ship ends at ``return_to`` when given.
-    ``time_limit_s`` (default ``config.split_time_limit``) covers building the matrices too.
+    ``time_limit_s`` (default ``config.split_time_limit``) covers building the matrices too,
+    but the solver always keeps ``config.solver_min_share`` of it.
     """
     cfg = config or DEFAULT_CONFIG
     began = time.monotonic()
@@ -59,8 +60,9 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
                                by_class[(ship.engine_speed, ship.fuel.capacity)], cfg)
                 for v, ship in enumerate(ships)]
     limit = cfg.split_time_limit if time_limit_s is None else time_limit_s
-    # The limit covers the whole call: the solver gets what the matrices left (at least 0.1 s).
-    routes = solve_vrp(matrices, len(ships), max(0.1, limit - (time.monotonic() - began)))
+    # The limit covers the whole call, but the solver always keeps a share of it.
+    left = max(limit * cfg.solver_min_share, limit - (time.monotonic() - began))
+    routes = solve_vrp(matrices, len(ships), left)
     tours: dict[str, Tour] = {}
     for v, ship in enumerate(ships):
         order = tuple(graph.symbols[targets[k - 1 - len(ships)]] for k in routes[v])

@@ -30,7 +30,8 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     anyway). The order minimises the leg-cost matrix (see ``runner.routing.legs``): proven
     optimal by a MIP up to ``config.mip_max_stops`` stops when it finishes in time, else
     guided local search, all within ``time_limit_s`` (default by size, see ``RoutingConfig``;
-    building the leg matrix counts against it, the solver gets at least 0.1 s).
+    building the leg matrix counts against it, but the solver always keeps
+    ``config.solver_min_share`` of it, so a slow matrix can overrun the limit).
     Every leg is then planned with ``plan_route`` and the fuel really aboard.
     """
     cfg = config or DEFAULT_CONFIG
@@ -51,8 +52,8 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     # column 0 (the start) is never entered; the last column is the end (0 for open tours)
     matrix = [[0, *row[: len(targets)], row[-1] if extra else 0] for row in rows]
     matrix.append([0] * (len(nodes) + 1))
-    # The limit covers the whole call: the solver gets what the matrix left (at least 0.1 s).
-    left = max(0.1, limit - (time.monotonic() - began))
+    # The limit covers the whole call, but the solver always keeps half of it.
+    left = max(limit * cfg.solver_min_share, limit - (time.monotonic() - began))
     solution = solve_path(matrix, left, mip_max_stops=cfg.mip_max_stops,
                           mip_time_share=cfg.mip_time_share)
     if solution.cost >= UNREACHABLE:
