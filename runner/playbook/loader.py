@@ -148,7 +148,7 @@ def load_text(text: str) -> Document:
 def load_bytes(data: bytes) -> Document:
     """Load UTF-8 ``data`` (size-checked); raises :class:`LoadError`."""
     if len(data) > MAX_BYTES:
-        raise LoadError(1, 1, f"file is {len(data)} bytes; playbooks are limited to 1 MiB")
+        raise LoadError(1, 1, "file is larger than 1 MiB; playbooks are limited to 1 MiB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -9,6 +9,8 @@ names are not reserved. Checks that need the universe happen in ``compile_playbo
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -18,7 +20,14 @@ from runner.actions import registry
 from runner.domain.plan import Step
 from runner.playbook.errors import PlaybookError, Problem, StepError, did_you_mean
 from runner.playbook.keywords import RESERVED_NAMES, STEP_KEYWORDS, parse_duration
-from runner.playbook.loader import Document, LoadError, Path, load_bytes, resolve_scalar
+from runner.playbook.loader import (
+    MAX_BYTES,
+    Document,
+    LoadError,
+    Path,
+    load_bytes,
+    resolve_scalar,
+)
 from runner.playbook.template import (
     bare_expression,
     environment,
@@ -65,13 +74,26 @@ def load_playbook(path: str | FsPath, overrides: Mapping[str, str] | None = None
 
     Raises ``PlaybookError`` (exit code 2) with every located problem.
     """
+    return load_playbook_bytes(read_playbook_file(path), str(path), overrides)
+
+
+def read_playbook_file(path: str | FsPath) -> bytes:
+    """The file's bytes, at most ``MAX_BYTES + 1`` of them (so the size check can refuse).
+
+    Only regular files are read: ``stat`` first, because opening a FIFO blocks and a device
+    like ``/dev/zero`` never ends. Problems are located at 1:1 of the file.
+    """
     file = str(path)
     try:
-        data = FsPath(path).read_bytes()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise PlaybookError([Problem(file, 1, 1, f"cannot read: {kind}")])
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise PlaybookError([Problem(file, 0, 0, f"cannot read: {exc.strerror or exc}")]) \
+        raise PlaybookError([Problem(file, 1, 1, f"cannot read: {exc.strerror or exc}")]) \
             from None
-    return load_playbook_bytes(data, file, overrides)
 
 
 def load_playbook_text(text: str, file: str = "<string>",

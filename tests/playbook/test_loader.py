@@ -129,3 +129,26 @@ def test_content_hash_is_sha256_of_the_bytes() -> None:
 
     text = "ship: A\nsteps: [dock]\n"
     assert load_playbook_text(text).content_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_special_files_are_refused_without_reading_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.yaml"
+    zero.symlink_to("/dev/zero")
+    folder = tmp_path / "dir.yaml"
+    folder.mkdir()
+    for path, why in ((fifo, "not a regular file"), (zero, "not a regular file"),
+                      (folder, "a folder")):
+        with pytest.raises(PlaybookError) as caught:
+            load_playbook(path)
+        assert [str(p) for p in caught.value.problems] == [f"{path}:1:1: cannot read: {why}"]
+
+
+def test_a_huge_file_is_refused_after_reading_only_the_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"ship: A\nsteps: [dock]\n" + b"# pad\n" * 400_000)
+    with pytest.raises(PlaybookError, match="larger than 1 MiB"):
+        load_playbook(big)
