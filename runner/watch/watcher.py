@@ -33,6 +33,10 @@ RESYNC_S = 30.0
 still held) and catches anything the OS did not report (an inotify queue overflow)."""
 
 
+DELETE_GRACE_S = 0.5
+"""Seconds a vanished file has to reappear before its container is stopped."""
+
+
 @dataclass
 class Watcher:
     """Keeps ``fleet`` in line with the playbooks in ``folder``.
@@ -47,6 +51,7 @@ class Watcher:
     quiet: float = QUIET_S
     max_hold: float = MAX_HOLD_S
     resync_s: float | None = RESYNC_S
+    delete_grace_s: float = DELETE_GRACE_S
     reloads: int = 0
     ignored: set[str] = field(default_factory=set)
     """Paths left alone (another runner holds their container)."""
@@ -77,6 +82,12 @@ class Watcher:
     async def sync(self) -> list[Action]:
         """Scan, decide, apply; returns the actions taken (for tests and the bench)."""
         files, desired = await self.look()
+        stops = any(isinstance(a, Stop) for a in reconcile(desired, self.running))
+        if stops and self.delete_grace_s > 0:
+            # Some editors and tools delete a file and write it again a moment later;
+            # stopping a ship for that would be wrong, so a deletion is confirmed once.
+            await asyncio.sleep(self.delete_grace_s)
+            files, desired = await self.look()
         await self._forget_fixed(desired)
         actions = reconcile(desired, self.running, self.known_invalid)
         await self.apply(actions, files)

@@ -87,7 +87,10 @@ def patrol(name: str, ship: str, tag: str) -> str:
     return PATROL.format(name=name, ship=ship, tag=tag)
 
 
-def assert_each_change_sent_once(state: State, agent: Agent, name: str, ship: str) -> None:
+def assert_each_change_sent_once(state: State, agent: Agent, name: str, ship: str, *,
+                                 journal_complete: bool = True) -> None:
+    """Orbits and docks strictly alternate in the ledger (a step done twice would repeat
+    one), and, unless the runner was killed mid-command, each has its checkpoint."""
     entries = [e for e in ledger(agent.url, ship) if e["method"] == "POST"]
     actions = [e["path"].rsplit("/", 1)[-1] for e in entries]
     assert actions, f"no state change for {ship}"
@@ -96,7 +99,12 @@ def assert_each_change_sent_once(state: State, agent: Agent, name: str, ship: st
         f"a step was done twice: {actions}"
     record = state.container(name)
     assert record is not None
-    assert state.checkpoints(record.id) == len(actions)
+    checkpoints = state.checkpoints(record.id)
+    if journal_complete:
+        assert checkpoints == len(actions)
+    else:  # a command sent just before the kill may lack its checkpoint: orbit and dock
+        # are idempotent, so the resumed runner finds them done and sends nothing
+        assert len(actions) - 1 <= checkpoints <= len(actions)
 
 
 def other_terminal(db: Path) -> dict[str, Any]:
@@ -254,7 +262,7 @@ def test_second_signal_exits_at_once_and_the_next_watcher_takes_over(
         assert state.container("solo").id == record.id  # type: ignore[union-attr]
         proc.signal(signal.SIGTERM)
         assert proc.wait() == 0
-    assert_each_change_sent_once(state, agent, "solo", ship)
+    assert_each_change_sent_once(state, agent, "solo", ship, journal_complete=False)
     state.close()
 
 

@@ -258,3 +258,16 @@ async def test_periodic_rescan_retries_a_refused_start_without_any_event(
     stop.set()
     await asyncio.wait_for(task, WAIT_S)
     assert fleet.calls == [("start", "a.yaml")]
+
+
+async def test_a_file_deleted_and_written_again_at_once_is_no_stop(tmp_path: Path) -> None:
+    target = tmp_path / "a.yaml"
+    target.write_bytes(b"v1\n")
+    async with watching(tmp_path, delete_grace_s=3.0) as (_, fleet):
+        target.unlink()
+        await asyncio.sleep(0.3)  # the deletion is a batch of its own...
+        target.write_bytes(b"v2\n")  # ...and the file is back within the grace
+        await until(lambda: fleet.running() == {"a.yaml": digest(b"v2\n")}, "replace")
+        assert fleet.calls == [("start", "a.yaml"), ("replace", "c1", "a.yaml")]
+        target.unlink()  # a real deletion still stops, after the grace
+        await until(lambda: fleet.running() == {}, "stop")
