@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runner.routing.results import NoRouteError
+
 Matrix = Sequence[Sequence[int]]
 
 FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "SAVINGS", "CHRISTOFIDES",
@@ -191,7 +193,7 @@ def best_first_solution(routing: Any, strategies: Sequence[str], budget_s: float
         if found is not None and (best is None or found.ObjectiveValue() < best.ObjectiveValue()):
             best = routing.solver().Assignment(found)  # copy: the next solve reuses buffers
     if best is None:
-        raise RuntimeError("OR-Tools found no first solution")
+        raise NoRouteError("OR-Tools found no first solution for the tour")
     return best
 
 
