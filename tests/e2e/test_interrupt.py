@@ -20,7 +20,7 @@ def test_signal_stops_at_a_safe_point_and_the_next_run_resumes(tmp_path: Path,
     playbook.write_text("name: hop\nship: {role: COMMAND}\nsteps:\n  - dock\n"
                         f"  - navigate: {{to: {FAR}, mode: CRUISE}}\n  - dock\n  - refuel\n")
     db = str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=20.0) as sim:
+    with sim_process(seed=1, speed=100.0) as sim:
         token = sim.register("HOPPER")
         runner = start_runner(sim, token, playbook, db)
         wait_for(lambda: any(e["path"].endswith("/navigate") for e in sim.ledger()

@@ -56,7 +56,7 @@ def test_killed_mid_transit_with_40s_left_waits_for_arrival(tmp_path: Path) -> N
     playbook.write_text("name: transit\nship: {role: COMMAND}\nsteps:\n"
                         "  - navigate: {to: '{{ to }}', mode: CRUISE}\n  - dock\n  - refuel\n")
     db = str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=20.0) as sim:
+    with sim_process(seed=1, speed=100.0) as sim:
         token = sim.register("TRANSIT")
         runner = start_runner(sim, token, playbook, db, "-e", f"to={FAR_FUEL_MARKET}")
         kill_when(sim, runner, lambda: entries(sim, "TRANSIT", "/navigate"))
@@ -86,7 +86,7 @@ def test_killed_during_cooldown_waits_before_extracting_again(tmp_path: Path) ->
                         "                         traits: [COMMON_METAL_DEPOSITS]}}\n"
                         "  - extract\n  - extract\n")
     db = str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=20.0) as sim:
+    with sim_process(seed=1, speed=50.0) as sim:
         token = sim.register("COOLER")
         runner = start_runner(sim, token, playbook, db)
         kill_when(sim, runner, lambda: entries(sim, "COOLER", "/extract"))
