@@ -77,12 +77,16 @@ class WatchSession:
         plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.clock())
         self.watcher.ignored |= plan.foreign
         self.watcher.running = dict(plan.managed)
-        failures = {}
+        failed: set[int] = set()
         for memory in plan.resume:
             if await self.fleet.resume(memory) is None:
-                failures[memory.path] = "see the container's log"
-        self._report(plan, failures)
-        await self.watcher.apply(plan.actions, files)
+                # Unmanaged again, so the periodic re-scan retries it as a start (which
+                # resumes the version it checkpointed, like any start of a known name).
+                failed.add(int(memory.container))
+                del self.watcher.running[memory.container]
+        self._report(plan, failed)
+        actions = [a for a in plan.actions if int(getattr(a, "container", 0) or 0) not in failed]
+        await self.watcher.apply(actions, files)
         self.watcher.reloads += 1
         return plan
 
@@ -97,7 +101,7 @@ class WatchSession:
         self.store.log(None, "INFO", f"watch: watcher for {self.folder.root} stopped")
         self.echo("stopped; checkpoints saved, leases released")
 
-    def _report(self, plan: RecoveryPlan, failures: dict[str, str]) -> None:
+    def _report(self, plan: RecoveryPlan, failed: set[int]) -> None:
         """Print the start report and log each line to its container (so ``st-run logs
         NAME`` shows it) or to the watcher's own log."""
         owners = {m.path: int(c) for c, m in plan.managed.items()}
@@ -105,9 +109,9 @@ class WatchSession:
                        if isinstance(a, Rename)})
         self.echo(f"expected vs recovered ({len(plan.report)} playbook(s)):")
         for line in plan.report:
-            if line.path in failures and line.did in (Did.RESUMED, Did.RESTARTED, Did.RELOAD):
-                line = dataclasses.replace(line, did=Did.NOT_RECOVERED,
-                                           reason=failures[line.path])
+            if owners.get(line.path) in failed:
+                line = dataclasses.replace(line, did=Did.NOT_RECOVERED, reason="see its log; "
+                                           "the watcher retries it on its next re-scan")
             self.echo(f"  {line}")
             self.store.log(owners.get(line.path),
                            "WARNING" if line.did is Did.NOT_RECOVERED else "INFO",
