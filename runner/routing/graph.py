@@ -23,11 +23,13 @@ Edge = tuple[int, int, int, int]
 class HopTable:
     """All useful hops for one ship class: per origin, edges sorted by fuel needed.
 
+    ``pairs[u][v]`` holds the same hops of one pair as (fuel, mode index, seconds), by fuel.
     ``fastest[u][v]`` is the quickest hop u -> v flyable from a full tank (inf if none).
     """
 
     modes: tuple[FlightMode, ...]
     edges: tuple[tuple[Edge, ...], ...]
+    pairs: tuple[tuple[tuple[tuple[int, int, int], ...], ...], ...]
     fastest: tuple[tuple[float, ...], ...]
     _bounds: dict[int, list[float]] = field(default_factory=dict, compare=False)
 
@@ -95,30 +97,35 @@ def _build_hops(graph: SystemGraph, speed: int, capacity: int, travel: TravelMod
     order = tuple(r.mode for r in rules)
     n = len(graph.symbols)
     # Time and fuel depend only on the rounded distance: memoise per rd.
-    per_rd: dict[int, list[tuple[int, int, int]]] = {}
+    per_rd: dict[int, tuple[tuple[int, int, int], ...]] = {}
     edges: list[tuple[Edge, ...]] = []
+    pairs: list[tuple[tuple[tuple[int, int, int], ...], ...]] = []
     fastest: list[tuple[float, ...]] = []
     for u in range(n):
         row = graph.dist[u]
         out: list[Edge] = []
+        by_v: list[tuple[tuple[int, int, int], ...]] = []
         for v in range(n):
             if v == u:
+                by_v.append(())
                 continue
             rd = rounded_distance(row[v])
             options = per_rd.get(rd)
             if options is None:
-                options = _pareto_modes(rules, rd, speed, capacity, travel)
+                options = tuple(sorted(_pareto_modes(rules, rd, speed, capacity, travel)))
                 per_rd[rd] = options
+            by_v.append(options)
             out.extend((fuel, v, mi, secs) for fuel, mi, secs in options)
         out.sort()
         edges.append(tuple(out))
+        pairs.append(tuple(by_v))
         quick = [math.inf] * n
         quick[u] = 0.0
         for _, v, _, secs in out:
             if secs < quick[v]:
                 quick[v] = secs
         fastest.append(tuple(quick))
-    return HopTable(order, tuple(edges), tuple(fastest))
+    return HopTable(order, tuple(edges), tuple(pairs), tuple(fastest))
 
 
 def _dense_dijkstra(weights: tuple[tuple[float, ...], ...], source: int) -> list[float]:

@@ -20,10 +20,11 @@ straight-line bound misses, and it is consistent, so label setting stays exact.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runner.domain.travel import FUEL_PER_MARKET_UNIT
-from runner.routing.graph import HopTable, SystemGraph
+from runner.routing.graph import Edge, HopTable, SystemGraph
 
 
 @dataclass
@@ -66,7 +67,13 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
     landing = {g for g, k in need_at.items() if k > 0}
     n = len(graph.symbols)
     sells = graph.sells_fuel
-    edges = table.edges
+    edges, pairs = table.edges, table.pairs
+    # Waypoints not yet popped with a full tank: nothing can improve the others, so once
+    # few are left an expansion scans just those pairs instead of every edge.
+    open_ = set(range(n))
+    # Per waypoint, a few flight labels pushed but maybe not popped yet: a new label with no
+    # more fuel and no better cost than one of them is useless (that one pops first).
+    pushed_at: list[list[tuple[int, int, int, int, int]]] = [[] for _ in range(n)]
     hh = h if h is not None else [0.0] * n
     best = [-1] * n
     lab = Labels([], [], [], [], [], best, {})
@@ -101,6 +108,8 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
             if f <= best[u]:
                 continue
         best[u] = f
+        if f == capacity and u not in landing:
+            open_.discard(u)
         if sells[u] and f < capacity:
             tr = t + refuel_stop_s
             key = tr + hh[u]
@@ -109,7 +118,11 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
                 nf = min(capacity, f + k * FUEL_PER_MARKET_UNIT)
                 push(heap, (key, hops, refuels + 1, units + k, -nf, u, tr, lid, -k))
         nh = hops + 1
-        for need, v, mi, dt in edges[u]:
+        out: Sequence[Edge] = edges[u]
+        if 3 * len(open_) < len(out):
+            row = pairs[u]
+            out = [(need, v, mi, dt) for v in open_ for need, mi, dt in row[v] if need <= f]
+        for need, v, mi, dt in out:
             if need > f:
                 break
             nf = f - need
@@ -119,6 +132,19 @@ def search(graph: SystemGraph, table: HopTable, start: int, fuel: int, capacity:
             key = nt + hh[v]
             if key > ub:
                 continue
+            if not landing or v not in landing:
+                here = pushed_at[v]
+                dominated = False
+                for pf, pt, ph, pr, pu in here:
+                    if pf >= nf and pt <= nt and (
+                            pt < nt or (ph, pr, pu) <= (nh, refuels, units)):
+                        dominated = True
+                        break
+                if dominated:
+                    continue
+                if len(here) >= 4:
+                    del here[0]
+                here.append((nf, nt, nh, refuels, units))
             if v in remaining and nf >= need_at.get(v, 0) and nt < pushed.get(v, ub):
                 old = pushed.get(v)
                 pushed[v] = nt
