@@ -12,9 +12,15 @@ earlier label at the same waypoint had at least as much fuel (more fuel never hu
 move open to less fuel is open to more, at the same cost). So one number per waypoint, the
 most fuel popped there, decides; the search stays exact and keeps few labels.
 
+Two more cuts, both exact: a label is not pushed when a label pending at the same waypoint has
+at least as much fuel and no worse cost (it would pop first and dominate), and once every goal
+has a landing pushed, no label whose cost bound exceeds the latest such landing is pushed.
+
 A* bound (``HopTable.lower_bounds``): the shortest time to the goal when fuel is ignored except
 that no hop may need more than a full tank. It sees the gaps only DRIFT can cross, which a
 straight-line bound misses, and it is consistent, so label setting stays exact.
+
+The loop is one function on purpose: it is the hot path, and locals are fastest in Python.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from runner.routing.graph import Edge, HopTable, SystemGraph
 
 @dataclass
 class Labels:
-    """The labels a search created; ``move`` >= 0 is a flight mode index, < 0 a refuel of
-    ``-move`` market units at the same waypoint."""
+    """The labels a search kept (popped and useful); ``move`` >= 0 is a flight mode index,
+    < 0 a refuel of ``-move`` market units at the same waypoint. ``best_fuel[w]`` is the most
+    fuel popped at waypoint ``w`` (-1: never reached)."""
 
     node: list[int]
     fuel: list[int]
