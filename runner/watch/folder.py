@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +29,24 @@ _EDITOR_NAMES = frozenset({"4913"})
 
 MAX_PLAYBOOK_BYTES = 1_000_000
 """Bigger files are reported as invalid rather than read (a playbook is a few kB)."""
+
+
+class NotARegularFile(OSError):
+    """A FIFO, device or socket where a playbook file was expected."""
+
+
+def read_regular_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file, or None when it is larger than ``limit``.
+
+    Opened non-blocking and checked on the open descriptor, so a FIFO or a device named
+    ``*.yaml`` (or swapped in after a check) can never block the watcher or feed it forever.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path}: not a regular file")
+        content = handle.read(limit + 1)
+    return None if len(content) > limit else content
 
 
 def digest(content: bytes) -> str:
@@ -131,14 +150,19 @@ class Folder:
             warnings.append(f"{rel}: ignored, it points outside {self.root}")
             return
         try:
-            if path.stat().st_size > MAX_PLAYBOOK_BYTES:
-                warnings.append(f"{rel}: ignored, larger than {MAX_PLAYBOOK_BYTES} bytes")
-                return
-            files[str(rel)] = path.read_bytes()
+            content = read_regular_file(path, MAX_PLAYBOOK_BYTES)
         except FileNotFoundError:
-            pass  # removed between listing and reading: the next event says so
+            return  # removed between listing and reading: the next event says so
+        except NotARegularFile:
+            warnings.append(f"{rel}: ignored, not a regular file")
+            return
         except OSError as exc:
             warnings.append(f"{rel}: ignored, cannot read it ({exc.strerror or exc})")
+            return
+        if content is None:
+            warnings.append(f"{rel}: ignored, larger than {MAX_PLAYBOOK_BYTES} bytes")
+            return
+        files[str(rel)] = content
 
     def _inside(self, path: Path) -> bool:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from runner.watch.folder import Folder, digest, is_playbook_path
+from runner.watch.folder import MAX_PLAYBOOK_BYTES, Folder, digest, is_playbook_path
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -112,3 +112,19 @@ def test_open_refuses_missing_or_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(NotADirectoryError):
         Folder.open(tmp_path / "f")
+
+
+def test_special_files_named_yaml_never_block_the_scan(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it for reading would block forever
+    os.symlink("/dev/null", tmp_path / "null.yaml")  # points outside anyway
+    (tmp_path / "good.yaml").write_bytes(b"good")
+    scan = Folder.open(tmp_path).scan()
+    assert scan.files == {"good.yaml": b"good"}
+    assert "pipe.yaml: ignored, not a regular file" in scan.warnings
+
+
+def test_files_over_the_size_limit_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_bytes(b"x" * (MAX_PLAYBOOK_BYTES + 1))
+    scan = Folder.open(tmp_path).scan()
+    assert scan.files == {}
+    assert scan.warnings == (f"big.yaml: ignored, larger than {MAX_PLAYBOOK_BYTES} bytes",)
