@@ -28,20 +28,24 @@ store = Store.open(url)
 Path(sys.argv[5] + ".ready").touch()
 while not Path(sys.argv[5]).exists():  # start together, so that they really contend
     time.sleep(0.002)
-wrote = 0
-for n in range(rounds):
-    lease = store.claim(container_id, me, ttl_s=0.02)
+wrote = held = attempts = 0
+while held < rounds and attempts < 3000:  # keep contending until this runner held it enough
+    attempts += 1
+    lease = store.claim(container_id, me, ttl_s=0.15)
     if lease is None:
         time.sleep(0.005)
         continue
+    held += 1
     try:
         for step in range(3):
-            store.record_intent(lease, f"steps[{n}]", step, {"n": n}, {})
-            time.sleep(0.01)  # "sending the request": long enough for leases to expire
-            store.checkpoint(lease, f"steps[{n}]", step, {"owner": me, "version": lease.version})
+            store.record_intent(lease, f"steps[{held}]", step, {"n": held}, {})
+            time.sleep(0.05)  # "sending the request": 3 of them outlast the lease
+            store.checkpoint(lease, f"steps[{held}]", step, {"owner": me,
+                                                              "version": lease.version})
             wrote += 1
     except LeaseLost:
         pass
+    time.sleep(0.005)  # give the others a chance to claim between two runs
 store.close()
 print(wrote)
 """
@@ -52,7 +56,7 @@ def test_fencing_holds_across_processes(db_url: str, tmp_path: Path) -> None:
     store = Store.open(db_url)
     record = store.upsert_container("contested", "p.yaml", "h", "SHIP-1", "AGENT")
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, db_url, str(record.id), f"w{i}",
-                               "40", str(tmp_path / f"go{i}")], cwd=REPO,
+                               "8", str(tmp_path / f"go{i}")], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(3)]
     deadline = time.monotonic() + 120
@@ -71,6 +75,8 @@ def test_fencing_holds_across_processes(db_url: str, tmp_path: Path) -> None:
             checkpoints.select().where(checkpoints.c.container_id == record.id)
             .order_by(checkpoints.c.id))]
     store.close()
+    # Each claim gives its holder well over one transaction's time before expiry, so some
+    # progress is certain; which runner makes it, and how often leases change hands, is not.
     assert len(states) == written > 0
     owner_of: dict[int, str] = {}
     for state in states:
