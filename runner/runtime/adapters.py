@@ -163,6 +163,10 @@ class Language:
             system = await self.universe.refresh_market(system, ship.nav.waypoint)
         if self.agent is None:
             self.agent = await self.game.client.get_agent()
+        elif self.game.credits is not None and self.game.credits != self.agent.credits:
+            from dataclasses import replace
+
+            self.agent = replace(self.agent, credits=self.game.credits)
         loop_state = None if loop is None else LoopState(loop.index, loop.length, loop.item)
         return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
                            registered=dict(registered), loop=loop_state)

@@ -38,8 +38,9 @@ from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
 from runner.runtime.reactions import MAX_FIXUPS_PER_COMMAND, Reaction, reaction_for
 from runner.runtime.view import ContainerView, Transit
 
-#: How often a parked container checks the agent's credits (wall seconds, at most).
-PARK_POLL_S = 5.0
+#: How often a parked container checks the agent's credits (wall seconds): one GET each,
+#: cheap against the rate limit even for many parked containers.
+PARK_POLL_S = 15.0
 #: How often the database is asked whether ``st-run stop`` was requested (wall seconds).
 STOP_POLL_S = 1.0
 #: Commands that are safe to send twice (the server treats a repeat as a no-op): no intent

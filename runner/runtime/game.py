@@ -25,6 +25,7 @@ class GameApi:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.contract_id: str | None = None
+        self.credits: int | None = None  # the agent's credits as the last response said
 
     # ---- reads ---------------------------------------------------------------------------
 
@@ -34,7 +35,8 @@ class GameApi:
 
     async def get_credits(self) -> int:
         agent = await self.client.get_agent()
-        return int(agent.credits)
+        self.credits = int(agent.credits)
+        return self.credits
 
     def server_now(self) -> datetime:
         now: datetime = self.client.clock.now()
@@ -47,6 +49,12 @@ class GameApi:
 
     async def send(self, ship: Ship, command: c.Command) -> Sent:
         """Carry out ``command`` for ``ship``; the returned ship reflects the response."""
+        sent = await self._send(ship, command)
+        if sent.credits is not None:
+            self.credits = sent.credits
+        return sent
+
+    async def _send(self, ship: Ship, command: c.Command) -> Sent:
         client, symbol = self.client, ship.symbol
         match command:
             case c.Orbit():
