@@ -32,6 +32,8 @@ class HopTable:
     pairs: tuple[tuple[tuple[tuple[int, int, int], ...], ...], ...]
     fastest: tuple[tuple[float, ...], ...]
     _bounds: dict[int, list[float]] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[int, int], int] = field(default_factory=dict, compare=False)
+    """Per-class results other modules cache here (e.g. fuel assumed at dry stops)."""
 
     def lower_bounds(self, goal: int) -> list[float]:
         """Per waypoint, a lower bound on the seconds to reach ``goal`` (cached per goal).

@@ -3,10 +3,13 @@
 A leg's cost is the optimal route time (refuel overhead included) from one stop to another.
 The fuel aboard when a leg starts depends on the order, which is not known yet, so the matrix
 assumes: the real fuel at the tour start; a full tank at stops that sell fuel (the ship is
-docked at the market anyway, see ``docs/routing.md``); at other stops, the fuel left on the
-fastest route there from the nearest fuel seller with a full tank. The matrix is therefore
-exact when every stop sells fuel (or the ship has no tank) and ``refuel_stop_s`` is 0; each
-leg flown afterwards is planned with the fuel really aboard.
+docked at the market anyway); at a dry stop (no fuel sold), the fuel left on the fastest route
+there from the nearest fuel seller with a full tank (at least 1). Every leg into a dry stop
+must land with that much fuel, so the assumption holds whatever the order: the legs flown
+afterwards, planned with the fuel really aboard and the same landing rule, are never slower
+than the matrix says, except for refuel overhead at a seller stop reached with a part-empty
+tank. The matrix is exact when every stop sells fuel (or the ship has no tank) and
+``refuel_stop_s`` is 0.
 """
 
 from __future__ import annotations
@@ -28,14 +31,25 @@ def departure_fuel(graph: SystemGraph, table: HopTable, node: int, capacity: int
         return 0
     if graph.sells_fuel[node]:
         return capacity
+    key = (node, cfg.refuel_stop_s)
+    cached = table.memo.get(key)
+    if cached is None:
+        cached = _dry_stop_fuel(graph, table, node, capacity, cfg)
+        table.memo[key] = cached
+    return cached
+
+
+def _dry_stop_fuel(graph: SystemGraph, table: HopTable, node: int, capacity: int,
+                   cfg: RoutingConfig) -> int:
+    """Fuel left landing at dry ``node`` fastest from the nearest seller, full (at least 1)."""
     sellers = [i for i, sells in enumerate(graph.sells_fuel) if sells]
     if not sellers:
-        return 0
+        return 1
     nearest = min(sellers, key=lambda i: graph.dist[i][node])
     labels = search(graph, table, nearest, capacity, capacity, {node}, cfg.refuel_stop_s,
-                    reserve=reserve(graph, [node], capacity), full_refuels=True)
+                    reserve={node: 1}, full_refuels=True)
     lid = labels.found.get(node)
-    return 0 if lid is None else labels.fuel[lid]
+    return 1 if lid is None else max(1, labels.fuel[lid])
 
 
 def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capacity: int,
@@ -43,7 +57,7 @@ def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capac
     """Optimal seconds from ``(origin, fuel)`` to each target (one one-to-many search)."""
     wanted = {t for t in targets if t != origin}
     labels = search(graph, table, origin, fuel, capacity, wanted, cfg.refuel_stop_s,
-                    reserve=reserve(graph, wanted, capacity), full_refuels=True)
+                    reserve=reserve(graph, table, wanted, capacity, cfg), full_refuels=True)
     out = []
     for t in targets:
         if t == origin:
@@ -54,14 +68,18 @@ def leg_costs(graph: SystemGraph, table: HopTable, origin: int, fuel: int, capac
     return out
 
 
-def reserve(graph: SystemGraph, goals: Iterable[int], capacity: int) -> dict[int, int]:
-    """Fuel to keep on arrival: 1 at waypoints without fuel (for ships with a tank)."""
-    return {g: 1 for g in goals if capacity > 0 and not graph.sells_fuel[g]}
+def reserve(graph: SystemGraph, table: HopTable, goals: Iterable[int], capacity: int,
+            cfg: RoutingConfig) -> dict[int, int]:
+    """Fuel to land with at dry goals: what a leg from there is assumed to depart with."""
+    return {g: departure_fuel(graph, table, g, capacity, cfg)
+            for g in goals if capacity > 0 and not graph.sells_fuel[g]}
 
 
-def leg_reserve(graph: SystemGraph, waypoint: str, capacity: int) -> int:
-    """``reserve`` for one leg's goal, by symbol."""
-    return reserve(graph, [graph.index[waypoint]], capacity).get(graph.index[waypoint], 0)
+def leg_reserve(graph: SystemGraph, table: HopTable, waypoint: str, capacity: int,
+                cfg: RoutingConfig) -> int:
+    """``reserve`` for one leg's goal, by symbol (0 at fuel sellers)."""
+    node = graph.index[waypoint]
+    return reserve(graph, table, [node], capacity, cfg).get(node, 0)
 
 
 def stops_exact(graph: SystemGraph, nodes: Sequence[int], capacity: int,

@@ -90,8 +90,9 @@ def fly_legs(system: System, ship: Ship, start: str, visits: Sequence[str], fuel
     legs: list[Route] = []
     at = start
     graph = system_graph(system)
+    table = ship_table(graph, ship, cfg)
     for target in visits:
-        keep = leg_reserve(graph, target, ship.fuel.capacity)
+        keep = leg_reserve(graph, table, target, ship.fuel.capacity, cfg)
         leg = plan_route(system, ship, at, target, fuel, config=cfg, min_fuel_left=keep)
         legs.append(leg)
         fuel, at = leg.fuel_left, target
