@@ -8,11 +8,12 @@ if the server had gone down. Then it lets connections through again.
 The playbook (``--iterations`` rounds of orbit, dock, a numbered log line and a 1 s wait,
 on ``st-run sim --speed 1``) is run by ``st-run run --db postgresql+psycopg://...@proxy``;
 the cut starts ``--cut-after`` seconds after the third round began (checkpoints exist).
-Reported: whether the runner process survived the outage, its exit code, what it printed during the outage, the seconds from the end of the
-outage to the next state change, the container's final status, and from the ledger and the
-database: orbits and docks (each round exactly one of each, alternating), and the log lines
-of every round present (no checkpoint lost). When the runner died, it is run again once the
-database is back (as systemd or a shell loop would), and that rerun is reported too.
+Reported: whether the runner process survived the outage, its exit code, what it printed
+during the outage, the seconds from the end of the outage to the next state change, the
+container's final status, and from the ledger and the database: orbits and docks (each round
+exactly one of each, alternating), and the log lines of every round present (no checkpoint
+lost). When the runner died, it is run again once the database is back (as systemd or a
+shell loop would), and that rerun is reported too.
 
 Usage: ``.venv/bin/python bench/db_outage.py [--outage 30] [--iterations 40] [--cut-after 0.5]``
 """
