@@ -253,7 +253,7 @@ class Runtime:
     async def build_executor(self, task: ContainerTask, loaded: LoadedPlaybook,
                              ship: str) -> Executor:
         """A fresh executor for one run of the container (a restart builds a new one)."""
-        game = GameApi(self.agents.client(loaded.agent))
+        game = GameApi(self.agents.client(loaded.agent), container=loaded.name)
         language = Language(loaded, self.universe(loaded.agent), game)
         return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
                         journal=task.journal, view=task.view, stop=task.stop)

@@ -22,19 +22,20 @@ from runner.runtime.ports import Sent
 class GameApi:
     """One agent's client, seen by one container (the client is shared by the agent's)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, container: str | None = None) -> None:
         self.client = client
+        self.container = container  # who asks, for the client's per-container accounting
         self.contract_id: str | None = None
         self.credits: int | None = None  # the agent's credits as the last response said
 
     # ---- reads ---------------------------------------------------------------------------
 
     async def get_ship(self, symbol: str) -> Ship:
-        ship: Ship = await self.client.get_ship(symbol)
+        ship: Ship = await self.client.get_ship(symbol, container=self.container)
         return ship
 
     async def get_credits(self) -> int:
-        agent = await self.client.get_agent()
+        agent = await self.client.get_agent(container=self.container)
         self.credits = int(agent.credits)
         return self.credits
 
@@ -56,63 +57,64 @@ class GameApi:
 
     async def _send(self, ship: Ship, command: c.Command) -> Sent:
         client, symbol = self.client, ship.symbol
+        who = {"container": self.container}
         match command:
             case c.Orbit():
-                return Sent(ship.with_nav(await client.orbit(symbol)))
+                return Sent(ship.with_nav(await client.orbit(symbol, **who)))
             case c.Dock():
-                return Sent(ship.with_nav(await client.dock(symbol)))
+                return Sent(ship.with_nav(await client.dock(symbol, **who)))
             case c.SetFlightMode(mode=mode):
-                return Sent(ship.with_nav(await client.set_flight_mode(symbol, mode)))
+                return Sent(ship.with_nav(await client.set_flight_mode(symbol, mode, **who)))
             case c.Navigate(destination=destination):
-                nav_result = await client.navigate(symbol, destination)
+                nav_result = await client.navigate(symbol, destination, **who)
                 moved = ship.with_nav(nav_result.nav).with_fuel(nav_result.fuel)
                 return Sent(moved, result={"arrival": nav_result.nav.route.arrival.isoformat()
                                            if nav_result.nav.route else None})
             case c.Refuel(units=units, from_cargo=from_cargo):
-                refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo)
+                refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo, **who)
                 fueled = ship.with_fuel(refuel.fuel)
                 if refuel.cargo is not None:
                     fueled = fueled.with_cargo(refuel.cargo)
                 return Sent(fueled, _credits(refuel.agent))
             case c.Purchase(symbol=good, units=units):
-                trade = await client.purchase(symbol, good, units)
+                trade = await client.purchase(symbol, good, units, **who)
                 return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
                             _transaction(trade.transaction))
             case c.Sell(symbol=good, units=units):
-                trade = await client.sell(symbol, good, units)
+                trade = await client.sell(symbol, good, units, **who)
                 return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
                             _transaction(trade.transaction))
             case c.Jettison(symbol=good, units=units):
-                return Sent(ship.with_cargo(await client.jettison(symbol, good, units)))
+                return Sent(ship.with_cargo(await client.jettison(symbol, good, units, **who)))
             case c.Extract():
-                extract = await client.extract(symbol)
+                extract = await client.extract(symbol, **who)
                 mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
                 return Sent(mined, result={"symbol": extract.yield_symbol,
                                            "units": extract.yield_units})
             case c.Survey():
-                survey = await client.survey(symbol)
+                survey = await client.survey(symbol, **who)
                 return Sent(replace(ship, cooldown=survey.cooldown),
                             result=[s.signature for s in survey.surveys])
             case c.Deliver(contract_id=contract_id, symbol=good, units=units):
                 contract_id = contract_id or await self._active_contract()
-                delivered = await client.deliver_contract(contract_id, symbol, good, units)
+                delivered = await client.deliver_contract(contract_id, symbol, good, units, **who)
                 self.contract_id = delivered.contract.id
                 return Sent(ship.with_cargo(delivered.cargo), result=_contract(delivered.contract))
             case c.NegotiateContract():
-                contract = await client.negotiate_contract(symbol)
+                contract = await client.negotiate_contract(symbol, **who)
                 self.contract_id = contract.id
                 return Sent(ship, result=_contract(contract))
             case c.AcceptContract(contract_id=contract_id):
                 contract_id = contract_id or await self._active_contract()
-                accepted = await client.accept_contract(contract_id)
+                accepted = await client.accept_contract(contract_id, **who)
                 self.contract_id = accepted.contract.id
                 return Sent(ship, _credits(accepted.agent), _contract(accepted.contract))
             case c.FulfillContract(contract_id=contract_id):
                 contract_id = contract_id or await self._active_contract()
-                fulfilled = await client.fulfill_contract(contract_id)
+                fulfilled = await client.fulfill_contract(contract_id, **who)
                 return Sent(ship, _credits(fulfilled.agent), _contract(fulfilled.contract))
             case c.ScanMarket(waypoint=waypoint):
-                market = await client.get_market(waypoint)
+                market = await client.get_market(waypoint, **who)
                 return Sent(ship, result={"symbol": market.symbol,
                                           "goods": sorted(market.trade_goods)})
         raise ValueError(f"the executor cannot send {type(command).__name__}")
@@ -121,7 +123,7 @@ class GameApi:
         """The contract to act on: the last one seen, else the newest unfulfilled one."""
         if self.contract_id is not None:
             return self.contract_id
-        contracts: list[Contract] = list(await self.client.list_contracts())
+        contracts: list[Contract] = list(await self.client.list_contracts(container=self.container))
         open_ones = [k for k in contracts if not k.fulfilled]
         if not open_ones:
             raise ValueError("no open contract: negotiate one first")
