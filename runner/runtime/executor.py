@@ -86,15 +86,16 @@ class Progress:
     commands: list[dict[str, Any]] = field(default_factory=list)
     registered: dict[str, Any] = field(default_factory=dict)
     iterations: int = 0
+    stops: dict[str, list[Any]] = field(default_factory=dict)  # tour cursor -> its stops
 
     def to_state(self) -> dict[str, Any]:
         return {"commands": self.commands, "registered": self.registered,
-                "iterations": self.iterations}
+                "iterations": self.iterations, "stops": self.stops}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Progress:
         return cls(list(state.get("commands", [])), dict(state.get("registered", {})),
-                   int(state.get("iterations", 0)))
+                   int(state.get("iterations", 0)), dict(state.get("stops", {})))
 
 
 @dataclass(frozen=True)
@@ -194,11 +195,13 @@ class Executor:
         iteration = resume.cursor[0] if resume and resume.cursor else 0
         inner = ResumePoint(resume.cursor[1:], resume.next_command, resume.progress) \
             if resume and len(resume.cursor) > 1 else None
-        stops = self.language.stops(step, await self._ctx()) if step.action == "tour" else None
+        stops = await self._tour_stops(step, path, resumed=resume is not None) \
+            if step.action == "tour" else None
         guard = IdleGuard()
         while True:
             if stops is not None:
                 if iteration >= len(stops):
+                    self.progress.stops.pop(cur.encode(path), None)
                     return
                 self.loop = Loop(iteration + 1, len(stops), stops[iteration])
             else:
@@ -222,6 +225,16 @@ class Executor:
                 self._say("idle: the loop sent no request and waited for nothing; slowing down")
             if pause:
                 await self._sleep_wall(pause)
+
+    async def _tour_stops(self, step: Step, path: cur.Cursor, resumed: bool) -> list[Any]:
+        """A tour's stops: chosen once and kept in the checkpoints, so a resumed tour visits
+        the same stops in the same order (re-solving from elsewhere could reorder them)."""
+        key = cur.encode(path)
+        if resumed and key in self.progress.stops:
+            return self.progress.stops[key]
+        stops = self.language.stops(step, await self._ctx())
+        self.progress.stops[key] = stops
+        return stops
 
     async def _run_leaf_with_keywords(self, step: Step, path: cur.Cursor,
                                       resume: ResumePoint | None) -> None:

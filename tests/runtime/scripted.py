@@ -49,6 +49,9 @@ class ScriptedLanguage:
                 fuel = max(1, math.floor(distance + 0.5))
                 return [c.Orbit(), c.Navigate(there.symbol, FlightMode.CRUISE, distance, fuel,
                                               int(distance * 25 / 30 + 15))]
+            case "tour":  # the flight to the current stop
+                assert ctx.loop is not None
+                return self.expand(Step(step.path, "navigate", {"to": ctx.loop.item}), ctx)
             case "dock":
                 return [c.Dock()]
             case "orbit":

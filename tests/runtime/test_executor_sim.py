@@ -342,3 +342,39 @@ def test_a_leg_the_real_fuel_cannot_fly_is_never_sent(world: World) -> None:
     assert world.count("/navigate") == 0  # no 4203 could reach the server
     lines = [r.message for r in world.store.logs("c1")]
     assert any("fuel, the ship has 5 (not sent)" in m for m in lines)
+
+
+def test_a_resumed_tour_keeps_its_stops_and_order(world: World) -> None:
+    class Reordering:
+        """Stands for a tour solver that orders stops differently from another start."""
+
+        def __init__(self, language: Any) -> None:
+            self.language = language
+            self.calls = 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.language, name)
+
+        def stops(self, step: Any, ctx: Any) -> list[Any]:
+            self.calls += 1
+            stops = list(step.args["visit"])
+            return stops if self.calls == 1 else stops[::-1]
+
+    reorder: dict[str, Reordering] = {}
+
+    def wrap(executor: Executor) -> None:
+        reorder.setdefault("r", Reordering(executor.language))
+        executor.language = reorder["r"]  # type: ignore[assignment]
+
+    tour = step(0, "tour", children=(step(0, "dock"),), visit=[FUEL_AT, SELL_AT])
+    hooks = crash_after_checkpoints(3)  # orbit, navigate, dock at stop 1: crash
+    first = hooks.wrap_executor
+    assert first is not None
+    hooks.wrap_executor = lambda e: (wrap(e), first(e))  # type: ignore[func-returns-value]
+    with pytest.raises(Crash):
+        asyncio.run(run_container(world, [tour], hooks=hooks))
+    outcome = asyncio.run(run_container(world, [tour], hooks=Hooks(wrap_executor=wrap)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    flights = [e["body"]["waypointSymbol"] for e in world.ledger()
+               if e["path"].endswith("/navigate")]
+    assert flights == [FUEL_AT, SELL_AT]
