@@ -381,8 +381,11 @@ class Executor:
             await self._settle_transit()
         elif reaction is Reaction.WAIT_COOLDOWN:
             until = getattr(exc, "wait_until", None)
+            seconds = getattr(exc, "wait_seconds", None)
             if isinstance(until, datetime):
                 await self._wait_until(until)
+            elif isinstance(seconds, int | float):
+                await self._sleep_game(float(seconds))
         return True
 
     async def _ensure_preconditions(self, command: c.Command) -> None:
