@@ -56,6 +56,8 @@ class ScriptedLanguage:
                 return [c.Dock()]
             case "orbit":
                 return [c.Orbit()]
+            case "extract":
+                return [c.Orbit(), c.Extract()]
             case "refuel":
                 return [c.Dock(), c.Refuel()]
             case "buy":

@@ -378,3 +378,17 @@ def test_a_resumed_tour_keeps_its_stops_and_order(world: World) -> None:
     flights = [e["body"]["waypointSymbol"] for e in world.ledger()
                if e["path"].endswith("/navigate")]
     assert flights == [FUEL_AT, SELL_AT]
+
+
+ASTEROID = "X1-EU98-E27"  # 164 units from headquarters (seed 1)
+
+
+def test_4000_cooldown_conflict_waits_then_extracts(world: World) -> None:
+    # another client extracts just before the runner's first extract: it meets a cooldown
+    # it could not know about, gets 4000, waits it out and extracts once
+    hooks = Hooks(wrap_api=lambda g: BehindTheBack(g, world, c.Extract, "POST", "extract"))
+    steps = [step(0, "navigate", to=ASTEROID), step(1, "extract")]
+    outcome = asyncio.run(run_container(world, steps, hooks=hooks))
+    assert outcome.status is ContainerStatus.COMPLETED
+    extracts = [e for e in world.ledger() if e["path"].endswith("/extract")]
+    assert len(extracts) == 2  # the other client's, then the runner's after the cooldown
