@@ -32,6 +32,8 @@ class RoutingConfig:
     """Default tour time limit in seconds for tours larger than every ``tour_time_limits`` row."""
     split_time_limit: float = 2.0
     """Default time limit in seconds for a fleet split (VRP)."""
+    leg_plan_allowance_s: float = 0.003
+    """Seconds per stop kept from a tour/split time limit for planning the legs flown."""
     solver_min_share: float = 0.5
     """Tour and split limits include building the leg matrices; the solver keeps at least
     this share of the limit even when the matrices took longer."""

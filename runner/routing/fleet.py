@@ -66,7 +66,8 @@ def split_tour(system: System, ships: Sequence[Ship], stops: Sequence[str], *,
                 for v, ship in enumerate(ships)]
     limit = cfg.split_time_limit if time_limit_s is None else time_limit_s
     # The limit covers the whole call, but the solver always keeps a share of it.
-    left = max(limit * cfg.solver_min_share, limit - (time.monotonic() - began))
+    spent = time.monotonic() - began + cfg.leg_plan_allowance_s * len(targets)
+    left = max(limit * cfg.solver_min_share, limit - spent)
     routes = solve_vrp(matrices, len(ships), left)
     tours: dict[str, Tour] = {}
     for v, ship in enumerate(ships):

@@ -53,7 +53,8 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     matrix = [[0, *row[: len(targets)], row[-1] if extra else 0] for row in rows]
     matrix.append([0] * (len(nodes) + 1))
     # The limit covers the whole call, but the solver always keeps half of it.
-    left = max(limit * cfg.solver_min_share, limit - (time.monotonic() - began))
+    spent = time.monotonic() - began + cfg.leg_plan_allowance_s * len(targets)
+    left = max(limit * cfg.solver_min_share, limit - spent)
     solution = solve_path(matrix, left, mip_max_stops=cfg.mip_max_stops,
                           mip_time_share=cfg.mip_time_share)
     if solution.cost >= UNREACHABLE:
