@@ -120,6 +120,14 @@ def status(db: str, playbook: str) -> str:
         store.close()
 
 
+def completed(db: str, playbook: str) -> bool:
+    """True when the database says the container finished (killed between that and exit)."""
+    try:
+        return status(db, playbook) == "COMPLETED"
+    except Exception:  # not created yet: killed during start-up
+        return False
+
+
 def state_lines(lines: list[str]) -> Counter[str]:
     return Counter(line for line in lines if line.startswith(tuple(VERBS.values())))
 
@@ -157,7 +165,8 @@ def crash_case(backend: str, playbook: str, kills: int, rng: random.Random, seed
                 runner.send_signal(signal.SIGKILL)
                 case.kills += 1
             code = runner.wait()
-            if code == 0:
+            if code == 0 or completed(db, playbook):
+                # killed after it finished: running it again would start over (by design)
                 finished = True
                 break
         if not finished:
