@@ -9,7 +9,7 @@ import os
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from runner.domain.ship import FlightMode
@@ -26,9 +26,9 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
 
 
 @st.composite
-def small_systems(draw: st.DrawFn, span: int = 160) -> list[Point]:
-    """2-7 waypoints; some orbit an earlier one (same x, y); any share sells fuel."""
-    n = draw(st.integers(2, 7))
+def small_systems(draw: st.DrawFn, span: int = 160, least: int = 2) -> list[Point]:
+    """``least``-7 waypoints; some orbit an earlier one (same x, y); any share sells fuel."""
+    n = draw(st.integers(least, 7))
     points: list[Point] = []
     for _ in range(n):
         if points and draw(st.integers(0, 5)) == 0:
@@ -64,6 +64,8 @@ def check(points: list[Point], capacity: int, speed: int, fuel: int, start: int,
     expected = dijkstra_oracle(points, speed, capacity, start, goal, fuel, sorted(modes),
                                refuel_s, rules, base, reserve)
     s, g = f"X1-T-W{start}", f"X1-T-W{goal}"
+    event("probe" if capacity == 0 else "ship with a tank")
+    event("no route" if expected is None else f"route with {expected[2]} refuel stop(s)")
     if expected is None:
         with pytest.raises(NoRouteError, match="no route"):
             plan_route(system, ship, s, g, fuel, config=cfg, min_fuel_left=reserve)
@@ -123,3 +125,17 @@ def test_matches_oracle_with_other_travel_models(points: list[Point], capacity: 
     check(points, capacity, speed, fuel, start, goal,
           frozenset({"CRUISE", "BURN", "DRIFT"}), data.draw(st.sampled_from([0, 2, 45])),
           model)
+
+
+@SETTINGS
+@given(points=small_systems(span=220, least=5),
+       capacity=st.sampled_from([30, 80, 100, 150, 200]),
+       speed=speeds, data=st.data())
+def test_matches_oracle_fuel_constrained(points: list[Point], capacity: int, speed: int,
+                                         data: st.DataObject) -> None:
+    """Tanks small against the distances and low starting fuel: refuel chains and drifting."""
+    start = data.draw(st.integers(0, len(points) - 1))
+    goal = data.draw(st.integers(0, len(points) - 1).filter(lambda g: g != start))
+    fuel = data.draw(st.integers(0, min(capacity, 40)))
+    check(points, capacity, speed, fuel, start, goal, frozenset(RULES),
+          data.draw(st.sampled_from([0, 2, 20])), reserve=data.draw(st.sampled_from([0, 1])))
