@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from runner.domain.ship import Ship
 from runner.domain.universe import System
+from runner.errors import InvalidInput
 from runner.routing.config import DEFAULT_CONFIG, RoutingConfig
 from runner.routing.graph import system_graph
 from runner.routing.legs import (
@@ -52,7 +53,7 @@ def plan_tour(system: System, ship: Ship, start: str, stops: Sequence[str], *, f
     # column 0 (the start) is never entered; the last column is the end (0 for open tours)
     matrix = [[0, *row[: len(targets)], row[-1] if extra else 0] for row in rows]
     matrix.append([0] * (len(nodes) + 1))
-    # The limit covers the whole call, but the solver always keeps half of it.
+    # The limit covers the whole call, but the solver always keeps a share of it.
     spent = time.monotonic() - began + cfg.leg_plan_allowance_s * len(targets)
     left = max(limit * cfg.solver_min_share, limit - spent)
     solution = solve_path(matrix, left, mip_max_stops=cfg.mip_max_stops,
@@ -77,8 +78,6 @@ def unique_stops(index: dict[str, int], system: System, stops: Sequence[str],
         if symbol in skip:
             continue
         if symbol not in index:
-            from runner.errors import InvalidInput
-
             raise InvalidInput(f"waypoint {symbol} is not in system {system.symbol}")
         if index[symbol] not in out:
             out.append(index[symbol])
