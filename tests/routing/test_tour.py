@@ -173,3 +173,29 @@ def test_mirrored_stop_rows_equal_searching_both_ways(seed: int) -> None:
     for i, node in enumerate(stops):
         fuel = departure_fuel(graph, table, node, capacity, cfg)
         assert rows[i] == leg_costs(graph, table, node, fuel, capacity, stops, cfg)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tours_through_fuel_deserts_never_strand(seed: int) -> None:
+    """Sparse fuel, many dry stops: every leg replays under the oracle's rules, chained."""
+    from tests.routing.checks import replay
+    from tests.routing.oracle import Point
+
+    rng = random.Random(500 + seed)
+    system = random_system(rng, 45, fuel_share=0.15, span=700)
+    waypoints = list(system)
+    points = [Point(w.x, w.y, w.sells_fuel) for w in waypoints]
+    index = {w.symbol: i for i, w in enumerate(waypoints)}
+    capacity, speed = rng.choice([(400, 36), (600, 15), (80, 9)])
+    ship = make_ship(capacity, speed)
+    start, *stops = rng.sample([w.symbol for w in waypoints], 9)
+    fuel = rng.randint(1, capacity)
+    tour = plan_tour(system, ship, start, stops, fuel_now=fuel, time_limit_s=0.5,
+                     return_to=rng.choice([None, start]))
+    at = start
+    for leg in tour.legs:
+        assert leg.start == at
+        replay(leg, points, index, speed, capacity, fuel, RoutingConfig().refuel_stop_s)
+        at, fuel = leg.goal, leg.fuel_left
+        assert fuel >= 1 or system[at].sells_fuel
+    assert tour.total_duration_s <= tour.planned_cost_s + 2 * len(tour.legs)
