@@ -15,7 +15,7 @@ crashed run's log in the database, and each state change of the ledger has its l
 
 Prints one line per (backend, playbook) and a summary line ``crash: ...``.
 
-Usage: ``.venv/bin/python bench/crash.py [--kills 6] [--backends sqlite,postgres] [--seed 7]``
+Usage: ``.venv/bin/python bench/crash.py [--kills 10] [--backends sqlite,postgres] [--seed 7]``
 """
 
 from __future__ import annotations
@@ -159,8 +159,8 @@ def crash_case(backend: str, playbook: str, kills: int, rng: random.Random, seed
         for _ in range(kills):
             runner = start(sim, token, playbook, db, home)
             case.starts += 1
-            # anywhere from start-up (~1 s) to past the reference's whole run time
-            time.sleep(rng.uniform(0.3, max(1.5, took * 0.9)))
+            # from start-up (~1 s) to half the reference run: most kills land mid-run
+            time.sleep(rng.uniform(0.3, max(1.5, took * 0.5)))
             if runner.poll() is None:
                 runner.send_signal(signal.SIGKILL)
                 case.kills += 1
@@ -199,7 +199,7 @@ def crash_case(backend: str, playbook: str, kills: int, rng: random.Random, seed
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kills", type=int, default=6, help="kills per playbook and backend")
+    parser.add_argument("--kills", type=int, default=10, help="kills per playbook and backend")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--playbooks", default=",".join(sorted(p.stem for p in
                                                                PLAYBOOKS.glob("*.yaml"))))
