@@ -135,7 +135,8 @@ def mutations(sim: Sim, agent: str) -> list[tuple[float, str]]:
             if entry["agent"] == agent and entry["path"].endswith(("/orbit", "/dock"))]
 
 
-def run(outage: float, iterations: int, cut_after: float) -> int:
+def run(outage: float, iterations: int, cut_after: float, *, rerun: bool = True) -> int:
+    """Run the scenario, print what happened; 0 when the runner survived, else 1."""
     url = sa.make_url(PG_URL)
     proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     proxy.start()
@@ -192,7 +193,7 @@ def run(outage: float, iterations: int, cut_after: float) -> int:
             runner.wait()
         output = log.read_text(errors="replace")
         rerun_code: int | None = None
-        if code != 0:  # it died: what a supervisor (systemd, a shell loop) would do next
+        if code != 0 and rerun:  # it died: what systemd or a shell loop would do next
             with (home / "rerun.log").open("wb") as out:
                 rerun_code = subprocess.Popen(
                     [sys.executable, "-m", "runner", "run", str(playbook), "--db", db],

@@ -233,10 +233,7 @@ def test_directories_dangling_links_and_missing_files_are_refused(tmp_path: Path
     assert_clean_failure(result)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "validate hangs on a FIFO or a symlink to /dev/zero: runner/playbook/model.py:70 reads "
-    "the whole file (read_bytes) before the 1 MiB check in loader.py:150, and a FIFO blocks "
-    "in open(); it should stat for a regular file and read at most MAX_BYTES + 1"))
+# regression: validate once read a FIFO or /dev/zero whole and hung (fixed in a9d7013)
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
 def test_validate_does_not_hang_on_special_files(tmp_path: Path, kind: str) -> None:
     path = tmp_path / f"{kind}.yaml"
@@ -305,10 +302,7 @@ def test_watcher_ignores_links_out_of_its_folder_and_runs_the_rest(tmp_path: Pat
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "a FIFO named *.yaml in the watched folder blocks the watcher forever: "
-    "runner/watch/folder.py:134-137 stats it (size 0) then read_bytes() blocks in open(); "
-    "no playbook starts and SIGTERM is not handled"))
+# regression: the watcher once blocked forever reading a FIFO (fixed in ae3a7fe)
 def test_watcher_is_not_blocked_by_a_fifo(tmp_path: Path) -> None:
     folder = tmp_path / "fleet"
     folder.mkdir()
