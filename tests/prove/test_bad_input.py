@@ -153,6 +153,15 @@ def write_injections(folder: Path, marker: Path) -> list[Path]:
     return files
 
 
+def test_the_payloads_would_run_a_command_outside_the_sandbox(tmp_path: Path) -> None:
+    """The control experiment: plain Jinja runs the payload, so the marker check can fail."""
+    from jinja2 import Environment
+
+    marker = tmp_path / "PWNED"
+    Environment().from_string(f"{{{{ {payloads(marker)['cycler-globals']} }}}}").render()
+    assert marker.exists()
+
+
 def test_the_sandbox_refuses_every_payload_at_run_time(tmp_path: Path) -> None:
     """Behind validate, the run-time renderer (the executor's path) refuses each payload too."""
     from runner.playbook.errors import StepError
