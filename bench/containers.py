@@ -8,7 +8,8 @@ sell it (orbit, dock, purchase, dock, sell: every one a journalled state change)
 - step dispatch overhead per command, p50/p99: the time the executor spends on a command
   outside the HTTP request itself (preconditions, intent, checkpoint + log transaction,
   bookkeeping, event-loop scheduling);
-- database writes per command (intents, checkpoints, logs, status; heartbeats separately).
+- database writes per command (intents, checkpoints, logs, status), and the runner's
+  heartbeat transactions (all leases renewed in one per interval) separately.
 
 Targets (issue 6): RSS < 250 MB, p99 overhead < 20 ms.
 
@@ -37,7 +38,7 @@ from runner.api.client import SpaceTradersClient  # noqa: E402
 from runner.api.limiter import LimiterConfig, RateLimiter  # noqa: E402
 from runner.api.secrets import Token  # noqa: E402
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime  # noqa: E402
-from runner.runtime.container import ContainerTask  # noqa: E402
+from runner.runtime.container import LEASE_TTL_S, ContainerTask  # noqa: E402
 from runner.runtime.executor import Executor  # noqa: E402
 from runner.runtime.supervisor import Supervisor  # noqa: E402
 from runner.state.store import Store  # noqa: E402
@@ -163,14 +164,15 @@ async def run(count: int, iterations: int, db: str | None, workdir: Path) -> Non
         elapsed = time.perf_counter() - started
         await directory.aclose()
         store.close()
-        report(count, iterations, outcomes, timings, runtime, elapsed)
+        report(count, iterations, outcomes, timings, runtime, elapsed,
+               getattr(supervisor, "leases", None))
     finally:
         sim.terminate()
         sim.wait(timeout=10)
 
 
 def report(count: int, iterations: int, outcomes: dict[str, Any], timings: Timings,
-           runtime: TimedRuntime, elapsed: float) -> None:
+           runtime: TimedRuntime, elapsed: float, leases: Any) -> None:
     completed = sum(1 for o in outcomes.values() if o and o.status
                     and o.status.value == "COMPLETED")
     overheads = sorted(timings.overheads)
@@ -190,6 +192,10 @@ def report(count: int, iterations: int, outcomes: dict[str, Any], timings: Timin
     print(f"database writes per command: {writes / max(commands, 1):.2f} "
           "(intent + checkpoint-with-log per state change; step progress; heartbeats "
           "not counted)")
+    if leases is not None:  # the runner's one heartbeat for all its containers
+        print(f"heartbeat transactions: {leases.writes} in {elapsed:.1f} s for {count} "
+              f"containers ({leases.writes / max(elapsed, 1e-9):.2f}/s; one per container "
+              f"would be ~{count / (LEASE_TTL_S / 3):.0f}/s)")
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
 """One supervised container: an executor run under its lease, restarted by its policy.
 
-A ``ContainerTask`` owns the container's lease (renewed by a heartbeat task) and runs the
-executor until the playbook completes, is stopped at a safe point, fails for good, or the
-lease is lost. A failure asks ``runner.domain.restart.decide`` what to do; a restart waits
-in BACKOFF (its next retry time is in the database, so ``status`` shows it) and resumes from
-the last checkpoint.
+A ``ContainerTask`` owns the container's lease (renewed by the runner's ``LeaseKeeper``, or
+by a heartbeat task of its own) and runs the executor until the playbook completes, is
+stopped at a safe point, fails for good, or the lease is lost. A failure asks
+``runner.domain.restart.decide`` what to do; a restart waits in BACKOFF (its next retry
+time is in the database, so ``status`` shows it) and resumes from the last checkpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from runner.errors import StRunError
 from runner.runtime.clock import Clock
 from runner.runtime.executor import AgentTokenExpired, Executor, StopAtSafePoint
 from runner.runtime.journal import LeaseHolder, StoreJournal
+from runner.runtime.leases import LeaseKeeper
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView
 from runner.state.records import LeaseLost
@@ -47,7 +48,9 @@ class ContainerTask:
 
     def __init__(self, *, store: Store, holder: LeaseHolder, view: ContainerView,
                  agent: str, build: ExecutorFactory, rule: RestartRule, clock: Clock,
-                 restarts: int = 0) -> None:
+                 restarts: int = 0, leases: LeaseKeeper | None = None) -> None:
+        """``leases``: the runner's shared heartbeat; without it the container renews its
+        own lease (one write per container per interval)."""
         self.store = store
         self.holder = holder
         self.view = view
@@ -56,6 +59,7 @@ class ContainerTask:
         self.rule = rule
         self.clock = clock
         self.restarts = restarts
+        self.leases = leases
         self.stop = asyncio.Event()
         self.journal = StoreJournal(store, holder, self._on_line)
         self.outcome: Outcome | None = None
@@ -71,13 +75,20 @@ class ContainerTask:
 
     async def run(self) -> Outcome:
         """Run, restart by policy, and return how it ended; always releases the lease."""
-        heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat = None
+        if self.leases is not None:
+            self.leases.add(self.holder, self._lease_lost, self.journal.flush_progress)
+        else:
+            heartbeat = asyncio.create_task(self._heartbeat())
         try:
             self.outcome = await self._supervise()
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            if self.leases is not None:
+                self.leases.remove(self.holder)
+            if heartbeat is not None:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
             with contextlib.suppress(Exception):
                 self.holder.release()
         return self.outcome
@@ -124,7 +135,8 @@ class ContainerTask:
         self.journal.log(f"failed: {message}; restart {self.restarts} in "
                          f"{decision.delay_s:g}s at {retry_at:%H:%M:%SZ}", "error")
         self.store.set_status(self.holder.lease, ContainerStatus.BACKOFF, error=message,
-                              next_restart_at=retry_at, restarts=self.restarts)
+                              next_restart_at=retry_at, restarts=self.restarts,
+                              **self.journal.take_progress())
         sleeper = asyncio.create_task(self.clock.sleep(decision.delay_s))
         stopper = asyncio.create_task(self.stop.wait())
         await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -142,8 +154,9 @@ class ContainerTask:
         self.view.transit = None
         try:
             self.journal.log(line, "error" if status is ContainerStatus.FAILED else "info")
-            self.store.set_status(self.holder.lease, status, error=error,
-                                  iterations=self.view.iterations)
+            progress = self.journal.take_progress()
+            progress["iterations"] = self.view.iterations
+            self.store.set_status(self.holder.lease, status, error=error, **progress)
         except LeaseLost:
             return Outcome(None, "lease lost", lost=True)
         return Outcome(status, error)
@@ -152,9 +165,14 @@ class ContainerTask:
         while True:
             await asyncio.sleep(self.holder.lease.ttl_s / 3)
             if not self.holder.heartbeat():
-                self._line("lost the lease: another runner took this container; stopping")
-                self.stop.set()
+                self._lease_lost()
                 return
+            with contextlib.suppress(LeaseLost):  # the next heartbeat reports it
+                self.journal.flush_progress()
+
+    def _lease_lost(self) -> None:
+        self._line("lost the lease: another runner took this container; stopping")
+        self.stop.set()
 
     def _on_line(self, level: str, message: str) -> None:
         self._line(message)

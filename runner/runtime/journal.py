@@ -36,6 +36,17 @@ class LeaseHolder:
             self.lost = True
         return not self.lost
 
+    def renewed(self, result: Lease | LeaseLost) -> bool:
+        """Take the outcome of a batched renewal (``Store.heartbeat_many``); as ``heartbeat``.
+
+        A renewal of a lease this holder no longer has (replaced meanwhile) is ignored.
+        """
+        if isinstance(result, LeaseLost):
+            self.lost = True
+        elif result.version == self.lease.version and result.owner == self.lease.owner:
+            self.lease = result
+        return not self.lost
+
     def release(self) -> None:
         """Give the lease up (no-op when lost)."""
         if not self.lost:
@@ -50,6 +61,9 @@ class StoreJournal:
         self.holder = holder
         self.sink = sink
         self.writes = 0  # database writes, for the benchmark
+        # Step and iteration count not yet written: they ride in the next checkpoint's
+        # transaction (or a status change), so progress costs no write of its own.
+        self._progress: tuple[str, int] | None = None
 
     @property
     def container_id(self) -> int:
@@ -72,8 +86,10 @@ class StoreJournal:
     def checkpoint(self, step_path: str, command_index: int, state: dict[str, Any],
                    log: str) -> None:
         self.writes += 1
+        iterations = None if self._progress is None else self._progress[1]
         self._fenced(lambda lease: self.store.checkpoint(lease, step_path, command_index,
-                                                         state, log))
+                                                         state, log, iterations=iterations))
+        self._progress = None  # the checkpoint's own step is the newer one
         self._emit("INFO", log)
 
     def last_checkpoint(self) -> Checkpoint | None:
@@ -95,12 +111,31 @@ class StoreJournal:
             self._fenced(lambda lease: self.store.log(self.container_id, "WARNING", reason,
                                                       lease=lease))
             self._emit("WARNING", reason)
-        self._fenced(lambda lease: self.store.set_status(lease, status))
+        progress = self.take_progress()
+        self._fenced(lambda lease: self.store.set_status(lease, status, **progress))
 
     def set_progress(self, step_path: str, iterations: int) -> None:
+        """Noted here; written with the next checkpoint or status change, or by
+        ``flush_progress`` (the runner's lease keeper calls it every heartbeat interval)."""
+        self._progress = (step_path, iterations)
+
+    def take_progress(self) -> dict[str, Any]:
+        """The unwritten progress as ``Store.set_status`` keywords (forgotten here: the
+        caller writes it)."""
+        if self._progress is None:
+            return {}
+        step_path, iterations = self._progress
+        self._progress = None
+        return {"step_path": step_path, "iterations": iterations}
+
+    def flush_progress(self) -> None:
+        """Write progress no checkpoint carried yet (a long wait, a loop of skipped steps)."""
+        if self._progress is None or self.holder.lost:
+            return
+        step_path, iterations = self._progress
+        self._progress = None
         self.writes += 1
-        self._fenced(lambda lease: self.store.set_status(
-            lease, ContainerStatus.RUNNING, step_path=step_path, iterations=iterations))
+        self._fenced(lambda lease: self.store.record_progress(lease, step_path, iterations))
 
     def stop_requested(self) -> bool:
         return self.store.stop_requested(self.container_id)

@@ -34,6 +34,7 @@ from runner.runtime import cursor as cur
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
+from runner.runtime.leases import LeaseKeeper
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView, LogListener
 from runner.state.records import ContainerRecord, Lease
@@ -96,6 +97,7 @@ class Supervisor:
         self.on_log = on_log
         self.runtime = runtime or Runtime(store, agents)
         self.handles: dict[int, ContainerHandle] = {}
+        self.leases = LeaseKeeper(store)  # one heartbeat transaction for all containers
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
 
@@ -197,7 +199,7 @@ class Supervisor:
             store=self.store, holder=LeaseHolder(self.store, lease), view=view,
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
-            restarts=restarts)
+            restarts=restarts, leases=self.leases)
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")

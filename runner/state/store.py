@@ -81,6 +81,10 @@ class _Unset(enum.Enum):
 UNSET = _Unset.UNSET
 """Marks a keyword of ``set_status`` as "leave unchanged" (None means "clear")."""
 
+HEARTBEAT_CHUNK = 250
+"""Leases per statement in ``heartbeat_many`` (3 bound parameters each, well within
+SQLite's limit)."""
+
 DEFAULT_LOG_LIMIT = 1000
 """Rows returned by ``Store.logs`` when no limit is given."""
 
@@ -260,6 +264,41 @@ class Store:
             q.fence(conn, lease, now, lease_expires_at=expires)
         return Lease(lease.container_id, lease.owner, lease.version, lease.ttl_s, expires)
 
+    def heartbeat_many(self, leases: Sequence[Lease]) -> dict[int, Lease | LeaseLost]:
+        """Renew many leases in ONE transaction; by container id, the renewed ``Lease`` or
+        ``LeaseLost`` for one taken over (its row is left untouched).
+
+        Each lease is fenced by its own owner and version, as ``heartbeat`` does; a runner
+        holding many containers renews them all with one write instead of one each (SQLite
+        has a single writer). Leases are renewed by one ``UPDATE ... RETURNING`` per ttl.
+        """
+        if not leases:
+            return {}
+        now = self.clock()
+        renewed: dict[int, Lease | LeaseLost] = {}
+        by_ttl: dict[float, list[Lease]] = {}
+        for lease in leases:
+            by_ttl.setdefault(lease.ttl_s, []).append(lease)
+        c = containers.c
+        with self._write() as conn:
+            for ttl_s, group in by_ttl.items():
+                expires = now + timedelta(seconds=ttl_s)
+                for start in range(0, len(group), HEARTBEAT_CHUNK):
+                    chunk = group[start:start + HEARTBEAT_CHUNK]
+                    held = sa.tuple_(c.id, c.lease_version, c.lease_owner).in_(
+                        [(lease.container_id, lease.version, lease.owner) for lease in chunk])
+                    ids = set(conn.execute(
+                        sa.update(containers).where(held)
+                        .values(lease_expires_at=expires, updated_at=now)
+                        .returning(c.id)).scalars())
+                    for lease in chunk:
+                        renewed[lease.container_id] = (
+                            Lease(lease.container_id, lease.owner, lease.version, ttl_s,
+                                  expires) if lease.container_id in ids else
+                            LeaseLost(f"lost the lease on container {lease.container_id} "
+                                      f"(owner {lease.owner}, version {lease.version})"))
+        return renewed
+
     def release(self, lease: Lease) -> None:
         """Give the lease up (a no-op when it was already lost)."""
         c = containers.c
@@ -288,21 +327,32 @@ class Store:
                 command_index=command_index, command=command, before=before, created_at=now))
 
     def checkpoint(self, lease: Lease, step_path: str, command_index: int,
-                   state: dict[str, Any], log: str | None = None, level: str = "INFO") -> None:
+                   state: dict[str, Any], log: str | None = None, level: str = "INFO", *,
+                   iterations: int | None = None) -> None:
         """Commit progress after a command, with its log line, in ONE fenced transaction.
 
-        Resolves the pending intent and sets the container's ``step_path``. A lost lease
-        raises ``LeaseLost`` and writes nothing.
+        Resolves the pending intent and sets the container's ``step_path`` (and its
+        ``iterations`` count when given, so progress for ``status`` needs no write of its
+        own). A lost lease raises ``LeaseLost`` and writes nothing.
         """
         now = self.clock()
+        progress: dict[str, Any] = {"step_path": step_path}
+        if iterations is not None:
+            progress["iterations"] = iterations
         with self._write() as conn:
-            q.fence(conn, lease, now, step_path=step_path)
+            q.fence(conn, lease, now, **progress)
             q.resolve_intents(conn, lease.container_id, now)
             conn.execute(sa.insert(checkpoints).values(
                 container_id=lease.container_id, step_path=step_path,
                 command_index=command_index, state=state, created_at=now))
             if log is not None:
                 q.insert_log(conn, lease.container_id, level, log, now)
+
+    def record_progress(self, lease: Lease, step_path: str, iterations: int) -> None:
+        """Set the container's current step and iteration count (for ``status``), fenced;
+        the status is left as it is."""
+        with self._write() as conn:
+            q.fence(conn, lease, self.clock(), step_path=step_path, iterations=iterations)
 
     def discard_intent(self, lease: Lease) -> None:
         """Resolve the pending intent without a checkpoint (resume found it never applied)."""

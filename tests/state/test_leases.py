@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from runner.domain.status import ContainerStatus
-from runner.state.models import checkpoints, intents, logs
-from runner.state.store import ContainerRecord, LeaseLost, Store
+from runner.state.models import checkpoints, containers, intents, logs
+from runner.state.store import ContainerRecord, Lease, LeaseLost, Store
 from tests.state.conftest import Clock
 
 
@@ -145,3 +145,82 @@ def test_concurrent_claims_have_exactly_one_winner(db_url: str, clock: Clock) ->
     assert setup.require_container(record.id).lease_owner == f"runner-{winners[0]}"
     for s in [setup, *stores]:
         s.close()
+
+
+def lease_row(store: Store, container_id: int) -> tuple[object, ...]:
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(containers.c.lease_owner, containers.c.lease_version,
+                                     containers.c.lease_expires_at, containers.c.updated_at)
+                           .where(containers.c.id == container_id)).one()
+    return tuple(row)
+
+
+def test_heartbeat_many_renews_all_in_one_call(store: Store, clock: Clock) -> None:
+    ids = [store.upsert_container(f"c{i}", "pb.yaml", "h", f"SHIP-{i}", "AGENT").id
+           for i in range(3)]
+    leases = [store.claim(i, "runner-a", ttl_s=30) for i in ids]
+    assert all(lease is not None for lease in leases)
+    clock.advance(20)
+    renewed = store.heartbeat_many([lease for lease in leases if lease is not None])
+    assert set(renewed) == set(ids)
+    for container_id, lease in renewed.items():
+        assert isinstance(lease, Lease)
+        assert lease.expires_at == clock.now + timedelta(seconds=30)
+        assert store.require_container(container_id).lease_expires_at == lease.expires_at
+    clock.advance(20)  # past the first expiry: only the renewal keeps others out
+    assert all(store.claim(i, "runner-b", ttl_s=30) is None for i in ids)
+
+
+def test_heartbeat_many_reports_a_stale_lease_lost_and_leaves_its_row(
+        store: Store, clock: Clock) -> None:
+    ids = [store.upsert_container(f"c{i}", "pb.yaml", "h", f"SHIP-{i}", "AGENT").id
+           for i in range(3)]
+    leases = [store.claim(i, "runner-a", ttl_s=10) for i in ids]
+    assert all(lease is not None for lease in leases)
+    clock.advance(11)
+    taken = store.claim(ids[1], "runner-b", ttl_s=10)  # takes over the expired middle one
+    assert taken is not None
+    before = lease_row(store, ids[1])
+    clock.advance(1)
+    renewed = store.heartbeat_many([lease for lease in leases if lease is not None])
+    assert isinstance(renewed[ids[1]], LeaseLost)
+    assert lease_row(store, ids[1]) == before  # the new holder's row is untouched
+    for container_id in (ids[0], ids[2]):  # expired but unclaimed: still ours, renewed
+        lease = renewed[container_id]
+        assert isinstance(lease, Lease) and lease.expires_at == clock.now + timedelta(seconds=10)
+        assert store.require_container(container_id).lease_owner == "runner-a"
+    with pytest.raises(LeaseLost):
+        store.heartbeat(leases[1])  # type: ignore[arg-type]
+
+
+def test_heartbeat_many_fences_a_reclaim_by_the_same_owner(store: Store) -> None:
+    container_id = store.upsert_container("c", "pb.yaml", "h", "SHIP-1", "AGENT").id
+    first = store.claim(container_id, "runner-a", ttl_s=30)
+    second = store.claim(container_id, "runner-a", ttl_s=30)
+    assert first is not None and second is not None
+    assert isinstance(store.heartbeat_many([first])[container_id], LeaseLost)
+    assert isinstance(store.heartbeat_many([second])[container_id], Lease)
+
+
+def test_heartbeat_many_mixed_ttls_and_many_leases(store: Store, clock: Clock) -> None:
+    """More leases than one statement takes, with two ttls: every one renewed by its own."""
+    import runner.state.store as store_module
+
+    ids = [store.upsert_container(f"c{i}", "pb.yaml", "h", f"SHIP-{i}", "AGENT").id
+           for i in range(7)]
+    leases = [store.claim(i, "runner-a", ttl_s=10 if i % 2 else 30) for i in ids]
+    chunk = store_module.HEARTBEAT_CHUNK
+    store_module.HEARTBEAT_CHUNK = 2
+    try:
+        renewed = store.heartbeat_many([lease for lease in leases if lease is not None])
+    finally:
+        store_module.HEARTBEAT_CHUNK = chunk
+    for container_id in ids:
+        lease = renewed[container_id]
+        ttl = 10 if container_id % 2 else 30
+        assert isinstance(lease, Lease)
+        assert lease.expires_at == clock.now + timedelta(seconds=ttl)
+
+
+def test_heartbeat_many_of_nothing(store: Store) -> None:
+    assert store.heartbeat_many([]) == {}
