@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from runner.domain.plan import Step
 from runner.domain.ship import Agent, Ship
 from runner.domain.universe import Market, System
@@ -273,9 +271,5 @@ def force_snapshot(store: Store, container_id: int, loaded: LoadedPlaybook) -> N
     The store only replaces a container's snapshot while it has no checkpoint (so a resume
     runs the version it started with); a deliberate replace at a safe point overrides that.
     """
-    from runner.state.models import containers
-
-    with store.engine.begin() as conn:
-        conn.execute(sa.update(containers).where(containers.c.id == container_id).values(
-            content_hash=loaded.content_hash, source_text=loaded.source_text,
-            git_revision=loaded.git_revision, playbook_path=str(loaded.path)))
+    store.replace_snapshot(container_id, loaded.content_hash, loaded.source_text,
+                           loaded.git_revision, str(loaded.path))
