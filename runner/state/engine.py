@@ -46,13 +46,18 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
-def create_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; a SQLite file is created (mode 0600, directory 0700) first."""
+def create_engine(url: str, *, connect_timeout_s: int | None = None) -> sa.Engine:
+    """An engine for ``url``; a SQLite file is created (mode 0600, directory 0700) first.
+
+    ``connect_timeout_s`` bounds the wait for a Postgres server (libpq's default is none).
+    """
     try:
         parsed = sa.make_url(url)
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        connect_args = {} if connect_timeout_s is None else \
+            {"connect_timeout": connect_timeout_s}
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise InvalidInput(f"invalid database URL {url!r}: {exc}") from None
 
