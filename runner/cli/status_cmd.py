@@ -23,6 +23,10 @@ from runner.errors import InvalidInput
 DB_HELP = ("Database URL or SQLite path (default: $ST_RUN_DB, else "
            "$XDG_STATE_HOME/st-run/state.db).")
 SIM_HELP = "Use the database of `st-run --sim` runs (sim.db beside the default one)."
+SHORT_HASH = 12
+"""Characters of a content hash shown in the table (the runner's messages show as many)."""
+WHOLE = frozenset({"ID", "NAME", "SHIP", "STATUS", "VERSION"})
+"""Table columns never cut short, however narrow the terminal."""
 FOLLOW_POLL_S = 0.5
 """Seconds between two polls of ``logs -f`` for new lines."""
 
@@ -63,7 +67,10 @@ def open_store(db: str | None, sim: bool) -> Iterator[Store]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of containers.")
 @db_option
 def status(show_all: bool, as_json: bool, db: str | None, sim: bool) -> None:
-    """Show containers: active ones (PENDING, RUNNING, BACKOFF, PARKED) unless --all."""
+    """Show containers: active ones (PENDING, RUNNING, BACKOFF, PARKED) unless --all.
+
+    VERSION is the start of the content hash of the playbook version each one runs.
+    """
     with open_store(db, sim) as store:
         records = store.list_containers(all=show_all)
         last = store.latest_logs([r.id for r in records])
@@ -100,15 +107,19 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     from rich.console import Console
     from rich.table import Table
 
-    headers = ("ID", "NAME", "SHIP", "STATUS", "STEP", "RESTARTS", "UPTIME", "NEXT RETRY")
+    headers = ("ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION", "RESTARTS", "UPTIME",
+               "NEXT RETRY")
     rows = [_row(r, now) for r in records]
     console = Console(soft_wrap=False)
     # The last log line gets what the other columns leave of the width, cut to one line.
     used = sum(max(len(h), *(len(row[i]) for row in rows)) + 2 for i, h in enumerate(headers))
     room = max(12, console.width - used - 2)
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for header in (*headers, "LAST LOG"):
-        table.add_column(header, no_wrap=True, overflow="ellipsis")
+    for i, header in enumerate(headers):
+        # In a narrow terminal the identifying columns stay whole; the others shrink.
+        whole = max(len(header), *(len(row[i]) for row in rows)) if header in WHOLE else None
+        table.add_column(header, no_wrap=True, overflow="ellipsis", min_width=whole)
+    table.add_column("LAST LOG", no_wrap=True, overflow="ellipsis")
     for r, row in zip(records, rows, strict=True):
         line = last.get(r.id)
         text = ((line.message if line else r.last_error) or "-").splitlines() or ["-"]
@@ -120,8 +131,15 @@ def _row(r: ContainerRecord, now: datetime) -> list[str]:
     uptime = _uptime(r, now)
     # An active container asked to stop shows STOPPING; --json keeps both facts.
     status_text = "STOPPING" if r.stop_requested and r.status.is_active else r.status.value
-    return [str(r.id), r.name, r.ship, status_text, r.step_path or "-", str(r.restarts),
+    return [str(r.id), r.name, r.ship, status_text, r.step_path or "-",
+            short_hash(r.content_hash), str(r.restarts),
             "-" if uptime is None else human(uptime), _next_retry(r, now)]
+
+
+def short_hash(content_hash: str | None) -> str:
+    """The playbook version a container runs, as the runner's messages name it (12 hex
+    digits of its content hash); ``--json`` has the whole hash."""
+    return content_hash[:SHORT_HASH] if content_hash else "-"
 
 
 def _clip(text: str, width: int) -> str:

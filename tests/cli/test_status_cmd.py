@@ -69,12 +69,34 @@ def test_status_table_shows_active_containers(store: Store, db: str,
     code, out, _ = run_cli(capsys, "status", "--db", db)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:5] == ["ID", "NAME", "SHIP", "STATUS", "STEP"]
+    assert lines[0].split()[:6] == ["ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION"]
     ore = next(line for line in lines if "ore-run" in line)
     assert "RUNNING" in ore and "steps[2]" in ore and "bought 10 IRON_ORE" in ore
+    assert ore.split()[5] == "h1"  # the version (content hash) it runs
     probe = next(line for line in lines if "probe" in line)
     assert "BACKOFF" in probe and "in 4m" in probe and "4000 cooldown" in probe
     assert "done" not in out
+
+
+def test_status_shows_the_version_each_container_runs(
+        store: Store, db: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 7: ``status`` shows which version (content hash) each container runs; a
+    replaced snapshot (a reload) shows the new one."""
+    monkeypatch.setenv("COLUMNS", "200")
+    v1, v2 = "a1b2c3d4e5f6" + "0" * 52, "f6e5d4c3b2a1" + "1" * 52
+    probe = store.require_container("probe")
+    store.replace_snapshot(probe.id, v1, "name: probe")
+    _, out, _ = run_cli(capsys, "status", "--db", db)
+    row = next(line for line in out.splitlines() if "probe" in line)
+    assert row.split()[5] == v1[:12] and v1[:13] not in row
+    store.replace_snapshot(probe.id, v2, "name: probe # edited")
+    _, out, _ = run_cli(capsys, "status", "--db", db)
+    row = next(line for line in out.splitlines() if "probe" in line)
+    assert row.split()[5] == v2[:12]
+    _, out, _ = run_cli(capsys, "status", "--json", "--db", db)
+    assert {i["name"]: i["content_hash"] for i in json.loads(out)} == {"ore-run": "h1",
+                                                                       "probe": v2}
 
 
 def test_status_all_includes_finished(store: Store, db: str,
@@ -94,6 +116,7 @@ def test_status_json_shape(store: Store, db: str, capsys: pytest.CaptureFixture[
     ore, probe = items
     assert (ore["ship"], ore["status"], ore["step"], ore["restarts"]) == (
         "AGENT-1", "RUNNING", "steps[2]", 0)
+    assert (ore["content_hash"], probe["content_hash"]) == ("h1", "h2")
     assert ore["last_log"] == "bought 10 IRON_ORE" and ore["uptime_s"] >= 0
     assert ore["started_at"].endswith("Z")
     assert (probe["status"], probe["restarts"], probe["last_error"]) == ("BACKOFF", 2,
