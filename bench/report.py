@@ -223,9 +223,10 @@ def main() -> int:
             shown, output, seconds, code = run_bench(bench, args.short)
         status |= 0 if code == 0 else 1
         table += figure_rows(bench, output)
-        details += [f"### {bench.name} (issue {bench.issue})", "",
-                    f"`{shown}`: exit {code if code is not None else 'none (timeout)'}"
-                    + (f", {seconds:.0f} s" if seconds else ""), "", "```",
+        ended = "exit code not recorded (see the output)" if bench.name in used else \
+            f"exit {code if code is not None else 'none (timeout)'}, {seconds:.0f} s"
+        details += [f"### {bench.name} (issue {bench.issue})", "", f"`{shown}`: {ended}", "",
+                    "```",
                     output.strip(), "```", ""]
     OUT.write_text("\n".join(header + table + [""] + details))
     print(f"wrote {OUT.relative_to(REPO)}")
