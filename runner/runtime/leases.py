@@ -32,8 +32,8 @@ class _Kept:
 class LeaseKeeper:
     """Renews the leases of the holders added to it, every third of the shortest ttl.
 
-    Its task starts with the first holder added (inside a running event loop) and ends when
-    none is left; ``writes`` counts its renewal transactions (for the benchmark).
+    Its task starts with the first holder added (inside a running event loop) and ends as
+    the last one is removed; ``writes`` counts its renewal transactions (for the benchmark).
     """
 
     def __init__(self, store: Store) -> None:
@@ -50,8 +50,11 @@ class LeaseKeeper:
             self.task = asyncio.create_task(self._run(), name="lease-keeper")
 
     def remove(self, holder: LeaseHolder) -> None:
-        """Stop renewing ``holder``'s lease (its container ended)."""
+        """Stop renewing ``holder``'s lease (its container ended); the last one out ends
+        the keeper's task (it starts again with the next holder added)."""
         self.kept.pop(id(holder), None)
+        if not self.kept and self.task is not None and not self.task.done():
+            self.task.cancel()  # it only ever waits in its sleep: nothing is cut short
 
     def interval_s(self) -> float:
         """A third of the shortest time to live among the kept leases."""

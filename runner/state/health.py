@@ -30,9 +30,10 @@ def check_database(url: str | None = None) -> tuple[bool, str]:
     a newer st-run). A SQLite file that does not exist yet is fine: it is created on first
     use.
     """
-    resolved = resolve_url(url)
-    shown = display_url(resolved) if "://" in resolved else resolved
+    shown = "the state database"  # until its URL is known to parse
     try:
+        resolved = resolve_url(url)
+        shown = _shown(resolved)
         missing = _missing_sqlite_file(resolved)
         if missing is not None:
             return True, f"{missing} does not exist yet (st-run creates it on first use)"
@@ -84,6 +85,15 @@ def _revision_problem(revision: str) -> str:
                 "(e.g. `st-run status`) migrates it")
     return (f"schema {revision} is unknown to this st-run (written by a newer version?); "
             "upgrade st-run")
+
+
+def _shown(url: str) -> str:
+    """How the database is named in the detail: a SQLite file by its path, a server by its
+    URL with the password hidden."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return display_url(url)
 
 
 def _missing_sqlite_file(url: str) -> Path | None:

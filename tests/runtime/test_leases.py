@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,10 +65,15 @@ async def test_one_renewal_transaction_for_all_and_a_lost_one_stops_alone(
     keeper.renew()  # the lost one is no longer renewed nor reported again
     assert lost == [1] and keeper.writes == 2
     assert store.require_container(kept[1].lease.container_id).lease_owner == "runner-b"
+    task = keeper.task
+    assert task is not None and not task.done()
     for holder in kept:
         keeper.remove(holder)
-    assert keeper.task is not None
-    await keeper.task  # ends once no holder is left
+    await asyncio.sleep(0)
+    assert task.done()  # ends once no holder is left
+    keeper.add(kept[0], lambda: None)  # and starts again with the next one
+    assert keeper.task is not task and not keeper.task.done()
+    keeper.remove(kept[0])
 
 
 @pytest.mark.anyio
