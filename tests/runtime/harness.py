@@ -17,6 +17,7 @@ from runner.runtime.container import ContainerTask, Outcome
 from runner.runtime.executor import Executor
 from runner.runtime.game import GameApi
 from runner.runtime.journal import LeaseHolder
+from runner.runtime.leases import LeaseKeeper
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView
 from runner.state.store import Store
@@ -63,8 +64,10 @@ class Hooks:
 
 async def run_container(world: World, steps: Sequence[Step], *, name: str = "c1",
                         policy: Any = "no", hooks: Hooks | None = None,
-                        owner: str = "test-runner") -> Outcome:
-    """Run the container ``name`` (resuming from the store) until it ends or crashes."""
+                        owner: str = "test-runner", leases: LeaseKeeper | None = None,
+                        ) -> Outcome:
+    """Run the container ``name`` (resuming from the store) until it ends or crashes;
+    with ``leases``, its lease is renewed by that shared keeper (as under a supervisor)."""
     hooks = hooks or Hooks()
     record = world.store.upsert_container(name, f"{name}.yaml", "h", world.ship, world.agent)
     lease = world.store.claim(record.id, owner, 30)
@@ -88,5 +91,5 @@ async def run_container(world: World, steps: Sequence[Step], *, name: str = "c1"
                              view=ContainerView(str(record.id), name), agent=world.agent,
                              build=build, rule=RestartRule.from_spec(policy,
                                                                      clock=SystemClock()),
-                             clock=SystemClock())
+                             clock=SystemClock(), leases=leases)
         return await task.run()

@@ -19,6 +19,7 @@ from runner.domain import commands as c
 from runner.domain.status import ContainerStatus
 from runner.runtime.executor import Executor
 from runner.runtime.game import GameApi
+from runner.runtime.leases import LeaseKeeper
 from runner.runtime.ports import Sent
 from runner.state.store import Store
 from tests.runtime.harness import Crash, Hooks, World, run_container
@@ -261,6 +262,33 @@ def test_lost_lease_stops_requests(world: World) -> None:
     outcome = asyncio.run(scenario())
     assert outcome.lost
     assert world.count("/sell") == 0
+
+
+@pytest.mark.parametrize("world", [20.0], indirect=True)  # a flight of seconds to act in
+def test_lease_lost_at_a_batched_heartbeat_stops_the_container(world: World) -> None:
+    """The runner's shared keeper finds the lease taken over while the ship flies: the
+    container stops at once (a wait is a safe point) and sends nothing more."""
+    keeper = LeaseKeeper(world.store)
+    hooks = Hooks()
+
+    async def scenario() -> Any:
+        run = asyncio.create_task(run_container(world, trade_route(world), hooks=hooks,
+                                                leases=keeper))
+        while not hooks.executors or hooks.executors[0].view.transit is None:
+            await asyncio.sleep(0.01)
+        record = world.store.require_container("c1")
+        world.store.release(world.store.claim(record.id, "test-runner", 30))  # type: ignore[arg-type]
+        assert world.store.claim(record.id, "other-runner", 30) is not None
+        keeper.renew()  # the tick, without waiting ttl/3 for it
+        return await run
+
+    outcome = asyncio.run(scenario())
+    assert outcome.lost
+    view = hooks.executors[0].view
+    assert "lost the lease: another runner took this container; stopping" in view.logs
+    assert world.count("/sell") == 0
+    assert world.store.require_container("c1").lease_owner == "other-runner"
+    assert keeper.kept == {}
 
 
 def test_idle_forever_loop_slows_down_and_says_idle_once(world: World) -> None:
