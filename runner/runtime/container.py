@@ -22,6 +22,7 @@ from runner.runtime.clock import Clock
 from runner.runtime.executor import AgentTokenExpired, Executor, StopAtSafePoint
 from runner.runtime.journal import LeaseHolder, StoreJournal
 from runner.runtime.leases import LeaseKeeper
+from runner.runtime.outage import DatabaseOutage, RetryPolicy, decide, describe, is_transient
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView
 from runner.state.records import LeaseLost
@@ -48,9 +49,12 @@ class ContainerTask:
 
     def __init__(self, *, store: Store, holder: LeaseHolder, view: ContainerView,
                  agent: str, build: ExecutorFactory, rule: RestartRule, clock: Clock,
-                 restarts: int = 0, leases: LeaseKeeper | None = None) -> None:
+                 restarts: int = 0, leases: LeaseKeeper | None = None,
+                 outage: DatabaseOutage | None = None,
+                 db_retry: RetryPolicy | None = None) -> None:
         """``leases``: the runner's shared heartbeat; without it the container renews its
-        own lease (one write per container per interval)."""
+        own lease (one write per container per interval). ``outage``: the runner's
+        announcer of an unreachable database; ``db_retry``: how long to wait for it."""
         self.store = store
         self.holder = holder
         self.view = view
@@ -60,6 +64,8 @@ class ContainerTask:
         self.clock = clock
         self.restarts = restarts
         self.leases = leases
+        self.outage = outage or DatabaseOutage(self._line)
+        self.db_retry = db_retry or RetryPolicy.from_env()
         self.stop = asyncio.Event()
         self.journal = StoreJournal(store, holder, self._on_line)
         self.outcome: Outcome | None = None
@@ -81,7 +87,7 @@ class ContainerTask:
         else:
             heartbeat = asyncio.create_task(self._heartbeat())
         try:
-            self.outcome = await self._supervise()
+            self.outcome = await self._supervise_reporting()
         finally:
             if self.leases is not None:
                 self.leases.remove(self.holder)
@@ -93,7 +99,94 @@ class ContainerTask:
                 self.holder.release()
         return self.outcome
 
+    async def _supervise_reporting(self) -> Outcome:
+        """``_supervise``; an unexpected exception becomes one line and FAILED (when the
+        database lets us record it), never a traceback from the event loop."""
+        try:
+            return await self._supervise()
+        except Exception as exc:
+            message = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+            self.view.status = ContainerStatus.FAILED.value
+            self._line(message)
+            with contextlib.suppress(Exception):
+                self.store.set_status(self.holder.lease, ContainerStatus.FAILED, error=message)
+            return Outcome(ContainerStatus.FAILED, message)
+
     async def _supervise(self) -> Outcome:
+        """Run attempts until one ends the container; a database outage holds it meanwhile."""
+        while True:
+            try:
+                outcome = await self._attempt()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                outcome = await self._hold(exc)
+            if outcome is not None:
+                return outcome
+
+    async def _hold(self, exc: BaseException) -> Outcome | None:
+        """The database is unreachable: send nothing, retry the pending write (an applied
+        command's checkpoint, else a lease renewal) with back-off until it lands.
+
+        None to run again from the last checkpoint; an ``Outcome`` when the lease was lost,
+        a stop was asked for, or the database stayed away past the policy's limit.
+        """
+        self.outage.enter(exc)
+        began, attempt, back = asyncio.get_running_loop().time(), 0, False
+        try:
+            while True:
+                attempt += 1
+                delay = decide(self.db_retry, attempt,
+                               asyncio.get_running_loop().time() - began)
+                if delay is None:
+                    return self._give_up(exc)
+                if await self._wait_or_stop(delay):
+                    if self.holder.lost:
+                        return Outcome(None, "lease lost", lost=True)
+                    self._line("stopped while the database was unreachable "
+                               "(its last checkpoint stays; running it again resumes)")
+                    return Outcome(None, "stopped while the database was unreachable")
+                try:
+                    if not self._retry_pending():
+                        self._line("lost the lease while the database was unreachable: "
+                                   "another runner drives this ship now; stopping")
+                        self.view.status = "LOST"
+                        return Outcome(None, "lease lost", lost=True)
+                    back = True
+                    return None
+                except Exception as again:
+                    if not is_transient(again):
+                        raise
+                    exc = again
+        finally:
+            self.outage.leave(back)
+
+    def _retry_pending(self) -> bool:
+        """One retry: renew the lease (False when another runner took it), then write the
+        checkpoint an outage interrupted. Raises the database error if it is still away."""
+        if not self.holder.heartbeat():
+            return False
+        if self.journal.unwritten is not None:
+            self.journal.unwritten()
+        return True
+
+    async def _wait_or_stop(self, seconds: float) -> bool:
+        """Sleep (wall clock: the database's outage is real time); True if stop was asked."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), timeout=seconds)
+        return self.stop.is_set()
+
+    def _give_up(self, exc: BaseException) -> Outcome:
+        message = (f"database unreachable for {self.db_retry.give_up_after_s:g} s "
+                   f"({describe(exc)}); giving up")
+        self.view.status = ContainerStatus.FAILED.value
+        self._line(f"failed: {message}")
+        with contextlib.suppress(Exception):  # it may be back just now
+            self.store.set_status(self.holder.lease, ContainerStatus.FAILED, error=message)
+        return Outcome(ContainerStatus.FAILED, message)
+
+    async def _attempt(self) -> Outcome | None:
+        """One run of the executor (restarts by policy inside); None to run again."""
         while True:
             started = self.clock.now()
             try:
@@ -114,6 +207,8 @@ class ContainerTask:
                 outcome.agent_token_expired = True
                 return outcome
             except Exception as exc:  # a failed run: the restart policy decides
+                if is_transient(exc):  # not the run's fault: the container holds instead
+                    raise
                 message = exc.message if isinstance(exc, StRunError) else \
                     f"{type(exc).__name__}: {exc}"
                 if not await self._back_off(message, started):

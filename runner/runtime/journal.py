@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runner.domain.status import ContainerStatus
+from runner.runtime.outage import is_transient
 from runner.state.records import Checkpoint, Intent, Lease, LeaseLost
 from runner.state.store import Store
 
@@ -64,6 +65,9 @@ class StoreJournal:
         # Step and iteration count not yet written: they ride in the next checkpoint's
         # transaction (or a status change), so progress costs no write of its own.
         self._progress: tuple[str, int] | None = None
+        # A checkpoint whose write failed while the database was unreachable: its command
+        # was already applied, so the container retries this write (never the command).
+        self.unwritten: Callable[[], None] | None = None
 
     @property
     def container_id(self) -> int:
@@ -87,10 +91,21 @@ class StoreJournal:
                    log: str) -> None:
         self.writes += 1
         iterations = None if self._progress is None else self._progress[1]
-        self._fenced(lambda lease: self.store.checkpoint(lease, step_path, command_index,
-                                                         state, log, iterations=iterations))
+
+        def write() -> None:
+            self._fenced(lambda lease: self.store.checkpoint(lease, step_path, command_index,
+                                                             state, log, iterations=iterations))
+            self.unwritten = None
+            self._emit("INFO", log)
+
+        self.unwritten = write
+        try:
+            write()
+        except Exception as exc:
+            if not is_transient(exc):  # only an outage keeps it for a retry
+                self.unwritten = None
+            raise
         self._progress = None  # the checkpoint's own step is the newer one
-        self._emit("INFO", log)
 
     def last_checkpoint(self) -> Checkpoint | None:
         return self.store.last_checkpoint(self.container_id)

@@ -35,6 +35,7 @@ from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.leases import LeaseKeeper
+from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView, LogListener
 from runner.state.records import ContainerRecord, Lease
@@ -80,7 +81,9 @@ class ContainerHandle:
 
     @property
     def outcome(self) -> Outcome | None:
-        return self.task.result() if self.task.done() and not self.task.cancelled() else None
+        if not self.task.done() or self.task.cancelled() or self.task.exception() is not None:
+            return None  # ContainerTask.run reports its own failures; this is a crash
+        return self.task.result()
 
 
 class Supervisor:
@@ -100,6 +103,9 @@ class Supervisor:
         self.leases = LeaseKeeper(store)  # one heartbeat transaction for all containers
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
+        # one "database unreachable" / "database back" line for all containers together
+        self.outage = DatabaseOutage(self.say, lambda: sum(
+            not h.done for h in self.handles.values()))
 
     # ---- starting ------------------------------------------------------------------------
 
@@ -199,7 +205,7 @@ class Supervisor:
             store=self.store, holder=LeaseHolder(self.store, lease), view=view,
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
-            restarts=restarts, leases=self.leases)
+            restarts=restarts, leases=self.leases, outage=self.outage)
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")

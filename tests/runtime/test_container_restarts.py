@@ -168,3 +168,29 @@ def test_lease_is_released_at_the_end(store: Store) -> None:
     record = store.require_container("c1")
     assert record.status is ContainerStatus.COMPLETED
     assert record.lease_owner is None
+
+
+def test_an_unexpected_error_is_one_line_and_failed(store: Store,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error escaping the container's own handling (here: logging the failure) ends it
+    FAILED with one line, instead of a traceback from the event loop."""
+    clock = ManualClock()
+    real_log = store.log
+
+    def log(container_id: int | None, level: str, message: str, **kw: Any) -> None:
+        if level == "ERROR":
+            raise RuntimeError("disk on fire\nsecond line")
+        real_log(container_id, level, message, **kw)
+
+    async def fail(task: ContainerTask) -> None:
+        raise Boom("kaput")
+
+    task = make_task(store, clock, "on-failure:3", fail)
+    monkeypatch.setattr(store, "log", log)
+    outcome = asyncio.run(task.run())
+    assert outcome.status is ContainerStatus.FAILED
+    assert outcome.error == "internal error: RuntimeError: disk on fire"
+    record = store.require_container("c1")
+    assert record.status is ContainerStatus.FAILED
+    assert record.last_error == "internal error: RuntimeError: disk on fire"
+    assert task.view.logs[-1] == "internal error: RuntimeError: disk on fire"
