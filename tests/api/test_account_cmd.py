@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 def st_run(*args: str, home: Path, url: str | None = None,
            token: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SPACETRADERS_TOKEN", "ST_RUN_API_URL", "ST_RUN_CONFIG")}
+           if k not in ("SPACETRADERS_TOKEN", "ST_RUN_API_URL", "ST_RUN_CONFIG", "ST_RUN_DB")}
     env["XDG_CONFIG_HOME"] = str(home)
+    env["XDG_STATE_HOME"] = str(home / "state")
     if url:
         env["ST_RUN_API_URL"] = url
     if token:
@@ -52,7 +53,7 @@ def test_register_saves_the_token_0600_and_health_passes(sim_server: Any, home: 
     assert lines[0].startswith("ok   server:")
     assert lines[1].startswith("ok   token: agent CLI_AGENT")
     assert any(line.startswith("ok   config:") for line in lines)
-    assert any(line.startswith("skip database:") for line in lines)
+    assert any(line.startswith("ok   database:") for line in lines)
     assert token not in health.stdout + health.stderr
 
 
