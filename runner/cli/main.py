@@ -86,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors, exit codes 0/1/2, never a traceback."""
     args = rewrite_args(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=args, prog_name="st-run", standalone_mode=False)
+        # Without standalone mode click returns a command's `ctx.exit(code)` / `Exit(code)`
+        # as a value instead of exiting: pass it on, or a failure would exit 0.
+        result = cli.main(args=args, prog_name="st-run", standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+            sys.exit(result)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:

@@ -53,3 +53,21 @@ def test_bad_option_value_is_one_line() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
+
+
+def test_a_command_exit_code_reaches_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ctx.exit(3)` inside a command must exit 3, not 0 (click returns it as a value)."""
+    import click
+
+    from runner.cli import main as main_module
+
+    @click.command()
+    @click.pass_context
+    def failing(ctx: click.Context) -> None:
+        ctx.exit(3)
+
+    monkeypatch.setitem(main_module.COMMANDS, "failing", "tests.cli.test_main:_failing")
+    monkeypatch.setattr(sys.modules[__name__], "_failing", failing, raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main_module.main(["failing"])
+    assert exited.value.code == 3
