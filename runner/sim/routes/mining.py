@@ -35,6 +35,16 @@ def _start_cooldown(ship: Ship, seconds: int, now: float) -> None:
     ship.cooldown_total, ship.cooldown_until = seconds, now + seconds
 
 
+def _deposit_goods(ctx: Ctx, ship: Ship, verb: str) -> list[str]:
+    """The goods the ship's waypoint yields; 4205 when it cannot be ``verb`` (mined/surveyed)."""
+    wp = ctx.world.universe.waypoints[ship.waypoint]
+    goods = [g for t in wp.traits for g in DEPOSIT_YIELDS.get(t, [])]
+    if wp.type not in EXTRACTABLE_TYPES or not goods:
+        raise game_error(4205, f"Waypoint {wp.symbol} ({wp.type}) cannot be {verb}.",
+                         waypointSymbol=wp.symbol)
+    return goods
+
+
 def _extract_preconditions(ctx: Ctx, ship: Ship) -> list[str]:
     """Checks shared by both extract endpoints; returns the waypoint's deposit yields."""
     require_orbit(ship, ctx.now)
@@ -42,11 +52,7 @@ def _extract_preconditions(ctx: Ctx, ship: Ship) -> list[str]:
     if not lasers:
         raise game_error(4243, f"Ship {ship.symbol} has no mining lasers.",
                          shipSymbol=ship.symbol)
-    wp = ctx.world.universe.waypoints[ship.waypoint]
-    goods = [g for t in wp.traits for g in DEPOSIT_YIELDS.get(t, [])]
-    if wp.type not in EXTRACTABLE_TYPES or not goods:
-        raise game_error(4205, f"Waypoint {wp.symbol} ({wp.type}) cannot be mined.",
-                         waypointSymbol=wp.symbol)
+    goods = _deposit_goods(ctx, ship, "mined")
     _check_cooldown(ship, ctx.now)
     if ship.cargo_units >= ship.cargo_capacity:
         raise game_error(4228, f"Ship {ship.symbol} cargo is full.", shipSymbol=ship.symbol,
@@ -105,17 +111,13 @@ def survey(ctx: Ctx) -> Reply:
     if not surveyors:
         raise game_error(4240, f"Ship {ship.symbol} has no surveyor mount.",
                          shipSymbol=ship.symbol)
-    wp = ctx.world.universe.waypoints[ship.waypoint]
-    goods = [g for t in wp.traits for g in DEPOSIT_YIELDS.get(t, [])]
-    if wp.type not in EXTRACTABLE_TYPES or not goods:
-        raise game_error(4205, f"Waypoint {wp.symbol} ({wp.type}) cannot be surveyed.",
-                         waypointSymbol=wp.symbol)
+    goods = _deposit_goods(ctx, ship, "surveyed")
     _check_cooldown(ship, ctx.now)
     rng = _rng(ctx, ship)
     surveys = []
     for mount in surveyors:
         for _ in range(mount.get("strength", 1)):
-            surveys.append(_new_survey(ctx, wp.symbol, goods, rng))
+            surveys.append(_new_survey(ctx, ship.waypoint, goods, rng))
     _start_cooldown(ship, SURVEY_COOLDOWN, ctx.now)
     return 201, {"data": {"cooldown": ship.cooldown_json(ctx.now), "surveys": surveys}}
 

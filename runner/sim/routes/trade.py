@@ -114,11 +114,7 @@ def purchase(ctx: Ctx) -> Reply:
     price = good.purchase_price()
     _charge(ctx, units * price)
     ship.add_cargo(symbol, units)
-    good.trade(units, buying=True)
-    tx = _transaction(ship, symbol, "PURCHASE", units, price, ctx.now)
-    market.transactions.append(tx)
-    return 201, {"data": {"agent": ctx.me().to_json(), "cargo": ship.cargo_json(),
-                          "transaction": tx}}
+    return _traded(ctx, ship, market, good, symbol, units, price, "PURCHASE")
 
 
 @REGISTRY.route("POST", "/my/ships/{shipSymbol}/sell", "sell")
@@ -135,8 +131,15 @@ def sell(ctx: Ctx) -> Reply:
     good.settle(ctx.now)
     price = good.sell_price()
     ctx.me().credits += units * price
-    good.trade(units, buying=False)
-    tx = _transaction(ship, symbol, "SELL", units, price, ctx.now)
+    return _traded(ctx, ship, market, good, symbol, units, price, "SELL")
+
+
+def _traded(ctx: Ctx, ship: Ship, market: Market, good: MarketGood, symbol: str, units: int,
+            price: int, kind: str) -> Reply:
+    """After a purchase or sale was paid and the cargo moved: move the price, record the
+    transaction at the market, and answer with agent, cargo and transaction."""
+    good.trade(units, buying=kind == "PURCHASE")
+    tx = _transaction(ship, symbol, kind, units, price, ctx.now)
     market.transactions.append(tx)
     return 201, {"data": {"agent": ctx.me().to_json(), "cargo": ship.cargo_json(),
                           "transaction": tx}}
