@@ -16,6 +16,7 @@ from runner.actions.registry import Action
 from runner.domain.commands import Command
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
+from runner.playbook.keywords import TEMPLATE
 
 STEPS_REF = {"$ref": "#/$defs/steps"}
 
@@ -41,10 +42,10 @@ ACTION = Action(
             "fastest order (or `order: as_written`) and run the nested `steps` at each stop; "
             "`loop.item` is the stop.",
     schema=long_form({"visit": {
-        "description": "a list of waypoints, or {all: FILTERS, limit: N} (the N nearest "
-                       "matches)",
+        "description": "a list of waypoints, {all: FILTERS, limit: N} (the N nearest "
+                       "matches), or a lone `{{ expr }}` that renders to a list",
         "anyOf": [{"type": "array", "items": WAYPOINT, "minItems": 1},
-                  long_form({"all": FILTERS, "limit": UNITS}, ("all",))]},
+                  long_form({"all": FILTERS, "limit": UNITS}, ("all",)), TEMPLATE]},
                       "order": {"enum": ["fastest", "as_written"]},
                       "steps": STEPS_REF}, ("visit",)),
     normalize=normalize, expand=expand, nested=True,

@@ -15,11 +15,12 @@ started, now) to a ``RestartDecision``; the supervisor only acts on it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from runner.domain.duration import parse_duration
 
 DEFAULT_INITIAL_S = 10.0
 """Seconds before the first restart (Kubernetes' CrashLoopBackOff starts at 10 s)."""
@@ -150,8 +151,6 @@ def _seconds(value: float) -> str:
 _MODES = "no, on-failure[:N], always or unless-stopped"
 _KEYS = ("policy", "max_restarts", "backoff", "reset_after")
 _BACKOFF_KEYS = ("initial", "factor", "max")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 
 def parse_policy(value: object) -> RestartPolicy:
@@ -220,19 +219,14 @@ def _parse_backoff(value: object) -> Backoff:
 
 
 def _duration(value: object, what: str) -> float:
-    """Seconds from a number or a string like ``500ms``, ``10s``, ``5m``, ``1h``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{what} must be a duration like 10s or 5m, not {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if match is None:
-            raise ValueError(f"{what} must be a duration like 10s or 5m, not {value!r}")
-        seconds = float(match[1]) * _UNIT_S[match[2]]
-    if seconds < 0 or not math.isfinite(seconds):
+    """Seconds from a duration (``runner.domain.duration``: ``500ms``, ``1m30s``, ``1d``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise ValueError(f"{what} must be a non-negative duration, not {value!r}")
-    return seconds
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a duration like 10s, 5m or 1h30m, "
+                         f"not {value!r}") from None
 
 
 def _number(value: object, what: str) -> float:

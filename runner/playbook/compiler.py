@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
+from runner.domain.loop import enter_loop
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
 from runner.domain.travel import market_units
@@ -185,7 +186,7 @@ class _Walker:
         if items is None:
             self.unbounded = True
             what = f"until {step.args['until']}" if "until" in step.args else "forever"
-            children = self.iteration(step, LoopState(1, None, 1))
+            children = self.iteration(step, enter_loop(self.ctx.loop, 1, None, 1))
             return PlannedStep(step, children=children, iterations=None,
                                note=f"repeats {what}; one iteration shown")
         return self.counted(step, items)
@@ -195,7 +196,8 @@ class _Walker:
         simulated = min(len(items), MAX_SIMULATED_ITERATIONS)
         for i in range(simulated):
             mark = (self.elapsed, self.credits, self.requests)
-            children = self.iteration(step, LoopState(i + 1, len(items), items[i]))
+            children = self.iteration(step, enter_loop(self.ctx.loop, i + 1, len(items),
+                                                        items[i]))
             first = first or children
         note = f"{len(items)} iterations"
         if len(items) > simulated:  # extrapolate the last simulated iteration
@@ -223,7 +225,7 @@ class _Walker:
         planned: list[PlannedStep] = []
         outer = self.ctx.loop
         for i, stop in enumerate(stops):
-            self.ctx = replace(self.ctx, loop=LoopState(i + 1, len(stops), stop))
+            self.ctx = replace(self.ctx, loop=enter_loop(outer, i + 1, len(stops), stop))
             arrival = self.leaf(step, note=f"stop {i + 1}/{len(stops)}: {stop}")
             planned.append(arrival)
             planned.extend(self.steps(step.children))

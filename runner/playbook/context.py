@@ -6,33 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.domain.loop import LoopState as LoopState  # one home: runner.domain.loop
 from runner.domain.ship import Agent, FlightMode, Ship
 from runner.domain.universe import System
 
 RouteFn = Callable[..., Any]
 """``plan_route(system, ship, start, goal, fuel_now) -> Route`` (``runner.routing``)."""
-
-
-@dataclass(frozen=True)
-class LoopState:
-    """The innermost loop's position: ``index`` is 1-based; ``last``/``length`` None if unknown."""
-
-    index: int = 1
-    length: int | None = None
-    item: Any = None
-
-    @property
-    def first(self) -> bool:
-        return self.index == 1
-
-    @property
-    def last(self) -> bool | None:
-        return None if self.length is None else self.index == self.length
-
-    def as_names(self) -> dict[str, Any]:
-        """The ``loop`` template name: index, index0, first, last, length, item."""
-        return {"index": self.index, "index0": self.index - 1, "first": self.first,
-                "last": bool(self.last), "length": self.length, "item": self.item}
 
 
 @dataclass(frozen=True)

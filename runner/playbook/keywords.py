@@ -6,12 +6,14 @@ checked against it) and the loader, which parses each keyword with its ``kind``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DURATION_PATTERN = r"^\s*(?:[0-9]+(?:\.[0-9]+)?\s*(?:ms|s|m|h|d)?\s*)+$"
+# The one duration parser lives in runner.domain; re-exported for the schema and loader.
+from runner.domain.duration import DURATION_PATTERN as DURATION_PATTERN
+from runner.domain.duration import parse_duration as parse_duration
+
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TEMPLATE_PATTERN = r"^\s*\{\{.*\}\}\s*$"
 
@@ -114,24 +116,6 @@ REQUIRED_TOP_LEVEL = ("ship", "steps")
 RESERVED_NAMES = frozenset({"ship", "agent", "loop", "vars"})
 """Template names st-run provides; ``register`` and ``vars`` may not take them."""
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
-_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?")
-
-
 def step_keyword(name: str) -> Keyword | None:
     """The step keyword called ``name``, or None."""
     return next((k for k in STEP_KEYWORDS if k.name == name), None)
-
-
-def parse_duration(value: Any) -> float:
-    """Seconds in ``value`` (a number or text like ``1h30m``); ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError(f"a duration cannot be negative: {value}")
-        return float(value)
-    text = str(value)
-    if not re.match(DURATION_PATTERN, text):
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 2h)")
-    return sum(float(n) * _UNITS[u or ""] for n, u in _PART.findall(text))

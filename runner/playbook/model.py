@@ -18,6 +18,7 @@ from typing import Any
 
 from runner.actions import registry
 from runner.domain.plan import Step
+from runner.domain.restart import RestartPolicy
 from runner.playbook.errors import PlaybookError, Problem, StepError, did_you_mean
 from runner.playbook.keywords import RESERVED_NAMES, STEP_KEYWORDS, parse_duration
 from runner.playbook.loader import (
@@ -44,7 +45,8 @@ class Playbook:
     """A loaded, schema-valid playbook.
 
     ``ship`` is a symbol or a selector mapping (vars already rendered into it); ``restart``
-    is the raw spec (``"on-failure:5"`` or a mapping) for the runtime to parse;
+    is the parsed policy (parsed here, at load time, so ``validate`` and ``run`` accept
+    exactly the same policies and a bad one is a located error);
     ``content_hash`` is the sha256 hex digest of the file's bytes.
     """
 
@@ -54,7 +56,7 @@ class Playbook:
     description: str = ""
     agent: str | None = None
     vars: Mapping[str, Any] = field(default_factory=dict)
-    restart: Any = "no"
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
     path: str = "<string>"
     source: str = ""
     content_hash: str = ""
@@ -162,9 +164,19 @@ class _Builder:
         return Playbook(
             name=str(top.get("name") or default_name), ship=ship, steps=steps,
             description=str(top.get("description") or ""), agent=top.get("agent"),
-            vars=self.vars, restart=top.get("restart", "no"), path=self.file,
+            vars=self.vars, restart=self.restart(top), path=self.file,
             source=self.doc.text, content_hash=digest,
         )
+
+    def restart(self, top: Mapping[str, Any]) -> RestartPolicy:
+        """The ``restart:`` policy, parsed by the one parser the runtime uses."""
+        if "restart" not in top:
+            return RestartPolicy()
+        try:
+            return RestartPolicy.parse(top["restart"])
+        except ValueError as exc:
+            self.add(("restart",), str(exc))
+            return RestartPolicy()
 
     def check_plain_vars(self, given: Mapping[str, Any]) -> None:
         """Vars are values, not templates: a template there would never be rendered."""

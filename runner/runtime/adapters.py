@@ -154,7 +154,7 @@ class Language:
 
     async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
                       step: Step | None = None) -> Any:
-        from runner.playbook import LoopState, StepContext
+        from runner.playbook import StepContext
 
         system = await self.universe.system(ship.nav.system)
         if step is not None and step.action in MARKET_ACTIONS:
@@ -165,9 +165,8 @@ class Language:
             from dataclasses import replace
 
             self.agent = replace(self.agent, credits=self.game.credits)
-        loop_state = None if loop is None else LoopState(loop.index, loop.length, loop.item)
         return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
-                           registered=dict(registered), loop=loop_state)
+                           registered=dict(registered), loop=loop)
 
     def expand(self, step: Step, ctx: Any) -> list[Any]:
         from runner.playbook import expand_step
@@ -178,6 +177,14 @@ class Language:
         from runner.playbook import step_applies
 
         return bool(step_applies(step, ctx))
+
+    def length(self, step: Step, ctx: Any) -> int | None:
+        from runner.playbook import loop_items
+
+        if step.action != "repeat":
+            return None
+        items = loop_items(step, ctx)
+        return None if items is None else len(items)
 
     def continues(self, step: Step, ctx: Any, done: int) -> bool:
         from runner.playbook import repeat_continues

@@ -27,6 +27,7 @@ from typing import Any
 
 from runner.api.errors import ApiError, TokenFromOldReset
 from runner.domain import commands as c
+from runner.domain.loop import enter_loop
 from runner.domain.plan import Step
 from runner.domain.ship import Nav, NavStatus, Ship
 from runner.errors import StRunError
@@ -191,24 +192,41 @@ class Executor:
             await self._run_leaf_with_keywords(step, path, resume)
 
     async def _run_loop(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
-        """A ``repeat`` (times / until / forever) or a ``tour`` (children at each stop)."""
+        """A ``repeat`` (times / until / forever) or a ``tour`` (children at each stop).
+
+        Each iteration runs with its own loop frame (parent: the enclosing loop's); the
+        enclosing frame is back when the loop ends.
+        """
+        outer = self.loop
+        try:
+            await self._iterate(step, path, resume, outer)
+        finally:
+            self.loop = outer
+
+    async def _iterate(self, step: Step, path: cur.Cursor, resume: ResumePoint | None,
+                       outer: Loop | None) -> None:
         iteration = resume.cursor[0] if resume and resume.cursor else 0
         inner = ResumePoint(resume.cursor[1:], resume.next_command, resume.progress) \
             if resume and len(resume.cursor) > 1 else None
         stops = await self._tour_stops(step, path, resumed=resume is not None) \
             if step.action == "tour" else None
-        guard = IdleGuard()
+        self.loop = outer
+        length = len(stops) if stops is not None else \
+            self.language.length(step, await self._ctx())
+        # Only loops without an end can spin; a finite loop of cheap steps runs at full speed.
+        guard = IdleGuard() if length is None else None
         while True:
             if stops is not None:
                 if iteration >= len(stops):
                     self.progress.stops.pop(cur.encode(path), None)
                     return
-                self.loop = Loop(iteration + 1, len(stops), stops[iteration])
+                self.loop = enter_loop(outer, iteration + 1, len(stops), stops[iteration])
             else:
-                self.loop = Loop(iteration + 1)
+                self.loop = outer
                 if inner is None and not self.language.continues(step, await self._ctx(),
                                                                  iteration):
                     return
+                self.loop = enter_loop(outer, iteration + 1, length, iteration + 1)
             self.activity = IterationActivity()
             children = step.children
             if stops is not None:  # fly to the stop first, then run the children there
@@ -220,11 +238,15 @@ class Executor:
                 self.progress.iterations += 1
                 self.view.iterations = self.progress.iterations
                 self.journal.set_progress(cur.encode(path), self.progress.iterations)
-            pause, announce = guard.after_iteration(self.activity)
-            if announce:
-                self._say("idle: the loop sent no request and waited for nothing; slowing down")
-            if pause:
-                await self._sleep_wall(pause)
+            if guard is not None:
+                await self._idle_pause(guard)
+
+    async def _idle_pause(self, guard: IdleGuard) -> None:
+        pause, announce = guard.after_iteration(self.activity)
+        if announce:
+            self._say("idle: the loop sent no request and waited for nothing; slowing down")
+        if pause:
+            await self._sleep_wall(pause)
 
     async def _tour_stops(self, step: Step, path: cur.Cursor, resumed: bool) -> list[Any]:
         """A tour's stops: chosen once and kept in the checkpoints, so a resumed tour visits
@@ -238,15 +260,14 @@ class Executor:
 
     async def _run_leaf_with_keywords(self, step: Step, path: cur.Cursor,
                                       resume: ResumePoint | None) -> None:
+        """A leaf with its keywords: ``timeout`` (game seconds) bounds each attempt;
+        a failed attempt, a timeout and an ``until`` still false after the step ran are all
+        failures of the attempt: retried ``delay`` apart (game seconds) while ``retries``
+        last, then the step fails, or is logged and passed over with ``ignore_errors``."""
         attempts = step.retries + 1
         for attempt in range(attempts):
             try:
-                async with _timeout(step.timeout):
-                    await self._run_leaf(step, path, resume if attempt == 0 else None)
-                if step.until and attempt + 1 < attempts and \
-                        not self.language.holds(step.until, await self._ctx()):
-                    await self._sleep_game(step.delay)
-                    continue
+                await self._attempt(step, path, resume if attempt == 0 else None)
                 return
             except StepFailed as exc:
                 if attempt + 1 < attempts:
@@ -258,9 +279,19 @@ class Executor:
                     self._say(f"step {step.label} {step.title} failed, ignored: {exc.message}")
                     return
                 raise
-            except TimeoutError:
-                raise StepFailed(f"step {step.label} {step.title} timed out after "
-                                 f"{step.timeout:g}s") from None
+
+    async def _attempt(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
+        """One attempt of a leaf; raises ``StepFailed`` when it fails, times out, or its
+        ``until`` does not hold afterwards."""
+        try:
+            async with _timeout(None if step.timeout is None
+                                else step.timeout / max(self.api.speed(), 1e-9)):
+                await self._run_leaf(step, path, resume)
+        except TimeoutError:
+            raise StepFailed(f"step {step.label} {step.title} timed out after "
+                             f"{step.timeout:g}s") from None
+        if step.until and not self.language.holds(step.until, await self._ctx()):
+            raise StepFailed(f"`until: {step.until}` is still false")
 
     async def _run_leaf(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
         assert self.ship is not None

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from runner.domain.commands import Command
+from runner.domain.loop import LoopState
 from runner.domain.plan import Step
 from runner.domain.ship import Ship
 from runner.state.records import Checkpoint, Intent
@@ -56,13 +57,8 @@ class ShipApi(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Loop:
-    """The innermost loop's position: 1-based ``index``, ``length`` if known, tour ``item``."""
-
-    index: int
-    length: int | None = None
-    item: Any = None
+Loop = LoopState
+"""A loop frame (``runner.domain.loop.LoopState``: index, length, item, parent)."""
 
 
 class StepLanguage(Protocol):
@@ -80,6 +76,10 @@ class StepLanguage(Protocol):
 
     def applies(self, step: Step, ctx: Any) -> bool:
         """The step's ``when`` (True without one)."""
+        ...
+
+    def length(self, step: Step, ctx: Any) -> int | None:
+        """How many iterations a ``repeat: {times}`` runs (None for until/forever)."""
         ...
 
     def continues(self, step: Step, ctx: Any, done: int) -> bool:

@@ -51,7 +51,11 @@ def test_ship_symbol_written_as_number_is_text() -> None:
 
 
 def test_restart_no_is_the_policy_not_false() -> None:
-    assert load_playbook_text("ship: A\nrestart: no\nsteps: [dock]\n").restart == "no"
+    from runner.domain.restart import RestartMode
+
+    # parsed at load time (issue 14): the YAML 1.2 string `no` is the policy, not false
+    assert load_playbook_text("ship: A\nrestart: no\nsteps: [dock]\n").restart.mode is \
+        RestartMode.NO
 
 
 def test_duplicate_keys_are_errors_at_the_second_key() -> None:

@@ -79,6 +79,10 @@ class ScriptedLanguage:
     def applies(self, step: Step, ctx: Ctx) -> bool:
         return step.when != "false"
 
+    def length(self, step: Step, ctx: Ctx) -> int | None:
+        times = step.args.get("times")
+        return None if times is None else int(times)
+
     def continues(self, step: Step, ctx: Ctx, done: int) -> bool:
         times = step.args.get("times")
         return times is None or done < int(times)

@@ -1,0 +1,174 @@
+"""Regression tests of the step keywords' meaning, through the real CLI on the embedded
+simulator (``st-run --sim``): what `plan` shows and what `run` does agree.
+
+Each case was wrong on main before the interpreter fixes (issue 14): nested loop variables,
+``loop.length`` at run time, ``until`` exhaustion, ``timeout`` under ``ignore_errors``, the
+idle throttle on finite loops, ``restart:`` durations, and a templated ``tour: visit``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def st_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("SPACETRADERS_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "runner", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def playbook(tmp_path: Path, text: str, name: str = "pb.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def logged(output: str, prefix: str) -> list[str]:
+    """The container's log lines that start with ``prefix`` (time stamps dropped)."""
+    return re.findall(rf"(?m)\b({re.escape(prefix)}[^\n]*)$", output)
+
+
+NESTED = """\
+name: nested
+ship: {role: COMMAND}
+steps:
+  - repeat:
+      times: 2
+      steps:
+        - repeat:
+            times: 3
+            steps:
+              - log: "inner {{ loop.index }}/{{ loop.length }} of {{ loop.parent.index }}"
+        - log: "outer {{ loop.index }}/{{ loop.length }}"
+"""
+
+
+def test_nested_loops_keep_their_own_variables_in_run_and_plan(tmp_path: Path) -> None:
+    path = playbook(tmp_path, NESTED)
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert logged(run.stdout, "outer ") == ["outer 1/2", "outer 2/2"]
+    assert logged(run.stdout, "inner ") == [f"inner {i}/3 of {o}" for o in (1, 2)
+                                            for i in (1, 2, 3)]
+    plan = st_run(tmp_path, "plan", "--sim", str(path))
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "outer 1/2" in plan.stdout and "inner 1/3 of 1" in plan.stdout
+
+
+def test_finite_loop_of_cheap_steps_is_not_throttled(tmp_path: Path) -> None:
+    path = playbook(tmp_path, """\
+name: cheap
+ship: {role: COMMAND}
+steps:
+  - repeat: {times: 6, steps: [{log: "tick {{ loop.index }}"}]}
+""")
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(logged(run.stdout, "tick ")) == 6
+    assert "idle:" not in run.stdout
+
+
+UNTIL = """\
+name: until
+ship: {{role: COMMAND}}
+steps:
+  - log: trying
+    retries: 2
+    delay: 0
+    until: ship.fuel.current < 0
+    ignore_errors: {ignore}
+  - log: after
+"""
+
+
+def test_until_that_never_holds_fails_the_step(tmp_path: Path) -> None:
+    run = st_run(tmp_path, "--sim", str(playbook(tmp_path, UNTIL.format(ignore="false"))))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert len(logged(run.stdout, "trying")) == 3  # one attempt and two retries
+    assert "until: ship.fuel.current < 0" in run.stdout + run.stderr
+    assert not logged(run.stdout, "after")
+
+
+def test_until_exhaustion_is_ignored_with_ignore_errors(tmp_path: Path) -> None:
+    run = st_run(tmp_path, "--sim", str(playbook(tmp_path, UNTIL.format(ignore="true"))))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ignored" in run.stdout
+    assert logged(run.stdout, "after") == ["after"]
+
+
+def test_timeout_is_a_failure_that_ignore_errors_covers(tmp_path: Path) -> None:
+    path = playbook(tmp_path, """\
+name: slow
+ship: {role: COMMAND}
+steps:
+  - wait: 2h
+    timeout: 1s
+    ignore_errors: true
+  - log: carried on
+""")
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "timed out after 1s" in run.stdout
+    assert logged(run.stdout, "carried on") == ["carried on"]
+
+
+def test_restart_durations_that_validate_also_run(tmp_path: Path) -> None:
+    path = playbook(tmp_path, """\
+name: policy
+ship: {role: COMMAND}
+restart: {policy: on-failure, reset_after: 1d, backoff: {initial: 1m30s, max: 2h}}
+steps:
+  - log: hello
+""")
+    assert st_run(tmp_path, "validate", str(path)).returncode == 0
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert logged(run.stdout, "hello") == ["hello"]
+
+
+def test_a_bad_restart_policy_is_a_located_error_before_any_container(tmp_path: Path) -> None:
+    path = playbook(tmp_path, """\
+name: policy
+ship: {role: COMMAND}
+restart: {policy: on-failure, backoff: {initial: 10m, max: 1m}}
+steps:
+  - log: hello
+""")
+    for args in (("validate", str(path)), ("--sim", str(path))):
+        result = st_run(tmp_path, *args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"{path}:3:10: restart backoff max" in result.stdout + result.stderr
+    status = st_run(tmp_path, "status", "--all")
+    assert "policy" not in status.stdout
+
+
+@pytest.mark.parametrize("visit", ['"{{ stops }}"', '"{{ [ship.nav.waypoint] }}"'])
+def test_tour_visit_may_be_a_lone_template_that_keeps_its_list_type(
+        tmp_path: Path, visit: str) -> None:
+    path = playbook(tmp_path, f"""\
+name: tour
+ship: {{role: COMMAND}}
+vars: {{stops: []}}
+steps:
+  - tour:
+      visit: {visit}
+      steps:
+        - log: "at {{{{ loop.item }}}} {{{{ loop.index }}}}/{{{{ loop.length }}}}"
+""")
+    result = st_run(tmp_path, "validate", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    if "ship.nav" in visit:
+        run = st_run(tmp_path, "--sim", str(path))
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert len(logged(run.stdout, "at X1-")) == 1
+        assert logged(run.stdout, "at X1-")[0].endswith(" 1/1")
