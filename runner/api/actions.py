@@ -1,17 +1,16 @@
 """State-changing endpoints of :class:`~runner.api.client.SpaceTradersClient`.
 
 Each action is sent through ``_act``: if its answer is lost, a ``recover`` closure re-reads
-the ship or contract and compares it with the state before (``runner.api.guard``); only an
-action that did not take effect is sent again.
+the ship or contract and asks the command's own ``took_effect`` rule
+(``runner.domain.commands``, the same rule a resume after a crash uses); only an action that
+did not take effect is sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from runner.api import guard
 from runner.api import parse as p
 from runner.api.core import payload
 from runner.api.errors import RegisterAgentConflictSymbolError, ResponseLost
@@ -29,8 +28,10 @@ from runner.api.models import (
 from runner.api.reads import ClientReads
 from runner.api.secrets import Token
 from runner.api.transport import Answer, Call, OutcomeUnknown
+from runner.domain import commands as c
 from runner.domain.contract import Contract
 from runner.domain.ship import Cargo, FlightMode, Nav, NavStatus, Ship
+from runner.domain.snapshot import ShipSnapshot
 
 
 class ClientActions(ClientReads):
@@ -105,7 +106,8 @@ class ClientActions(ClientReads):
 
         async def recover() -> Nav | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            return after.nav if guard.flight_mode_set(after, mode) else None
+            applied = c.SetFlightMode(mode).took_effect(ShipSnapshot(), after)
+            return after.nav if applied else None
 
         return await self._act(call, parse, recover)
 
@@ -131,7 +133,8 @@ class ClientActions(ClientReads):
 
         async def recover() -> Nav | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            return after.nav if guard.reached_status(after, status) else None
+            command = c.Orbit() if status is NavStatus.IN_ORBIT else c.Dock()
+            return after.nav if command.took_effect(ShipSnapshot(), after) else None
 
         return await self._act(call, parse, recover)
 
@@ -150,7 +153,9 @@ class ClientActions(ClientReads):
 
         async def recover() -> NavigateResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            if not guard.navigated(before, after, waypoint):
+            # Only the destination matters to the rule; the predictions are not needed.
+            flight = c.Navigate(waypoint, after.nav.flight_mode, 0.0, 0, 0)
+            if not flight.took_effect(ShipSnapshot.of(before), after):
                 return None
             return NavigateResult(after.nav, after.fuel, recovered=True)
 
@@ -178,7 +183,7 @@ class ClientActions(ClientReads):
 
         async def recover() -> RefuelResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            if not guard.refueled(before, after):
+            if not c.Refuel(units, from_cargo).took_effect(ShipSnapshot.of(before), after):
                 return None
             return RefuelResult(None, after.fuel, None, after.cargo, recovered=True)
 
@@ -190,30 +195,28 @@ class ClientActions(ClientReads):
                        priority: Priority = Priority.ACTION,
                        container: str | None = None) -> TradeResult:
         """``POST /my/ships/{ship}/purchase`` (docked; ``units`` <= the good's trade volume)."""
-        return await self._trade(ship, "purchase", symbol, units, guard.cargo_gained,
-                                 priority, container)
+        return await self._trade(ship, "purchase", c.Purchase(symbol, units), priority,
+                                 container)
 
     async def sell(self, ship: str, symbol: str, units: int, *,
                    priority: Priority = Priority.ACTION,
                    container: str | None = None) -> TradeResult:
         """``POST /my/ships/{ship}/sell`` (docked; ``units`` <= the good's trade volume)."""
-        return await self._trade(ship, "sell", symbol, units, guard.cargo_lost, priority,
-                                 container)
+        return await self._trade(ship, "sell", c.Sell(symbol, units), priority, container)
 
     async def jettison(self, ship: str, symbol: str, units: int, *,
                        priority: Priority = Priority.ACTION,
                        container: str | None = None) -> Cargo:
         """``POST /my/ships/{ship}/jettison``; returns the cargo left."""
-        result = await self._trade(ship, "jettison", symbol, units, guard.cargo_lost,
-                                   priority, container)
+        result = await self._trade(ship, "jettison", c.Jettison(symbol, units), priority,
+                                   container)
         return result.cargo
 
-    async def _trade(self, ship: str, verb: str, symbol: str, units: int,
-                     took_effect: Callable[[Ship, Ship, str], bool], priority: Priority,
-                     container: str | None) -> TradeResult:
+    async def _trade(self, ship: str, verb: str, command: c.Purchase | c.Sell | c.Jettison,
+                     priority: Priority, container: str | None) -> TradeResult:
         before = await self._before(ship, priority, container)
         call = Call("POST", f"/my/ships/{ship}/{verb}", f"/my/ships/{{ship}}/{verb}",
-                    priority, json={"symbol": symbol, "units": units}, ship=ship,
+                    priority, json={"symbol": command.symbol, "units": command.units}, ship=ship,
                     container=container, mutating=True)
 
         def parse(data: Any) -> TradeResult:
@@ -226,7 +229,7 @@ class ClientActions(ClientReads):
 
         async def recover() -> TradeResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            if not took_effect(before, after, symbol):
+            if not command.took_effect(ShipSnapshot.of(before), after):
                 return None
             return TradeResult(None, after.cargo, None, recovered=True)
 
@@ -251,12 +254,11 @@ class ClientActions(ClientReads):
 
         async def recover() -> ExtractResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            if not guard.cooled_down_again(before.cooldown, after.cooldown):
+            snapshot = ShipSnapshot.of(before)
+            if not c.Extract().took_effect(snapshot, after) or after.cooldown is None:
                 return None
-            got = guard.extraction_yield(before, after)
-            assert after.cooldown is not None  # cooled_down_again checked it
-            return ExtractResult(got.symbol, got.units, after.cooldown, after.cargo,
-                                 recovered=True)
+            symbol, units = c.Extract.yield_between(snapshot, after)
+            return ExtractResult(symbol, units, after.cooldown, after.cargo, recovered=True)
 
         return await self._act(call, parse, recover)
 
@@ -275,9 +277,9 @@ class ClientActions(ClientReads):
 
         async def recover() -> SurveyResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
-            if not guard.cooled_down_again(before.cooldown, after.cooldown):
+            if not c.Survey().took_effect(ShipSnapshot.of(before), after) or \
+                    after.cooldown is None:
                 return None
-            assert after.cooldown is not None
             return SurveyResult((), after.cooldown, recovered=True)
 
         return await self._act(call, parse, recover)
@@ -297,24 +299,24 @@ class ClientActions(ClientReads):
 
         async def recover() -> Contract | None:
             after = await self.list_contracts(priority=priority, container=container)
-            return guard.new_contract(before, after)
+            return c.NegotiateContract.new_contract(before, after)
 
         return await self._act(call, parse, recover)
 
     async def accept_contract(self, contract_id: str, *, priority: Priority = Priority.ACTION,
                               container: str | None = None) -> ContractResult:
         """``POST /my/contracts/{id}/accept``."""
-        return await self._contract_step(contract_id, "accept", guard.accepted, priority,
-                                         container)
+        return await self._contract_step(contract_id, "accept", c.AcceptContract(contract_id),
+                                         priority, container)
 
     async def fulfill_contract(self, contract_id: str, *, priority: Priority = Priority.ACTION,
                                container: str | None = None) -> ContractResult:
         """``POST /my/contracts/{id}/fulfill`` (every delivery complete)."""
-        return await self._contract_step(contract_id, "fulfill", guard.fulfilled, priority,
-                                         container)
+        return await self._contract_step(contract_id, "fulfill",
+                                         c.FulfillContract(contract_id), priority, container)
 
     async def _contract_step(self, contract_id: str, verb: str,
-                             took_effect: Callable[[Contract], bool], priority: Priority,
+                             command: c.AcceptContract | c.FulfillContract, priority: Priority,
                              container: str | None) -> ContractResult:
         call = Call("POST", f"/my/contracts/{contract_id}/{verb}", f"/my/contracts/{{id}}/{verb}",
                     priority, container=container, mutating=True)
@@ -325,7 +327,8 @@ class ClientActions(ClientReads):
 
         async def recover() -> ContractResult | None:
             after = await self.get_contract(contract_id, priority=priority, container=container)
-            return ContractResult(None, after, recovered=True) if took_effect(after) else None
+            applied = command.contract_took_effect(None, after)
+            return ContractResult(None, after, recovered=True) if applied else None
 
         return await self._act(call, parse, recover)
 
@@ -347,7 +350,7 @@ class ClientActions(ClientReads):
 
         async def recover() -> DeliverResult | None:
             after = await self.get_contract(contract_id, priority=priority, container=container)
-            if not guard.delivered(before, after, symbol):
+            if not c.Deliver(contract_id, symbol, units).contract_took_effect(before, after):
                 return None
             cargo = await self.get_cargo(ship, priority=priority, container=container)
             return DeliverResult(after, cargo, recovered=True)

@@ -7,8 +7,9 @@ accounting). Errors are typed (``runner.api.errors``).
 
 State-changing calls are never blindly re-sent: if the answer is lost, the client re-reads
 the ship or contract, compares it with the last-known state (kept from every response) and
-re-sends only if the action did not take effect (``runner.api.guard``). The last-known
-state of each ship is available to callers through :meth:`SpaceTradersClient.known_ship`.
+re-sends only if the action did not take effect (the command's own ``took_effect`` rule,
+``runner.domain.commands``). The last-known state of each ship is available to callers
+through :meth:`SpaceTradersClient.known_ship`.
 
 Usage::
 

@@ -4,7 +4,7 @@
 rate limiter, the retry policy, the server clock and the metrics. ``send(call)`` returns the
 decoded JSON or raises a typed error. For a *mutating* call a failure after the request may
 have reached the server (dropped connection, read timeout, 5xx) is not retried here: it
-raises :class:`OutcomeUnknown`, and the caller (``runner.api.guard``) re-reads the game
+raises :class:`OutcomeUnknown`, and the caller (``runner.api.actions``) re-reads the game
 state to decide whether the action took effect.
 """
 

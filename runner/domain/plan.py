@@ -115,6 +115,9 @@ class Plan:
     requests: int
     unbounded: bool = False
     warnings: tuple[str, ...] = ()
+    trace: tuple[Command, ...] = ()
+    """Every predicted command in the order the walk produced it (loops as simulated: all
+    iterations of short loops, the first of endless ones); what ``run`` would send."""
 
     @property
     def total_distance(self) -> float:

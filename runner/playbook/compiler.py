@@ -1,28 +1,41 @@
 """``compile_playbook``: meaning checks and the predicted plan for one ship in one system.
 
-The compiler walks the step tree with a predicted ship, calling the same ``expand_step`` the
-executor calls at run time, so what ``st-run plan`` shows is what ``run`` would send from
-that state. What cannot be known before running is stated, not guessed: extraction yields,
-``until`` loops (one iteration shown), conditions on registered results.
+The plan is the one step interpreter (``runner.playbook.interpreter``) run over the
+*predicted world* below: the same walk ``run`` does over the real game, so loop variables,
+``when``, ``until``, retries and ``ignore_errors`` mean the same in both. The predicted world
+advances a predicted ship command by command (each command's own ``predict``) and records
+what the plan shows. What cannot be known before running is stated, not guessed: extraction
+yields, endless loops (one iteration shown), conditions on registered results. Long counted
+loops are simulated for ``MAX_SIMULATED_ITERATIONS`` iterations and extrapolated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
-from runner.domain.loop import enter_loop
+from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
 from runner.domain.travel import market_units
 from runner.domain.universe import FUEL, System
-from runner.playbook.context import LoopState, RouteFn, StepContext
+from runner.playbook.context import RouteFn, StepContext
 from runner.playbook.errors import PlaybookError, Problem, StepError
-from runner.playbook.expand import expand_step, loop_items, repeat_continues, tour_order
+from runner.playbook.expand import expand_step, loop_items, tour_order
+from runner.playbook.interpreter import (
+    Cursor,
+    Interpreter,
+    Progress,
+    ResumePoint,
+    StepFailed,
+    TourFlight,
+    run_without_waiting,
+)
 from runner.playbook.model import Playbook
-from runner.playbook.simulate import apply_command, arrived
+from runner.playbook.simulate import arrived
 from runner.playbook.template import evaluate
 
 MAX_SIMULATED_ITERATIONS = 25
@@ -44,15 +57,15 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
                                      f"{ship.nav.system}, not {system.symbol}")])
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
                       ships=ships, route=route or _memo_router())
-    walker = _Walker(playbook, ctx)
-    steps = walker.steps(playbook.steps)
-    if walker.problems:
-        raise PlaybookError(walker.problems, playbook.source)
+    world = PredictedWorld(playbook, ctx)
+    run_without_waiting(Interpreter(playbook.steps, world))
+    if world.problems:
+        raise PlaybookError(world.problems, playbook.source)
     return Plan(
-        playbook=playbook.name, ship=ship.symbol, system=system.symbol, steps=steps,
-        legs=tuple(walker.legs), total_duration_s=walker.elapsed,
-        fuel_credits=walker.credits, requests=walker.requests, unbounded=walker.unbounded,
-        warnings=tuple(walker.warnings),
+        playbook=playbook.name, ship=ship.symbol, system=system.symbol,
+        steps=tuple(world.root.planned()), legs=tuple(world.legs),
+        total_duration_s=world.elapsed, fuel_credits=world.credits, requests=world.requests,
+        unbounded=world.unbounded, warnings=tuple(world.warnings), trace=tuple(world.trace),
     )
 
 
@@ -77,69 +90,210 @@ def _memo_router() -> RouteFn:
 
 
 @dataclass
-class _Walker:
-    """Walks the steps with a predicted context, accumulating legs and totals."""
+class _Node:
+    """A step being planned: what ``PlannedStep`` will hold, filled in as the walk goes."""
 
-    playbook: Playbook
-    ctx: StepContext
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    legs: list[Leg] = field(default_factory=list)
-    elapsed: float = 0.0
-    credits: int = 0
-    requests: int = 0
-    unbounded: bool = False
-    pending_refuel: tuple[int, int] = (0, 0)  # market units and credits since the last hop
+    step: Step
+    commands: list[Command] = field(default_factory=list)
+    children: list[PlannedStep] = field(default_factory=list)
+    iterations: int | None = 1
+    skipped: bool = False
+    note: str = ""
+    loop: bool = False
+    shows_all: bool = False  # a tour shows every stop; a repeat its first iteration
+    iteration: int = 1
+    mark: tuple[float, int, int] = (0.0, 0, 0)  # totals when the current iteration began
+    last: tuple[float, int, int] = (0.0, 0, 0)  # what the last iteration added
 
-    def steps(self, steps: Sequence[Step]) -> tuple[PlannedStep, ...]:
-        return tuple(self.step(s) for s in steps)
+    def adopt(self, child: PlannedStep) -> None:
+        if not self.loop or self.shows_all or self.iteration == 1:
+            self.children.append(child)
 
-    def fail(self, step: Step, error: StepError) -> None:
-        message = f"step {step.label} `{step.action}`: {error.message}"
+    def planned(self) -> list[PlannedStep]:
+        """The root's children (the top-level steps)."""
+        return self.children
+
+    def freeze(self) -> PlannedStep:
+        return PlannedStep(self.step, commands=tuple(self.commands),
+                           children=tuple(self.children), iterations=self.iterations,
+                           skipped=self.skipped, note=self.note)
+
+
+class PredictedWorld:
+    """The interpreter's predicted world: a pure model of the game, building the plan."""
+
+    def __init__(self, playbook: Playbook, ctx: StepContext) -> None:
+        self.playbook = playbook
+        self.ctx = ctx
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.legs: list[Leg] = []
+        self.elapsed = 0.0
+        self.credits = 0
+        self.requests = 0
+        self.unbounded = False
+        self.pending_refuel = (0, 0)  # market units and credits since the last hop
+        self.trace: list[Command] = []
+        self.root = _Node(Step((), "playbook"))
+        self.stack: list[_Node] = [self.root]
+
+    # ---- problems ------------------------------------------------------------------------
+
+    def fail(self, step: Step, message: str) -> None:
+        text = f"step {step.label} `{step.action}`: {message}"
         if step.ignore_errors:  # the playbook says it may fail: a warning, not an error
-            self.warnings.append(f"{message} (ignored: ignore_errors)")
+            self.warnings.append(f"{text} (ignored: ignore_errors)")
             return
-        self.problems.append(Problem(self.playbook.path, step.line, step.col, message))
+        self.problems.append(Problem(self.playbook.path, step.line, step.col, text))
 
     def unknown_now(self, error: StepError) -> bool:
         """True when the error only means a registered result does not exist yet."""
         return any(f"`{name}` is undefined" in error.message
                    for name in self.playbook.registered_names())
 
-    def step(self, step: Step) -> PlannedStep:
-        note = ""
-        if step.when is not None:
-            try:
-                if not evaluate(step.when, self.ctx.names()):
-                    return PlannedStep(step, skipped=True, note=f"skipped: {step.when} is false")
-            except StepError as exc:
-                if not self.unknown_now(exc):
-                    self.fail(step, exc)
-                    return PlannedStep(step)
-                note = f"runs only if {step.when}"
-        if step.action == "repeat":
-            return self.repeat(step)
-        if step.action == "tour":
-            return self.tour(step)
-        return self.leaf(step, note)
+    def carry_on(self, step: Step, error: StepFailed) -> bool:
+        self.fail(step, error.message)
+        return True  # a plan reports every problem, not only the first
 
-    def leaf(self, step: Step, note: str = "") -> PlannedStep:
+    # ---- the interpreter's questions -------------------------------------------------------
+
+    def _ctx(self, loop: LoopState | None) -> StepContext:
+        return replace(self.ctx, loop=loop)
+
+    async def holds(self, keyword: str, expression: str, step: Step, loop: LoopState | None,
+                    progress: Progress) -> bool:
+        if keyword == "until" and self.ctx.predicting:  # after an extraction: cargo unknown
+            self.top.note = self.top.note or f"retries until {expression} (known at run time)"
+            return True
         try:
-            commands = expand_step(step, self.ctx)
+            return bool(evaluate(expression, self._ctx(loop).names()))
+        except StepError as exc:
+            if not self.unknown_now(exc):
+                self.fail(step, exc.message)
+                return keyword == "until"  # a broken `until` is reported once, not retried
+            if keyword == "when":
+                self.top.note = f"runs only if {expression}"
+            return keyword != "repeat.until"
+
+    async def length(self, step: Step, loop: LoopState | None,
+                     progress: Progress) -> int | None:
+        if step.action != "repeat":
+            return None
+        try:
+            items = loop_items(step, self._ctx(loop))
+        except StepError as exc:
+            self.fail(step, exc.message)
+            return 0
+        return None if items is None else len(items)
+
+    async def stops(self, step: Step, loop: LoopState | None, progress: Progress
+                    ) -> list[Any]:
+        try:
+            stops, method = tour_order(step, self._ctx(loop))
+        except StepError as exc:
+            self.fail(step, exc.message)
+            return []
+        self.top.note = f"order ({method}): {' -> '.join(stops)}"
+        return list(stops)
+
+    def iteration_cap(self, step: Step, length: int | None) -> int | None:
+        if step.action == "tour":
+            return None
+        return 1 if length is None else MAX_SIMULATED_ITERATIONS
+
+    def deadline(self, game_seconds: float | None) -> contextlib.AbstractAsyncContextManager[None]:
+        return _no_deadline()
+
+    async def sleep(self, game_seconds: float) -> None:
+        self.elapsed += game_seconds
+
+    # ---- the tree of planned steps -----------------------------------------------------------
+
+    @property
+    def top(self) -> _Node:
+        return self.stack[-1]
+
+    def entered(self, step: Step, path: Cursor) -> None:
+        if isinstance(step, TourFlight):  # shown as the tour step itself
+            tour = next(n.step for n in reversed(self.stack) if n.step.path == step.path)
+            step = tour
+        self.stack.append(_Node(step))
+
+    def left(self, step: Step) -> None:
+        node = self.stack.pop()
+        self.top.adopt(node.freeze())
+
+    def skipped(self, step: Step, reason: str) -> None:
+        node = self.top
+        if node.loop:
+            node.iterations, node.note = 0, reason
+        else:
+            node.skipped, node.note = True, reason
+
+    def said(self, line: str) -> None:
+        return None  # retries and ignored failures are the run's log lines
+
+    def loop_started(self, step: Step, length: int | None, stops: Sequence[Any] | None
+                     ) -> None:
+        node = self.top
+        node.loop, node.shows_all = True, stops is not None
+        node.iterations = length
+        node.mark = self._totals()
+        if stops is None and length is None:
+            what = f"until {step.args['until']}" if "until" in step.args else "forever"
+            node.note = f"repeats {what}; one iteration shown"
+
+    async def iteration_ended(self, step: Step, path: Cursor, index: int,
+                              bounded: bool) -> None:
+        node = self.top
+        if not bounded:  # an endless loop that runs at all: its totals count it once
+            self.unbounded = True
+        now = self._totals()
+        node.last = (now[0] - node.mark[0], now[1] - node.mark[1], now[2] - node.mark[2])
+        node.mark = now
+        node.iteration = index + 1
+
+    def loop_ended(self, step: Step, iterations: int, length: int | None) -> None:
+        node = self.top
+        if node.shows_all or length is None or node.iterations == 0:
+            return
+        node.note = f"{length} iterations"
+        rest = length - iterations
+        if rest > 0:  # extrapolate the last simulated iteration
+            self.elapsed += rest * node.last[0]
+            self.credits += rest * node.last[1]
+            self.requests += rest * node.last[2]
+            node.note += f" (first {iterations} simulated, the rest extrapolated)"
+
+    def _totals(self) -> tuple[float, int, int]:
+        return self.elapsed, self.credits, self.requests
+
+    # ---- a leaf ----------------------------------------------------------------------------
+
+    async def leaf(self, step: Step, path: Cursor, loop: LoopState | None, progress: Progress,
+                   resume: ResumePoint | None) -> Any:
+        node = self.top
+        if isinstance(step, TourFlight) and loop is not None:
+            node.note = f"stop {loop.index}/{loop.length}: {loop.item}"
+        try:
+            commands = expand_step(step, self._ctx(loop))
         except StepError as exc:
             if self.unknown_now(exc):
-                return PlannedStep(step, note="depends on a registered result")
-            self.fail(step, exc)
-            return PlannedStep(step)
+                node.note = "depends on a registered result"
+            else:
+                self.fail(step, exc.message)
+            return None
         self.account(commands, step)
+        self.trace.extend(commands)
+        node.commands.extend(commands)
         if step.action == "extract":
-            note = note or "yield known only at run time"
-        return PlannedStep(step, commands=tuple(commands), note=note)
+            node.note = node.note or "yield known only at run time"
+        return None  # results exist only at run time
 
     def account(self, commands: Sequence[Command], step: Step) -> None:
         for command in commands:
             before = self.ctx.ship
-            self.ctx = self.ctx.with_ship(apply_command(before, command))
+            self.ctx = self.ctx.with_ship(command.predict(before))
             if isinstance(command, Extract):  # yields are unknown from here on
                 self.ctx = replace(self.ctx, predicting=True)
             self.requests += 1 if is_request(command) else 0
@@ -174,64 +328,8 @@ class _Walker:
             fuel_left=self.ctx.ship.fuel.current, refuel_units=units, refuel_cost=cost,
             duration_s=command.duration_s, eta_s=self.elapsed, step=step.label))
 
-    def repeat(self, step: Step) -> PlannedStep:
-        try:
-            items = loop_items(step, self.ctx)
-            if items is None and not repeat_continues(step, self.ctx, 0):
-                return PlannedStep(step, iterations=0, note=f"skipped: {step.args['until']} "
-                                   "already holds")
-        except StepError as exc:
-            self.fail(step, exc)
-            return PlannedStep(step)
-        if items is None:
-            self.unbounded = True
-            what = f"until {step.args['until']}" if "until" in step.args else "forever"
-            children = self.iteration(step, enter_loop(self.ctx.loop, 1, None, 1))
-            return PlannedStep(step, children=children, iterations=None,
-                               note=f"repeats {what}; one iteration shown")
-        return self.counted(step, items)
 
-    def counted(self, step: Step, items: Sequence[Any]) -> PlannedStep:
-        first: tuple[PlannedStep, ...] = ()
-        simulated = min(len(items), MAX_SIMULATED_ITERATIONS)
-        for i in range(simulated):
-            mark = (self.elapsed, self.credits, self.requests)
-            children = self.iteration(step, enter_loop(self.ctx.loop, i + 1, len(items),
-                                                        items[i]))
-            first = first or children
-        note = f"{len(items)} iterations"
-        if len(items) > simulated:  # extrapolate the last simulated iteration
-            rest = len(items) - simulated
-            self.elapsed += rest * (self.elapsed - mark[0])
-            self.credits += rest * (self.credits - mark[1])
-            self.requests += rest * (self.requests - mark[2])
-            note += f" (first {simulated} simulated, the rest extrapolated)"
-        return PlannedStep(step, children=first, iterations=len(items), note=note)
-
-    def iteration(self, step: Step, loop: LoopState) -> tuple[PlannedStep, ...]:
-        outer = self.ctx.loop
-        self.ctx = replace(self.ctx, loop=loop)
-        try:
-            return self.steps(step.children)
-        finally:
-            self.ctx = replace(self.ctx, loop=outer)
-
-    def tour(self, step: Step) -> PlannedStep:
-        try:
-            stops, method = tour_order(step, self.ctx)
-        except StepError as exc:
-            self.fail(step, exc)
-            return PlannedStep(step)
-        planned: list[PlannedStep] = []
-        outer = self.ctx.loop
-        for i, stop in enumerate(stops):
-            self.ctx = replace(self.ctx, loop=enter_loop(outer, i + 1, len(stops), stop))
-            arrival = self.leaf(step, note=f"stop {i + 1}/{len(stops)}: {stop}")
-            planned.append(arrival)
-            planned.extend(self.steps(step.children))
-        self.ctx = replace(self.ctx, loop=outer)
-        order = " -> ".join(stops)
-        return PlannedStep(step, children=tuple(planned), iterations=len(stops),
-                           note=f"order ({method}): {order}")
-
-
+@contextlib.asynccontextmanager
+async def _no_deadline() -> AsyncIterator[None]:
+    """A predicted step never times out (its duration is a prediction, not a wait)."""
+    yield

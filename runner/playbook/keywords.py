@@ -53,18 +53,22 @@ STEP_KEYWORDS: tuple[Keyword, ...] = (
     Keyword("retries", "count", {"type": "integer", "minimum": 0, "maximum": 100},
             "Retry a failed step up to this many times (0: one attempt).", 0, "retries: 3"),
     Keyword("delay", "duration", DURATION,
-            "Wait between retries.", "5s", "delay: 10s"),
+            "Wait between retries, in game seconds (the server's clock, as `wait`).", "5s",
+            "delay: 10s"),
     Keyword("until", "expression", EXPRESSION,
             "Retry the step (up to `retries`, `delay` apart) until this expression is true "
-            "after it ran.", None, "until: ship.cargo.units > 0"),
+            "after it ran; still false after the last attempt: the step fails.", None,
+            "until: ship.cargo.units > 0"),
     Keyword("timeout", "duration", DURATION,
-            "Fail the step when it runs longer than this (waiting for arrival or cooldown "
-            "included).", None, "timeout: 10m"),
+            "Fail the attempt when it runs longer than this many game seconds (waiting for "
+            "arrival or cooldown included); `retries` and `ignore_errors` apply.", None,
+            "timeout: 10m"),
     Keyword("register", "identifier", {"type": "string", "pattern": IDENTIFIER_PATTERN},
             "Store the step's result under this name for later templates.", None,
             "register: sale"),
     Keyword("ignore_errors", "flag", {"type": "boolean"},
-            "Carry on with the next step when this one fails.", False, "ignore_errors: true"),
+            "Carry on with the next step when this one fails (an error, a `timeout` or an "
+            "`until` still false).", False, "ignore_errors: true"),
 )
 
 RESTART: Mapping[str, Any] = {

@@ -173,11 +173,6 @@ class Language:
 
         return list(expand_step(step, ctx))
 
-    def applies(self, step: Step, ctx: Any) -> bool:
-        from runner.playbook import step_applies
-
-        return bool(step_applies(step, ctx))
-
     def length(self, step: Step, ctx: Any) -> int | None:
         from runner.playbook import loop_items
 
@@ -185,11 +180,6 @@ class Language:
             return None
         items = loop_items(step, ctx)
         return None if items is None else len(items)
-
-    def continues(self, step: Step, ctx: Any, done: int) -> bool:
-        from runner.playbook import repeat_continues
-
-        return bool(repeat_continues(step, ctx, done))
 
     def stops(self, step: Step, ctx: Any) -> list[Any]:
         from runner.playbook import loop_items

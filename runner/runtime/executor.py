@@ -1,4 +1,9 @@
-"""The executor: walks one playbook's step tree for one ship, against the real game.
+"""The executor: the real world of the step interpreter, for one ship against the game.
+
+The walk of the step tree (order, ``when``, loops, retries, ``until``, ``timeout``,
+``ignore_errors``, ``register``, loop frames, where a resume continues) is the one
+interpreter's (``runner.playbook.interpreter``), the same one ``plan`` runs over the
+predicted world. This module is what a step *does* in the real game.
 
 Contract:
 - it starts from the ship's real state (one GET), waits out a flight in progress, and
@@ -18,54 +23,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from runner.api.errors import ApiError, TokenFromOldReset
 from runner.domain import commands as c
-from runner.domain.loop import enter_loop
 from runner.domain.plan import Step
 from runner.domain.ship import Nav, NavStatus, Ship
+from runner.domain.snapshot import ShipSnapshot
 from runner.errors import StRunError
+from runner.playbook.interpreter import Interpreter, Progress, ResumePoint, StepFailed
 from runner.runtime import cursor as cur
 from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
-from runner.runtime.intent import ship_snapshot, took_effect
 from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
 from runner.runtime.reactions import MAX_FIXUPS_PER_COMMAND, Reaction, reaction_for
 from runner.runtime.view import ContainerView, Transit
+
+T = TypeVar("T")
 
 #: How often a parked container checks the agent's credits (wall seconds): one GET each,
 #: cheap against the rate limit even for many parked containers.
 PARK_POLL_S = 15.0
 #: How often the database is asked whether ``st-run stop`` was requested (wall seconds).
 STOP_POLL_S = 1.0
-#: Commands that are safe to send twice (the server treats a repeat as a no-op): no intent
-#: is journalled before them; a resume re-reads the ship and skips them when already true.
-IDEMPOTENT = (c.Orbit, c.Dock, c.SetFlightMode)
 #: Longest single sleep, so a stop request is noticed while waiting (wall seconds).
 WAIT_SLICE_S = 1.0
 #: Steps whose expansion depends on cargo: the ship is re-read before them (never trust it).
 CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract"})
-
-_NEEDS_ORBIT = (c.Navigate, c.Extract, c.Survey)
-_NEEDS_DOCK = (c.Refuel, c.Purchase, c.Sell)
-_NEEDS_REACTOR = (c.Extract, c.Survey)
-
-
-@dataclass(frozen=True)
-class TourFlight(Step):
-    """A tour's flight to its current stop: the tour step expanded as a leaf."""
-
-    @classmethod
-    def of(cls, tour: Step) -> TourFlight:
-        values = {f.name: getattr(tour, f.name) for f in fields(Step)}
-        values.update(children=(), when=None, register=None, name=f"{tour.title}: fly")
-        return cls(**values)
 
 
 class StopAtSafePoint(Exception):
@@ -76,58 +64,34 @@ class AgentTokenExpired(StRunError):
     """The agent's token is from an old reset: every container of that agent must stop."""
 
 
-class StepFailed(StRunError):
-    """A step ended with an error; the message holds the server's code and text verbatim."""
-
-
-@dataclass
-class Progress:
-    """What a checkpoint stores besides the cursor: the step's commands and live results."""
-
-    commands: list[dict[str, Any]] = field(default_factory=list)
-    registered: dict[str, Any] = field(default_factory=dict)
-    iterations: int = 0
-    stops: dict[str, list[Any]] = field(default_factory=dict)  # tour cursor -> its stops
-
-    def to_state(self) -> dict[str, Any]:
-        return {"commands": self.commands, "registered": self.registered,
-                "iterations": self.iterations, "stops": self.stops}
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Progress:
-        return cls(list(state.get("commands", [])), dict(state.get("registered", {})),
-                   int(state.get("iterations", 0)), dict(state.get("stops", {})))
-
-
-@dataclass(frozen=True)
-class ResumePoint:
-    """Where to continue: the cursor of a step and the index of its next command."""
-
-    cursor: cur.Cursor
-    next_command: int
-    progress: Progress
-
-
 class Executor:
-    """Runs one playbook's steps for one ship; :meth:`run` returns when the playbook ends."""
+    """Runs one playbook's steps for one ship; :meth:`run` returns when the playbook ends.
+
+    It is the interpreter's real :class:`~runner.playbook.interpreter.World`.
+    """
 
     def __init__(self, *, ship: str, steps: Sequence[Step], api: ShipApi,
                  language: StepLanguage, journal: Journal, view: ContainerView,
                  stop: asyncio.Event | None = None) -> None:
         self.symbol = ship
         self.steps = tuple(steps)
-        self.loop: Loop | None = None
         self.api = api
         self.language = language
         self.journal = journal
         self.view = view
         self.stop = stop or asyncio.Event()
         self.ship: Ship | None = None
-        self.progress = Progress()
+        self.interpreter = Interpreter(self.steps, self)
         self.activity = IterationActivity()
         self.parked = False
         self.park_poll_s = PARK_POLL_S
         self._stop_checked_at = -STOP_POLL_S
+        self._guards: dict[tuple[int, ...], IdleGuard] = {}
+
+    @property
+    def progress(self) -> Progress:
+        """The interpreter's progress (what each checkpoint stores)."""
+        return self.interpreter.progress
 
     # ---- entry ---------------------------------------------------------------------------
 
@@ -136,11 +100,11 @@ class Executor:
         self.ship = await self._read_ship()
         await self._settle_transit()
         point = self.resume_point()
-        self.progress = point.progress
+        self.interpreter.progress = point.progress
         self.view.iterations = self.progress.iterations
         if point.cursor:
             self._say(f"resuming at step {cur.top_step(point.cursor) + 1}/{len(self.steps)}")
-        await self._walk(self.steps, (), point)
+        await self.interpreter.run(point if point.cursor else None)
 
     def resume_point(self) -> ResumePoint:
         """Where the journal says to continue; resolves a pending intent against the ship."""
@@ -159,7 +123,7 @@ class Executor:
         assert self.ship is not None
         progress = Progress.from_state(before.get("state", {}))
         command = c.command_from_dict(command_data)
-        applied = took_effect(command, before.get("ship", {}), self.ship)
+        applied = command.took_effect(ShipSnapshot.from_dict(before.get("ship", {})), self.ship)
         if applied:
             self.journal.checkpoint(path, index, progress.to_state(),
                                     f"{_describe(command)} had been applied before the "
@@ -167,159 +131,111 @@ class Executor:
             return ResumePoint(cur.decode(path), index + 1, progress)
         return ResumePoint(cur.decode(path), index, progress)
 
-    # ---- the step tree ---------------------------------------------------------------
+    # ---- the interpreter's questions -------------------------------------------------------
 
-    async def _walk(self, steps: Sequence[Step], prefix: cur.Cursor,
-                    resume: ResumePoint | None) -> None:
-        start = resume.cursor[0] if resume and resume.cursor else 0
-        for index in range(start, len(steps)):
-            here = resume if resume is not None and index == start and resume.cursor else None
-            inner = ResumePoint(here.cursor[1:], here.next_command, here.progress) \
-                if here is not None else None
-            await self._run_step(steps[index], (*prefix, index), inner)
-            resume = None
+    async def holds(self, keyword: str, expression: str, step: Step, loop: Loop | None,
+                    progress: Progress) -> bool:
+        ctx = await self._ctx(loop)
+        return bool(self._ask(step, lambda: self.language.holds(expression, ctx)))
 
-    async def _run_step(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
+    async def length(self, step: Step, loop: Loop | None, progress: Progress) -> int | None:
+        ctx = await self._ctx(loop)
+        return self._ask(step, lambda: self.language.length(step, ctx))
+
+    async def stops(self, step: Step, loop: Loop | None, progress: Progress) -> list[Any]:
+        ctx = await self._ctx(loop)
+        return list(self._ask(step, lambda: self.language.stops(step, ctx)))
+
+    def iteration_cap(self, step: Step, length: int | None) -> int | None:
+        return None  # the real game walks every iteration
+
+    def deadline(self, game_seconds: float | None) -> Any:
+        return _timeout(None if game_seconds is None
+                        else game_seconds / max(self.api.speed(), 1e-9))
+
+    async def sleep(self, game_seconds: float) -> None:
+        await self._sleep_game(game_seconds)
+
+    # ---- the interpreter's events ------------------------------------------------------------
+
+    def entered(self, step: Step, path: cur.Cursor) -> None:
         if len(path) == 1:
             self.view.step_index, self.view.step_total = path[0] + 1, len(self.steps)
             self.view.step_label = step.title
             self.journal.set_progress(cur.encode(path), self.progress.iterations)
-        if resume is None and step.when and not self.language.applies(step, await self._ctx()):
-            return
-        if step.action in ("repeat", "tour") and not isinstance(step, TourFlight):
-            await self._run_loop(step, path, resume)
-        else:
-            await self._run_leaf_with_keywords(step, path, resume)
 
-    async def _run_loop(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
-        """A ``repeat`` (times / until / forever) or a ``tour`` (children at each stop).
+    def skipped(self, step: Step, reason: str) -> None:
+        return None
 
-        Each iteration runs with its own loop frame (parent: the enclosing loop's); the
-        enclosing frame is back when the loop ends.
-        """
-        outer = self.loop
-        try:
-            await self._iterate(step, path, resume, outer)
-        finally:
-            self.loop = outer
+    def left(self, step: Step) -> None:
+        return None
 
-    async def _iterate(self, step: Step, path: cur.Cursor, resume: ResumePoint | None,
-                       outer: Loop | None) -> None:
-        iteration = resume.cursor[0] if resume and resume.cursor else 0
-        inner = ResumePoint(resume.cursor[1:], resume.next_command, resume.progress) \
-            if resume and len(resume.cursor) > 1 else None
-        stops = await self._tour_stops(step, path, resumed=resume is not None) \
-            if step.action == "tour" else None
-        self.loop = outer
-        length = len(stops) if stops is not None else \
-            self.language.length(step, await self._ctx())
+    def said(self, line: str) -> None:
+        self._say(line)
+
+    def carry_on(self, step: Step, error: StepFailed) -> bool:
+        return False  # a failed step ends the run (the restart policy decides what next)
+
+    def loop_started(self, step: Step, length: int | None, stops: Sequence[Any] | None
+                     ) -> None:
+        self.activity = IterationActivity()
         # Only loops without an end can spin; a finite loop of cheap steps runs at full speed.
-        guard = IdleGuard() if length is None else None
-        while True:
-            if stops is not None:
-                if iteration >= len(stops):
-                    self.progress.stops.pop(cur.encode(path), None)
-                    return
-                self.loop = enter_loop(outer, iteration + 1, len(stops), stops[iteration])
-            else:
-                self.loop = outer
-                if inner is None and not self.language.continues(step, await self._ctx(),
-                                                                 iteration):
-                    return
-                self.loop = enter_loop(outer, iteration + 1, length, iteration + 1)
-            self.activity = IterationActivity()
-            children = step.children
-            if stops is not None:  # fly to the stop first, then run the children there
-                children = (TourFlight.of(step), *children)
-            await self._walk(children, (*path, iteration), inner)
-            inner = None
-            iteration += 1
-            if len(path) == 1:  # iterations of a top-level loop (``repeat: forever``) count
-                self.progress.iterations += 1
-                self.view.iterations = self.progress.iterations
-                self.journal.set_progress(cur.encode(path), self.progress.iterations)
-            if guard is not None:
-                await self._idle_pause(guard)
+        if length is None:
+            self._guards[step.path] = IdleGuard()
 
-    async def _idle_pause(self, guard: IdleGuard) -> None:
-        pause, announce = guard.after_iteration(self.activity)
-        if announce:
-            self._say("idle: the loop sent no request and waited for nothing; slowing down")
-        if pause:
-            await self._sleep_wall(pause)
+    async def iteration_ended(self, step: Step, path: cur.Cursor, index: int,
+                              bounded: bool) -> None:
+        if len(path) == 1:
+            self.view.iterations = self.progress.iterations
+            self.journal.set_progress(cur.encode(path), self.progress.iterations)
+        guard = self._guards.get(step.path)
+        if guard is not None:
+            pause, announce = guard.after_iteration(self.activity)
+            if announce:
+                self._say("idle: the loop sent no request and waited for nothing; slowing down")
+            if pause:
+                await self._sleep_wall(pause)
+        self.activity = IterationActivity()
 
-    async def _tour_stops(self, step: Step, path: cur.Cursor, resumed: bool) -> list[Any]:
-        """A tour's stops: chosen once and kept in the checkpoints, so a resumed tour visits
-        the same stops in the same order (re-solving from elsewhere could reorder them)."""
-        key = cur.encode(path)
-        if resumed and key in self.progress.stops:
-            return self.progress.stops[key]
-        stops = self.language.stops(step, await self._ctx())
-        self.progress.stops[key] = stops
-        return stops
+    def loop_ended(self, step: Step, iterations: int, length: int | None) -> None:
+        self._guards.pop(step.path, None)
 
-    async def _run_leaf_with_keywords(self, step: Step, path: cur.Cursor,
-                                      resume: ResumePoint | None) -> None:
-        """A leaf with its keywords: ``timeout`` (game seconds) bounds each attempt;
-        a failed attempt, a timeout and an ``until`` still false after the step ran are all
-        failures of the attempt: retried ``delay`` apart (game seconds) while ``retries``
-        last, then the step fails, or is logged and passed over with ``ignore_errors``."""
-        attempts = step.retries + 1
-        for attempt in range(attempts):
-            try:
-                await self._attempt(step, path, resume if attempt == 0 else None)
-                return
-            except StepFailed as exc:
-                if attempt + 1 < attempts:
-                    self._say(f"step {step.label} {step.title} failed ({exc.message}); "
-                              f"retry {attempt + 1}/{step.retries} in {step.delay:g}s")
-                    await self._sleep_game(step.delay)
-                    continue
-                if step.ignore_errors:
-                    self._say(f"step {step.label} {step.title} failed, ignored: {exc.message}")
-                    return
-                raise
+    # ---- a leaf ----------------------------------------------------------------------------
 
-    async def _attempt(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
-        """One attempt of a leaf; raises ``StepFailed`` when it fails, times out, or its
-        ``until`` does not hold afterwards."""
-        try:
-            async with _timeout(None if step.timeout is None
-                                else step.timeout / max(self.api.speed(), 1e-9)):
-                await self._run_leaf(step, path, resume)
-        except TimeoutError:
-            raise StepFailed(f"step {step.label} {step.title} timed out after "
-                             f"{step.timeout:g}s") from None
-        if step.until and not self.language.holds(step.until, await self._ctx()):
-            raise StepFailed(f"`until: {step.until}` is still false")
-
-    async def _run_leaf(self, step: Step, path: cur.Cursor, resume: ResumePoint | None) -> None:
+    async def leaf(self, step: Step, path: cur.Cursor, loop: Loop | None, progress: Progress,
+                   resume: ResumePoint | None) -> Any:
+        """Expand ``step`` from the real ship (or take the resumed expansion) and carry out
+        its commands from the resumed index; the last result, for ``register``."""
         assert self.ship is not None
         if resume is not None:
             commands = [c.command_from_dict(d) for d in resume.progress.commands]
             first = resume.next_command
             if first >= len(commands):
-                return
+                return None
         else:
             if step.action in CARGO_ACTIONS:
                 self.ship = await self._read_ship()
-            commands = self._expand(step, await self._ctx(step))
+            commands = self._expand(step, await self._ctx(loop, step))
             first = 0
         self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
         index = first
         expected_at = self.ship.nav.waypoint
+        last: Any = None
         while index < len(commands):
             command = commands[index]
             if isinstance(command, c.Navigate) and self._needs_replan(command, expected_at):
-                commands = commands[:index] + await self._replan(step, command)
+                commands = commands[:index] + await self._replan(step, command, loop)
                 self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
                 continue
             result = await self._execute(command, path, index)
             if isinstance(command, c.Navigate):
                 expected_at = command.destination
-            if step.register and result is not None:
-                self.progress.registered[step.register] = result
+            if result is not None:
+                last = result
+                if step.register:  # in the next checkpoint already, not only after the step
+                    self.progress.registered[step.register] = result
             index += 1
+        return last
 
     def _needs_replan(self, command: c.Navigate, expected_at: str) -> bool:
         assert self.ship is not None
@@ -328,12 +244,13 @@ class Executor:
         fuel = self.ship.fuel
         return fuel.capacity > 0 and fuel.current < command.fuel_used
 
-    async def _replan(self, step: Step, command: c.Navigate) -> list[c.Command]:
+    async def _replan(self, step: Step, command: c.Navigate, loop: Loop | None
+                      ) -> list[c.Command]:
         """Re-expand ``step`` from the real ship; refuse a first leg the tank cannot fly."""
         assert self.ship is not None
         self._say(f"re-planning {step.title} from the real state: at {self.ship.nav.waypoint} "
                   f"with fuel {self.ship.fuel.current}/{self.ship.fuel.capacity}")
-        fresh = self._expand(step, await self._ctx(step))
+        fresh = self._expand(step, await self._ctx(loop, step))
         leg = next((cmd for cmd in fresh if isinstance(cmd, c.Navigate)), None)
         before_leg = fresh[: fresh.index(leg)] if leg is not None else fresh
         refuels = any(isinstance(cmd, c.Refuel) for cmd in before_leg)
@@ -376,9 +293,9 @@ class Executor:
     async def _send(self, command: c.Command, path: cur.Cursor, index: int) -> Any:
         assert self.ship is not None
         step_path = cur.encode(path)
-        if command.mutates and not isinstance(command, IDEMPOTENT):
+        if command.mutates and not command.idempotent:
             self.journal.record_intent(step_path, index, c.command_to_dict(command),
-                                       {"ship": ship_snapshot(self.ship),
+                                       {"ship": ShipSnapshot.of(self.ship).to_dict(),
                                         "state": self.progress.to_state()})
         self.activity.requests += 1
         sent = await self.api.send(self.ship, command)
@@ -424,11 +341,11 @@ class Executor:
         if self.ship.nav.status is NavStatus.IN_TRANSIT:
             await self._settle_transit()
         status = self.ship.nav.status
-        if isinstance(command, _NEEDS_ORBIT) and status is NavStatus.DOCKED:
+        if command.needs is c.NavNeed.ORBIT and status is NavStatus.DOCKED:
             await self._fix_nav(c.Orbit())
-        elif isinstance(command, _NEEDS_DOCK) and status is NavStatus.IN_ORBIT:
+        elif command.needs is c.NavNeed.DOCKED and status is NavStatus.IN_ORBIT:
             await self._fix_nav(c.Dock())
-        if isinstance(command, _NEEDS_REACTOR):
+        if command.needs_reactor:
             cooldown = self.ship.cooldown
             if cooldown is not None and cooldown.expiration is not None:
                 await self._wait_until(cooldown.expiration)
@@ -442,18 +359,7 @@ class Executor:
     def _already_true(self, command: c.Command) -> bool:
         """True when the command would change nothing (no request is sent)."""
         assert self.ship is not None
-        nav = self.ship.nav
-        if isinstance(command, c.Orbit):
-            return nav.status is NavStatus.IN_ORBIT
-        if isinstance(command, c.Dock):
-            return nav.status is NavStatus.DOCKED
-        if isinstance(command, c.SetFlightMode):
-            return nav.flight_mode == command.mode
-        if isinstance(command, c.Navigate):
-            return nav.waypoint == command.destination and nav.status is not NavStatus.IN_TRANSIT
-        if isinstance(command, c.Refuel) and command.units is None:
-            return self.ship.fuel.current >= self.ship.fuel.capacity
-        return False
+        return command.already_true(self.ship)
 
     # ---- waiting -------------------------------------------------------------------------
 
@@ -527,17 +433,21 @@ class Executor:
         self.activity.requests += 1
         return await self.api.get_ship(self.symbol)
 
-    async def _ctx(self, step: Step | None = None) -> Any:
+    async def _ctx(self, loop: Loop | None, step: Step | None = None) -> Any:
         assert self.ship is not None
-        return await self.language.context(self.ship, self.progress.registered, self.loop,
-                                           step)
+        return await self.language.context(self.ship, self.progress.registered, loop, step)
 
     def _expand(self, step: Step, ctx: Any) -> list[c.Command]:
+        return self._ask(step, lambda: self.language.expand(step, ctx))
+
+    @staticmethod
+    def _ask(step: Step, question: Callable[[], T]) -> T:
+        """Ask the language; its StepError becomes the step's located, one-line failure."""
         try:
-            return self.language.expand(step, ctx)
+            return question()
         except StRunError:
             raise
-        except Exception as exc:  # the language's StepError: a located, one-line failure
+        except Exception as exc:  # the language's StepError (or a template's bound)
             message = getattr(exc, "message", str(exc))
             raise StepFailed(f"step {step.label} {step.title}: {message}") from exc
 
@@ -557,26 +467,8 @@ def _credits_needed(exc: ApiError) -> int | None:
 
 
 def _describe(command: c.Command, credits: int | None = None) -> str:
-    """A log line for a command: ``purchase 10 IRON_ORE``."""
-    money = f" (credits {credits})" if credits is not None else ""
-    match command:
-        case c.Navigate(destination=d, mode=m):
-            return f"navigate to {d} ({m}){money}"
-        case c.Purchase(symbol=s, units=u):
-            return f"purchase {u} {s}{money}"
-        case c.Sell(symbol=s, units=u):
-            return f"sell {u} {s}{money}"
-        case c.Jettison(symbol=s, units=u):
-            return f"jettison {u} {s}"
-        case c.Deliver(symbol=s, units=u):
-            return f"deliver {u} {s}"
-        case c.Refuel():
-            return f"refuel{money}"
-        case c.SetFlightMode(mode=m):
-            return f"flight mode {m}"
-        case _:
-            words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(command).__name__).lower()
-            return words + money
+    """A log line for a command: ``purchase 10 IRON_ORE`` (the command's own words)."""
+    return command.describe(credits)
 
 
 @contextlib.asynccontextmanager

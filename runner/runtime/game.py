@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from runner.domain import commands as c
 from runner.domain.contract import Contract
@@ -117,7 +117,11 @@ class GameApi:
                 market = await client.get_market(waypoint, **who)
                 return Sent(ship, result={"symbol": market.symbol,
                                           "goods": sorted(market.trade_goods)})
-        raise ValueError(f"the executor cannot send {type(command).__name__}")
+            case c.Wait() | c.Log():
+                raise ValueError(f"{type(command).__name__} is carried out by the runner, "
+                                 "not sent")
+            case _:
+                assert_never(command)
 
     async def _active_contract(self) -> str:
         """The contract to act on: the last one seen, else the newest unfulfilled one."""

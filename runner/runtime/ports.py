@@ -74,16 +74,8 @@ class StepLanguage(Protocol):
         """The commands for a leaf ``step``; raises the language's step error."""
         ...
 
-    def applies(self, step: Step, ctx: Any) -> bool:
-        """The step's ``when`` (True without one)."""
-        ...
-
     def length(self, step: Step, ctx: Any) -> int | None:
         """How many iterations a ``repeat: {times}`` runs (None for until/forever)."""
-        ...
-
-    def continues(self, step: Step, ctx: Any, done: int) -> bool:
-        """Whether a ``repeat`` runs another iteration after ``done`` iterations."""
         ...
 
     def stops(self, step: Step, ctx: Any) -> list[Any]:
@@ -91,7 +83,7 @@ class StepLanguage(Protocol):
         ...
 
     def holds(self, expression: str, ctx: Any) -> bool:
-        """The truth of a bare expression (a step's ``until``)."""
+        """The truth of a bare expression (a ``when``, a loop's or a step's ``until``)."""
         ...
 
 

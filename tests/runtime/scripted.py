@@ -76,19 +76,12 @@ class ScriptedLanguage:
                 return [c.Log(str(args["message"]))]
         raise ValueError(f"scripted language cannot expand {step.action}")
 
-    def applies(self, step: Step, ctx: Ctx) -> bool:
-        return step.when != "false"
-
     def length(self, step: Step, ctx: Ctx) -> int | None:
         times = step.args.get("times")
         return None if times is None else int(times)
-
-    def continues(self, step: Step, ctx: Ctx, done: int) -> bool:
-        times = step.args.get("times")
-        return times is None or done < int(times)
 
     def stops(self, step: Step, ctx: Ctx) -> list[Any]:
         return list(step.args.get("visit", []))
 
     def holds(self, expression: str, ctx: Ctx) -> bool:
-        return expression == "true"
+        return expression != "false"

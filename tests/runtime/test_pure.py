@@ -8,10 +8,10 @@ import pytest
 
 from runner.domain import commands as c
 from runner.domain.ship import Cargo, Cooldown, FlightMode, Fuel, Nav, NavStatus, Route, Ship
+from runner.domain.snapshot import ShipSnapshot
 from runner.runtime import cursor
 from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
-from runner.runtime.intent import ship_snapshot, took_effect
 from runner.runtime.reactions import Reaction, reaction_for
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -82,7 +82,8 @@ def test_waiting_counts_as_activity() -> None:
 ])
 def test_took_effect(command: c.Command, before: Ship, after: Ship, applied: bool | None
                      ) -> None:
-    assert took_effect(command, ship_snapshot(before), after) is applied
+    snapshot = ShipSnapshot.from_dict(ShipSnapshot.of(before).to_dict())  # as journalled
+    assert command.took_effect(snapshot, after) is applied
 
 
 def test_reactions_by_official_code() -> None:
