@@ -13,7 +13,15 @@ from typing import Any
 
 from runner.sim.catalog import GOODS, SHIP_TYPES
 from runner.sim.config import ConfigError
-from runner.sim.universe import Market, MarketGood, Shipyard, System, Universe, Waypoint
+from runner.sim.universe import (
+    Construction,
+    Market,
+    MarketGood,
+    Shipyard,
+    System,
+    Universe,
+    Waypoint,
+)
 
 
 def strip_nulls(value: Any) -> Any:
@@ -55,6 +63,15 @@ def _build(raw: dict[str, Any]) -> Universe:
     for y in raw.get("shipyards", []):
         types = [t["type"] for t in y.get("shipTypes", []) if t["type"] in SHIP_TYPES]
         uni.shipyards[y["symbol"]] = Shipyard(y["symbol"], types, y.get("modificationsFee", 100))
+    for site in raw.get("construction_sites", []):
+        uni.set_construction(Construction(site["symbol"], {
+            m["tradeSymbol"]: [int(m["required"]), int(m["fulfilled"])]
+            for m in site.get("materials", [])}))
+    for gate in raw.get("jump_gates", []):
+        uni.gates[gate["symbol"]] = list(gate.get("connections", []))
+    chain = raw.get("supply_chain", {}).get("data", {}).get("exportToImportMap")
+    if isinstance(chain, dict):
+        uni.supply_chain = {k: list(v) for k, v in chain.items()}
     hq = raw.get("agent", {}).get("headquarters") or next(iter(uni.markets))
     uni.default_start = hq
     faction = raw.get("agent", {}).get("startingFaction")
