@@ -174,7 +174,9 @@ SHIP_TYPES: dict[str, ShipSpec] = {
                               "MODULE_CREW_QUARTERS_I", "MODULE_MINERAL_PROCESSOR_I",
                               "MODULE_GAS_PROCESSOR_I"],
                              ["MOUNT_SENSOR_ARRAY_II", "MOUNT_GAS_SIPHON_II",
-                              "MOUNT_MINING_LASER_II", "MOUNT_SURVEYOR_II"], (57, 80), 0),
+                              "MOUNT_MINING_LASER_II", "MOUNT_SURVEYOR_II"], (57, 80),
+                             # Never sold; its value sets its repair and scrap prices.
+                             150000),
 }
 
 

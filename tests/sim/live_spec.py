@@ -25,7 +25,7 @@ LIVE_DIR = Path(os.environ.get("ST_RUN_OPENAPI_LIVE_DIR", SHARED / "spacetraders
 class LiveSpecValidator(SpecValidator):
     """``SpecValidator`` over the single-file live spec."""
 
-    def __init__(self, live_dir: Path | str) -> None:  # noqa: D107 - the base documents it
+    def __init__(self, live_dir: Path | str) -> None:
         self.root = Path(live_dir)
         ref_file = self.root / "SpaceTraders.json"
         self.spec = _nullable(json.loads(ref_file.read_text()))

@@ -29,6 +29,7 @@ def status(ctx: Ctx) -> Reply:
             "mostCredits": [{"agentSymbol": a.symbol, "credits": a.credits}
                             for a in sorted(world.agents.values(), key=lambda a: -a.credits)[:10]],
             "mostSubmittedCharts": []},
+        "health": {"lastMarketUpdate": iso(ctx.now)},
         "serverResets": {"next": iso(ctx.now + 14 * 86400), "frequency": "fortnightly"},
         "announcements": [], "links": [],
     }

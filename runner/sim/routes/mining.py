@@ -147,7 +147,7 @@ def siphon(ctx: Ctx) -> Reply:
     if wp.type not in SIPHONABLE_TYPES:
         raise game_error(4259, f"Waypoint {wp.symbol} ({wp.type}) cannot be siphoned; only gas "
                          "giants can.", waypointSymbol=wp.symbol)
-    if wp.faction and wp.faction != ctx.me().faction and "RESTRICTED" in wp.traits:
+    if wp.faction and wp.faction != ctx.me().faction and "MILITARY_BASE" in wp.traits:
         raise game_error(4260, f"Siphoning at {wp.symbol} is restricted to its faction.",
                          waypointSymbol=wp.symbol)
     _check_cooldown(ship, ctx.now)
