@@ -56,7 +56,8 @@ def _build(raw: dict[str, Any]) -> Universe:
             traits=[t["symbol"] for t in w.get("traits", [])], orbits=w.get("orbits"),
             orbitals=[o["symbol"] for o in w.get("orbitals", [])],
             faction=(w.get("faction") or {}).get("symbol"), modifiers=w.get("modifiers", []),
-            chart=w.get("chart") or None,
+            # The format writes the chart's waypointSymbol as null; the spec requires it.
+            chart={**w["chart"], "waypointSymbol": w["symbol"]} if w.get("chart") else None,
             under_construction=bool(w.get("isUnderConstruction", False))))
     for m in raw.get("marketplaces", []):
         uni.markets[m["symbol"]] = _market(m)
