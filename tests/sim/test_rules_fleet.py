@@ -54,6 +54,9 @@ def test_purchase_pays_raises_the_price_which_eases_back(game: Game) -> None:
     data = _buy(game, "SHIP_MINING_DRONE")
     price = before["SHIP_MINING_DRONE"]
     assert data["transaction"]["price"] == price
+    # Regression (found by pySpaceTraders): shipSymbol names the TYPE, as the spec says.
+    assert data["transaction"]["shipSymbol"] == data["transaction"]["shipType"] == (
+        "SHIP_MINING_DRONE")
     assert data["agent"]["credits"] == credits - price
     assert data["agent"]["shipCount"] == 3
     raised = {s["type"]: s["purchasePrice"] for s in _yard(game)["ships"]}

@@ -55,7 +55,8 @@ def purchase_ship(ctx: Ctx) -> Reply:
     agent.credits -= price
     yard.bought(ship_type, ctx.now, era.ship_price_step, era.ship_price_recovery)
     ship = ctx.world.add_ship(agent, ship_type, where, ctx.now)
-    tx = {"waypointSymbol": where, "shipSymbol": ship.symbol, "shipType": ship_type,
+    # The spec: shipSymbol is the ship TYPE (deprecated), "NOT the symbol of the ship".
+    tx = {"waypointSymbol": where, "shipSymbol": ship_type, "shipType": ship_type,
           "price": price, "agentSymbol": agent.symbol, "timestamp": iso(ctx.now)}
     yard.transactions.append(tx)
     ctx.world.add_event(agent, "SHIP_PURCHASED", f"Purchased {ship_type} {ship.symbol}.",
