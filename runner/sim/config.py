@@ -64,6 +64,8 @@ class EraRules:
     # many "units of production"; 5 x tradeVolume of production moves supply up one level.
     supply_growth_levels: int = 5
     gates_under_construction: float = 0.1
+    # Condition a jump or a warp takes from the frame, reactor and engine (repairs restore it).
+    wear_per_jump: float = 0.01
 
 
 class ConfigError(ValueError):

@@ -73,6 +73,12 @@ class Ship:
     def slots_used(self) -> int:
         return sum(m["requirements"].get("slots", 0) for m in self.template["modules"])
 
+    def wear(self, amount: float) -> None:
+        """Frame, reactor and engine lose ``amount`` of condition (never below 0)."""
+        for part in ("frame", "reactor", "engine"):
+            component = self.template[part]
+            component["condition"] = round(max(0.0, float(component["condition"]) - amount), 4)
+
     def check_cooldown(self, now: float) -> None:
         """4000 with the cooldown while the reactor cools down."""
         if self.cooldown_remaining(now):

@@ -82,6 +82,12 @@ def test_jump_buys_antimatter_cools_down_by_distance_and_arrives_in_orbit(game: 
     game.advance(data["cooldown"]["totalSeconds"])
     assert game.ship_call(game.frigate, "jump", json={"waypointSymbol": gate}
                           ).status_code == 200
+    # Two jumps wore the ship: a repair at home now costs something.
+    ship = game.call("GET", f"/my/ships/{game.frigate}").json()["data"]
+    assert ship["engine"]["condition"] == 1 - 2 * ERA.wear_per_jump
+    game.set_ship(game.frigate, waypoint=game.hq, status="DOCKED")
+    preview = game.call("GET", f"/my/ships/{game.frigate}/repair").json()["data"]
+    assert preview["transaction"]["totalPrice"] == math.ceil(150000 * 2 * ERA.wear_per_jump)
 
 
 def test_warp_uses_fuel_and_time_over_the_system_distance(game: Game) -> None:

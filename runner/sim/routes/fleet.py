@@ -317,7 +317,7 @@ def _wear(ship: Ship) -> float:
 
 def _repair_price(ctx: Ctx, ship: Ship, yard: Shipyard) -> int:
     base = yard.price(ship.template["type"], ctx.now, ctx.sim.config.era.ship_price_recovery)
-    return math.ceil(base * _wear(ship))
+    return math.ceil(round(base * _wear(ship), 6))  # round: 0.98 x 3 / 3 is not quite 0.98
 
 
 def _scrap_price(ctx: Ctx, ship: Ship, yard: Shipyard) -> int:

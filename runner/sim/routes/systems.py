@@ -35,7 +35,7 @@ def _waypoint(ctx: Ctx) -> Waypoint:
 @REGISTRY.route("GET", "/systems", "list-systems", auth=False)
 def list_systems(ctx: Ctx) -> Reply:
     uni: Universe = ctx.world.universe
-    return 200, paged(ctx.query, [uni.system_json(s) for s in uni.systems])
+    return 200, paged(ctx.query, list(uni.systems), uni.system_json)
 
 
 @REGISTRY.route("GET", "/systems/{systemSymbol}", "get-system", auth=False)
@@ -53,7 +53,7 @@ def list_waypoints(ctx: Ctx) -> Reply:
     wanted = [t for value in ctx.query.getlist("traits") for t in value.split(",") if t]
     if wanted:
         wps = [w for w in wps if all(t in w.traits for t in wanted)]
-    return 200, paged(ctx.query, [w.to_json() for w in wps])
+    return 200, paged(ctx.query, wps, Waypoint.to_json)
 
 
 @REGISTRY.route("GET", "/systems/{systemSymbol}/waypoints/{waypointSymbol}", "get-waypoint",

@@ -61,6 +61,7 @@ def jump(ctx: Ctx) -> Reply:
     ship.status = "IN_ORBIT"
     ship.start_cooldown(rules.js_round(era.jump_cooldown_base
                                        + era.jump_cooldown_per_distance * d), ctx.now)
+    ship.wear(era.wear_per_jump)
     return 200, {"data": {"nav": ship.nav_json(uni), "cooldown": ship.cooldown_json(ctx.now),
                           "transaction": tx, "agent": ctx.me().to_json()}}
 
@@ -173,6 +174,7 @@ def warp(ctx: Ctx) -> Reply:
     if ship.fuel_capacity:
         ship.fuel -= fuel
         ship.fuel_consumed = (fuel, ctx.now)
+    ship.wear(ctx.sim.config.era.wear_per_jump)
     return 200, {"data": {"nav": ship.nav_json(uni), "fuel": ship.fuel_json(), "events": []}}
 
 
