@@ -163,6 +163,9 @@ def starlette_route(endpoint: Endpoint, prefix: str) -> Route:
 
 async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Response:
     account = _account_token(sim, request)
+    if account and endpoint.auth:
+        raise ApiError(401, 4104, "This is an account token: agent endpoints need the agent "
+                       "token POST /register returned.")
     agent = None if account else _authenticate(sim, request, endpoint.auth)
     ip = f"ip:{request.client.host if request.client else '?'}"
     key = agent.symbol if agent else ip

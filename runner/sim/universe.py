@@ -42,8 +42,11 @@ class Waypoint:
         """Whether someone charted it: uncharted waypoints show only the UNCHARTED trait."""
         return self.chart is not None
 
+    def visible_traits(self) -> list[str]:
+        return self.traits if self.charted else ["UNCHARTED"]
+
     def shown_traits(self) -> list[JSON]:
-        return [trait(t) for t in self.traits] if self.charted else [trait("UNCHARTED")]
+        return [trait(t) for t in self.visible_traits()]
 
     def to_json(self) -> JSON:
         """The spec's Waypoint object (optional fields omitted when absent)."""

@@ -111,9 +111,6 @@ class World:
         symbol = self.tokens.get(token)
         if symbol is not None:
             return self.agents[symbol]
-        if token in self.account_tokens:
-            raise ApiError(401, 4104, "This is an account token: agent endpoints need the agent "
-                           "token POST /register returned.")
         claimed = tokens.reset_of(token)
         if claimed is not None and claimed != self.reset_id:
             raise ApiError(401, 4113, "Failed to parse token. Token reset_date does not match "

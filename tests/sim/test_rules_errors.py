@@ -308,3 +308,10 @@ def test_register_needs_an_account_token_4116(sim_app: Any, live_spec: Any) -> N
                     headers={"Authorization": f"Bearer {account['token']}"})
     assert r.status_code == 201, r.text
     assert r.json()["data"]["agent"]["accountId"] == account["id"]
+
+
+def test_an_account_token_is_no_agent_token(game: Game) -> None:
+    """Regression: an account token on an agent endpoint answered 500 (no agent behind it)."""
+    account = game.call("POST", "/_sim/accounts", json={}).json()["data"]["token"]
+    r = game.call("GET", "/my/agent", headers={"Authorization": f"Bearer {account}"})
+    assert r.status_code == 401 and error_code(r) == 4104

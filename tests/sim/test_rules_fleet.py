@@ -172,6 +172,9 @@ def test_chart_reveals_traits_and_pays(game: Game) -> None:
     path = f"/systems/{blank.system}/waypoints/{blank.symbol}"
     assert [t["symbol"] for t in game.call("GET", path).json()["data"]["traits"]] == [
         "UNCHARTED"]
+    listed = game.call("GET", f"/systems/{blank.system}/waypoints",
+                       params={"traits": blank.traits[0], "limit": 20}).json()["data"]
+    assert blank.symbol not in [w["symbol"] for w in listed]  # hidden traits do not match
     game.set_ship(game.probe, waypoint=blank.symbol)
     data = game.ship_call(game.probe, "chart").json()["data"]
     assert data["chart"]["submittedBy"] == game.agent

@@ -52,7 +52,7 @@ def list_waypoints(ctx: Ctx) -> Reply:
         wps = [w for w in wps if w.type == kind]
     wanted = [t for value in ctx.query.getlist("traits") for t in value.split(",") if t]
     if wanted:
-        wps = [w for w in wps if all(t in w.traits for t in wanted)]
+        wps = [w for w in wps if all(t in w.visible_traits() for t in wanted)]
     return 200, paged(ctx.query, wps, Waypoint.to_json)
 
 
