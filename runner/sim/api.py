@@ -314,4 +314,15 @@ def _drop(request: Request) -> None:
 
 
 async def _json_body(request: Request) -> JSON:
-    return parse_json_object(await request.body())
+    """The body as an object: JSON, or a form (some clients register with one; its values
+    are strings, so only string fields can be sent that way)."""
+    raw = await request.body()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        from urllib.parse import parse_qsl
+
+        try:
+            return dict(parse_qsl(raw.decode(), strict_parsing=bool(raw.strip())))
+        except (ValueError, UnicodeDecodeError):
+            raise invalid_input("Request body is not a valid form.") from None
+    return parse_json_object(raw)

@@ -315,3 +315,17 @@ def test_an_account_token_is_no_agent_token(game: Game) -> None:
     account = game.call("POST", "/_sim/accounts", json={}).json()["data"]["token"]
     r = game.call("GET", "/my/agent", headers={"Authorization": f"Bearer {account}"})
     assert r.status_code == 401 and error_code(r) == 4104
+
+
+def test_register_accepts_a_form_body(sim_app: Any, live_spec: Any) -> None:
+    """Regression (found by SnakesInSpace 0.0.23, which registers with a form body): a form
+    was refused as invalid JSON."""
+    from tests.sim.helpers import Checked
+
+    client = Checked(sim_app, live_spec)
+    r = client.call("POST", "/register", content=b"symbol=FORMED&faction=COSMIC",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201, r.text
+    bad = client.call("POST", "/register", content=b"symbol=%ZZ&&",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert bad.status_code == 422 and error_code(bad) == 3001
