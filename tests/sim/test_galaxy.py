@@ -57,6 +57,9 @@ def test_snapshot_loads_gates_construction_and_supply_chain(samples_dir: Path) -
                                     "fulfilled": 0}
     assert uni.waypoints["X1-AD75-I55"].under_construction
     assert uni.supply_chain["LIQUID_HYDROGEN"] == ["MACHINERY"]
+    # Regression: the format's chart has waypointSymbol null; the spec requires it.
+    chart = uni.waypoints["X1-AD75-A1"].chart
+    assert chart is not None and chart["waypointSymbol"] == "X1-AD75-A1"
 
 
 def test_our_supply_chain_agrees_with_the_live_one(samples_dir: Path) -> None:
