@@ -69,46 +69,50 @@ async def credits(sim: SimState, request: Request) -> tuple[int, Any]:
 async def ship(sim: SimState, request: Request) -> tuple[int, Any]:
     """PATCH {"fuel"?: N, "cargo"?: {SYMBOL: units}, "waypoint"?: WP, "status"?: S}: change a
     ship behind its owner's back. ``waypoint`` places it there in orbit (any system, transit
-    ends); ``status`` is DOCKED or IN_ORBIT (applied after ``waypoint``)."""
+    ends); ``status`` is DOCKED or IN_ORBIT (applied after ``waypoint``). Every field is
+    checked before any is applied: a 422 changes nothing."""
     target = sim.world.ships.get(request.path_params["ship"])
     if target is None:
         raise not_found("Ship", request.path_params["ship"])
     body = await _body(request)
     now = sim.clock.now()
     target.settle(now)
-    if "waypoint" in body:
-        _place(sim, target, body["waypoint"], now)
+    place = _checked_waypoint(sim, body["waypoint"]) if "waypoint" in body else None
     if "status" in body:
         if body["status"] not in ("DOCKED", "IN_ORBIT"):
             raise invalid_input("'status' must be DOCKED or IN_ORBIT.")
-        if target.status == "IN_TRANSIT":
-            raise invalid_input("the ship is in transit; place it with 'waypoint' first.")
-        target.status = body["status"]
-    if "fuel" in body:
-        fuel = _int(body, "fuel")
-        if fuel > target.fuel_capacity:
-            raise invalid_input(f"fuel exceeds the tank ({target.fuel_capacity}).")
-        target.fuel = fuel
+        if target.status == "IN_TRANSIT" and place is None:
+            raise invalid_input("the ship is in transit; place it with 'waypoint' too.")
+    fuel = _int(body, "fuel") if "fuel" in body else None
+    if fuel is not None and fuel > target.fuel_capacity:
+        raise invalid_input(f"fuel exceeds the tank ({target.fuel_capacity}).")
+    cargo = body.get("cargo")
     if "cargo" in body:
-        cargo = body["cargo"]
         if not isinstance(cargo, dict) or not all(
                 isinstance(v, int) and not isinstance(v, bool) and v >= 0
                 for v in cargo.values()):
             raise invalid_input("'cargo' must map trade symbols to units >= 0.")
         if sum(cargo.values()) > target.cargo_capacity:
             raise invalid_input(f"cargo exceeds the hold ({target.cargo_capacity}).")
+    if place is not None:
+        target.waypoint = target.origin = place.symbol
+        target.system = place.system
+        target.departure = target.arrival = now
+        target.status = "IN_ORBIT"
+    if "status" in body:
+        target.status = body["status"]
+    if fuel is not None:
+        target.fuel = fuel
+    if isinstance(cargo, dict):
         target.cargo = {k: v for k, v in cargo.items() if v}
     return 200, {"data": target.to_json(sim.world.universe, now)}
 
 
-def _place(sim: SimState, target: Any, waypoint: Any, now: float) -> None:
+def _checked_waypoint(sim: SimState, waypoint: Any) -> Any:
     wp = sim.world.universe.waypoints.get(waypoint) if isinstance(waypoint, str) else None
     if wp is None:
         raise invalid_input(f"'waypoint' must name an existing waypoint, got {waypoint!r}.")
-    target.waypoint = target.origin = wp.symbol
-    target.system = wp.system
-    target.departure = target.arrival = now
-    target.status = "IN_ORBIT"
+    return wp
 
 
 async def construction(sim: SimState, request: Request) -> tuple[int, Any]:

@@ -329,3 +329,11 @@ def test_register_accepts_a_form_body(sim_app: Any, live_spec: Any) -> None:
     bad = client.call("POST", "/register", content=b"symbol=%ZZ&&",
                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert bad.status_code == 422 and error_code(bad) == 3001
+
+
+def test_the_error_catalogue_names_every_code_we_produce(game: Game) -> None:
+    listed = {e["code"]: e["name"] for e in game.call("GET", "/error-codes").json()[
+        "errorCodes"]}
+    produced = {code for code, _ in CASES.values()} | {4116, 4104, 3001}
+    assert produced <= set(listed)
+    assert listed[4271] == "ShipTransferDockedOrbitConflict"

@@ -122,9 +122,12 @@ def test_control_places_ships_and_sets_status(game: Game) -> None:
     game.set_ship(game.frigate, status="DOCKED")
     nav = game.call("GET", f"/my/ships/{game.frigate}/nav").json()["data"]
     assert nav["status"] == "DOCKED"
-    for bad in ({"waypoint": "X1-NOWHERE-A1"}, {"status": "IN_TRANSIT"}):
+    for bad in ({"waypoint": "X1-NOWHERE-A1"}, {"status": "IN_TRANSIT"},
+                {"waypoint": game.hq, "fuel": 99999}):
         r = game.call("PATCH", f"/_sim/ships/{game.frigate}", json=bad)
         assert r.status_code == 422 and error_code(r) == 3001
+    nav = game.call("GET", f"/my/ships/{game.frigate}/nav").json()["data"]
+    assert nav["waypointSymbol"] == giant  # a refused change changed nothing
     r = game.call("POST", f"/_sim/construction/{game.hq}", json={"complete": True})
     assert r.status_code == 404
     r = game.call("POST", f"/_sim/construction/{_home_gate(game)}",
