@@ -8,7 +8,10 @@ Prints two figures for a mix of typical calls (agent, ship, nav, market, orbit/d
   server); the httpx figure is printed too, as what one real client sees;
 - server capacity: the same loopback run divided by the CPU time the server process used,
   i.e. requests per second on one full core, whatever else loads the machine.
-Run: ``.venv/bin/python bench/sim_throughput.py [--requests N] [--concurrency C]``.
+The galaxy has ``--systems`` systems (2000 by default, the issue-16 target); the time
+``st-run sim --systems N`` takes to print its URL is printed too.
+Run: ``.venv/bin/python bench/sim_throughput.py [--requests N] [--concurrency C]
+[--systems S]``.
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ async def _drive(client: httpx.AsyncClient, total: int, concurrency: int) -> flo
     return total / (time.perf_counter() - start)
 
 
-async def in_process(total: int, concurrency: int) -> float:
-    app = create_app(SimConfig(rate_limit=None))
+async def in_process(total: int, concurrency: int, systems: int) -> float:
+    app = create_app(SimConfig(rate_limit=None, systems=systems))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench/v2") as client:
         return await _drive(client, total, concurrency)
@@ -105,15 +108,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--systems", type=int, default=2000)
     args = parser.parse_args()
-    rate = asyncio.run(in_process(args.requests, args.concurrency))
+    galaxy = ("--no-rate-limit", "--systems", str(args.systems))
+    print(f"galaxy          : {args.systems} systems")
+    rate = asyncio.run(in_process(args.requests, args.concurrency, args.systems))
     print(f"in-process ASGI : {rate:8.0f} req/s  ({rate / REAL_LIMIT:,.0f}x the real 2.5 req/s)")
-    with start_sim_process("--no-rate-limit") as (proc, url):
+    began = time.perf_counter()
+    with start_sim_process(*galaxy) as (proc, url):
+        print(f"startup         : {time.perf_counter() - began:8.2f} s until `st-run sim "
+              f"--systems {args.systems}` printed its URL")
         server = psutil.Process(proc.pid)
         cpu_before = sum(server.cpu_times()[:2])
         served = asyncio.run(loopback_raw(url, args.requests, args.concurrency))
         cpu = sum(server.cpu_times()[:2]) - cpu_before
-    with start_sim_process("--no-rate-limit") as (_, url):
+    with start_sim_process(*galaxy) as (_, url):
         one_client = asyncio.run(loopback_httpx(url, min(args.requests, 1000)))
     print(f"loopback uvicorn: {served:8.0f} req/s  ({served / REAL_LIMIT:,.0f}x the real 2.5 "
           f"req/s; server process on one core, {args.concurrency} keep-alive connections)")

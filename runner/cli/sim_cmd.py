@@ -24,8 +24,15 @@ from runner.errors import InvalidInput
               help="Rate-limit pools, e.g. '2/1s,30/60s' (the default).")
 @click.option("--no-rate-limit", is_flag=True, help="Serve without rate limits.")
 @click.option("--faults", metavar="SPEC", help="Fault injection SPEC (see docs/simulator.md).")
+@click.option("--systems", default=3, show_default=True, type=click.IntRange(min=3),
+              help="Systems of the generated galaxy (the first three are detailed).")
+@click.option("--require-account-token", is_flag=True,
+              help="Register needs an account token (POST /v2/_sim/accounts issues one).")
+@click.option("--rate-limit-per-ip", is_flag=True,
+              help="Also limit each client address, across its agents and accounts.")
 def sim(host: str, port: int, seed: int, speed: float, universe: Path | None,
-        rate_limit: str | None, no_rate_limit: bool, faults: str | None) -> None:
+        rate_limit: str | None, no_rate_limit: bool, faults: str | None, systems: int,
+        require_account_token: bool, rate_limit_per_ip: bool) -> None:
     """Serve the SpaceTraders v2 API at http://HOST:PORT/v2 from a simulated universe."""
     # Imported here so that other commands never load uvicorn.
     from runner.sim.app import create_app
@@ -38,7 +45,9 @@ def sim(host: str, port: int, seed: int, speed: float, universe: Path | None,
         limits = None if no_rate_limit else (
             RateLimitSpec.parse(rate_limit) if rate_limit else RateLimitSpec())
         config = SimConfig(seed=seed, speed=speed, universe_file=universe, rate_limit=limits,
-                           faults=faults)
+                           faults=faults, systems=systems,
+                           require_account_token=require_account_token,
+                           rate_limit_per_ip=rate_limit_per_ip)
         app = create_app(config)  # parses the fault spec and loads the universe file
     except ConfigError as exc:
         raise InvalidInput(str(exc)) from None

@@ -27,12 +27,18 @@ JSON = dict[str, Any]
 Reply = tuple[int, JSON | None]
 
 
-def paged(ctx_query: Any, items: list[Any]) -> JSON:
-    """``{"data": page, "meta": {...}}`` for ``page``/``limit`` query parameters (1..20)."""
+def paged(ctx_query: Any, items: list[Any],
+          render: Callable[[Any], Any] | None = None) -> JSON:
+    """``{"data": page, "meta": {...}}`` for ``page``/``limit`` query parameters (1..20).
+
+    ``render`` (optional) turns an item into its JSON; only the page's items are rendered, so
+    listing 2,000 systems costs one page of work.
+    """
     page = _int_param(ctx_query, "page", 1, 1, None)
     limit = _int_param(ctx_query, "limit", 10, 1, 20)
     start = (page - 1) * limit
-    return {"data": items[start:start + limit],
+    chosen = items[start:start + limit]
+    return {"data": [render(i) for i in chosen] if render else chosen,
             "meta": {"total": len(items), "page": page, "limit": limit}}
 
 
@@ -49,6 +55,8 @@ def _int_param(query: Any, name: str, default: int, low: int, high: int | None) 
         raise invalid_input(f"Query parameter '{name}' must be {bound}.")
     return value
 MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+HANDLER_FAULTS = frozenset({"transfer-race"})
+"""Fault kinds the handler acts out itself (instead of the pipeline)."""
 
 
 @dataclass
@@ -61,6 +69,8 @@ class Ctx:
     query: Any
     body: JSON
     now: float
+    account: str | None = None  # the account of an account token (register)
+    fault: str | None = None  # an injected fault the handler itself acts out
 
     @property
     def world(self) -> Any:
@@ -152,11 +162,16 @@ def starlette_route(endpoint: Endpoint, prefix: str) -> Route:
 
 
 async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Response:
-    agent = _authenticate(sim, request, endpoint.auth)
-    key = agent.symbol if agent else f"ip:{request.client.host if request.client else '?'}"
+    account = _account_token(sim, request)
+    if account and endpoint.auth:
+        raise ApiError(401, 4104, "This is an account token: agent endpoints need the agent "
+                       "token POST /register returned.")
+    agent = None if account else _authenticate(sim, request, endpoint.auth)
+    ip = f"ip:{request.client.host if request.client else '?'}"
+    key = agent.symbol if agent else ip
     stats = sim.stats[key]
     stats["requests"] += 1
-    refusal = _admit(sim, key, stats, request)
+    refusal = _admit(sim, _limit_keys(sim, agent, account, ip), stats, request)
     if refusal is not None:
         return refusal
     injection = sim.faults.decide(key, endpoint.name, sim.clock.now())
@@ -169,30 +184,52 @@ async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Resp
         if early is not None:
             return early
     body = await _json_body(request)
-    status, payload = _apply(sim, endpoint, request, agent, body)
+    status, payload = _apply(sim, endpoint, request, agent, body, account,
+                             injection.kind if injection.kind in HANDLER_FAULTS else None)
     if injection.kind == "drop-after":
         _drop(request)  # applied and in the ledger, but the answer is lost
     return json_response(sim, status, payload)
 
 
-def _admit(sim: SimState, key: str, stats: dict[str, Any], request: Request
-           ) -> Response | None:
-    """Take a slot from the rate limiter; a 429 response when both pools are dry."""
+def _account_token(sim: SimState, request: Request) -> str | None:
+    """The account id when the bearer token is an account token (not an agent token)."""
+    _, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return sim.world.account_tokens.get(token.strip()) if token else None
+
+
+def _limit_keys(sim: SimState, agent: Agent | None, account: str | None, ip: str
+                ) -> list[tuple[str, str]]:
+    """The limiter pools a request draws from: (key, 429 type), as the live server keys them.
+
+    Agent requests count against their account; requests without one against the address.
+    With ``rate_limit_per_ip`` every request also counts against its address.
+    """
+    owner = agent.account_id if agent else account
+    keys = [(f"account:{owner}", "ACCOUNT")] if owner else []
+    if sim.config.rate_limit_per_ip or not keys:
+        keys.append((ip, "IP_ADDRESS"))
+    return keys
+
+
+def _admit(sim: SimState, keys: list[tuple[str, str]], stats: dict[str, Any],
+           request: Request) -> Response | None:
+    """Take a slot from each key's pools; a 429 (typed by the key) when one is dry."""
     if sim.limiter is None:
         return None
-    decision = request.state.rate_limit = sim.limiter.check(key)
-    if decision.pool is None:
-        stats["rateLimited"][decision.limited_by] += 1
-        return _too_many(sim, decision)
+    for key, kind in keys:
+        decision = request.state.rate_limit = sim.limiter.check(key, kind)
+        if decision.pool is None:
+            stats["rateLimited"][decision.limited_by] += 1
+            return _too_many(sim, decision)
     stats["servedByPool"][decision.pool] += 1
     return None
 
 
 def _apply(sim: SimState, endpoint: Endpoint, request: Request, agent: Agent | None,
-           body: JSON) -> Reply:
+           body: JSON, account: str | None, fault: str | None) -> Reply:
     """Run the handler (no awaits: atomic) and record an accepted state change."""
     ctx = Ctx(sim, agent, dict(request.path_params), request.query_params, body,
-              sim.clock.now())
+              sim.clock.now(), account, fault)
     status, payload = endpoint.handler(ctx)
     if request.method in MUTATING and status < 300:
         ship = ctx.params.get("shipSymbol") or body.get("shipSymbol")
@@ -227,7 +264,7 @@ def _rate_headers(sim: SimState, decision: Decision) -> dict[str, str]:
     assert sim.limiter is not None
     spec = sim.limiter.spec
     burst = spec.burst.limit if spec.burst else 0
-    return {"x-ratelimit-type": "ACCOUNT", "x-ratelimit-limit": str(spec.static.limit + burst),
+    return {"x-ratelimit-type": decision.kind, "x-ratelimit-limit": str(spec.static.limit + burst),
             "x-ratelimit-remaining": str(decision.remaining),
             "x-ratelimit-reset": iso(_wall_to_game(sim, decision.reset_in)),
             "x-ratelimit-limit-burst": str(burst),
@@ -241,7 +278,7 @@ def _too_many(sim: SimState, decision: Decision) -> Response:
     headers = {**_rate_headers(sim, decision), "retry-after": str(math.ceil(retry))}
     body = {"error": {"code": 429, "message": "You have reached your API limit. Please wait "
                       "and try again.",
-                      "data": {"type": "ACCOUNT", "retryAfter": round(retry, 3),
+                      "data": {"type": decision.kind, "retryAfter": round(retry, 3),
                                "limitBurst": spec.burst.limit if spec.burst else 0,
                                "limitPerSecond": spec.static.limit, "remaining": 0,
                                "reset": headers["x-ratelimit-reset"]}}}
@@ -277,4 +314,15 @@ def _drop(request: Request) -> None:
 
 
 async def _json_body(request: Request) -> JSON:
-    return parse_json_object(await request.body())
+    """The body as an object: JSON, or a form (some clients register with one; its values
+    are strings, so only string fields can be sent that way)."""
+    raw = await request.body()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        from urllib.parse import parse_qsl
+
+        try:
+            return dict(parse_qsl(raw.decode(), strict_parsing=bool(raw.strip())))
+        except (ValueError, UnicodeDecodeError):
+            raise invalid_input("Request body is not a valid form.") from None
+    return parse_json_object(raw)

@@ -18,11 +18,21 @@ from runner.sim.control import control_routes
 from runner.sim.errors import ApiError, DroppedConnection
 
 # Importing the route modules registers their endpoints on REGISTRY.
-from runner.sim.routes import REGISTRY, agents, contracts, mining, ships, systems, trade
+from runner.sim.routes import (
+    REGISTRY,
+    agents,
+    contracts,
+    fleet,
+    mining,
+    ships,
+    systems,
+    trade,
+    travel,
+)
 from runner.sim.state import SimState
 
 PREFIX = "/v2"
-_ROUTE_MODULES = (agents, contracts, mining, ships, systems, trade)
+_ROUTE_MODULES = (agents, contracts, fleet, mining, ships, systems, trade, travel)
 
 Dropper = Callable[[Scope], bool]
 

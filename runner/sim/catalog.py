@@ -73,11 +73,15 @@ FRAMES = {f["symbol"]: f for f in [
     _frame("FRAME_MINER", "Miner", 5, 3, 300, 5, 15, 4),
     _frame("FRAME_LIGHT_FREIGHTER", "Light Freighter", 6, 1, 600, 5, 40, 5),
     _frame("FRAME_FRIGATE", "Frigate", 8, 5, 400, 8, 25, 4),
+    _frame("FRAME_INTERCEPTOR", "Interceptor", 2, 2, 160, 1, 5, 3),
+    _frame("FRAME_EXPLORER", "Explorer", 8, 2, 800, 5, 30, 5),
+    _frame("FRAME_HEAVY_FREIGHTER", "Heavy Freighter", 13, 3, 2300, 10, 100, 5),
 ]}
 REACTORS = {r["symbol"]: r for r in [
     _reactor("REACTOR_SOLAR_I", "Solar Reactor I", 3, 0, 1),
     _reactor("REACTOR_CHEMICAL_I", "Chemical Reactor I", 15, 3, 3),
     _reactor("REACTOR_FISSION_I", "Fission Reactor I", 31, 8, 5),
+    _reactor("REACTOR_FUSION_I", "Fusion Reactor I", 40, 12, 6),
 ]}
 ENGINES = {e["symbol"]: e for e in [
     _engine("ENGINE_IMPULSE_DRIVE_I", "Impulse Drive I", 9, 1, 0, 1),
@@ -90,6 +94,15 @@ MODULES = {m["symbol"]: m for m in [
     _module("MODULE_CREW_QUARTERS_I", "Crew Quarters", 1, 2, 1, capacity=40),
     _module("MODULE_MINERAL_PROCESSOR_I", "Mineral Processor", 1, 0, 2),
     _module("MODULE_GAS_PROCESSOR_I", "Gas Processor", 1, 0, 2),
+    _module("MODULE_CARGO_HOLD_III", "Bulk Cargo Hold", 4, 6, 3, capacity=75),
+    _module("MODULE_ENVOY_QUARTERS_I", "Envoy Quarters", 2, 5, 1, capacity=1),
+    _module("MODULE_PASSENGER_CABIN_I", "Passenger Cabin", 2, 2, 1, capacity=30),
+    _module("MODULE_ORE_REFINERY_I", "Ore Refinery", 9, 15, 3),
+    _module("MODULE_SCIENCE_LAB_I", "Science Lab", 2, 6, 2),
+    _module("MODULE_SHIELD_GENERATOR_I", "Shield Generator", 3, 2, 1),
+    _module("MODULE_JUMP_DRIVE_I", "Jump Drive", 4, 10, 1, range_=500),
+    _module("MODULE_WARP_DRIVE_I", "Warp Drive", 3, 2, 1, range_=2000),
+    _module("MODULE_WARP_DRIVE_II", "Advanced Warp Drive", 5, 8, 2, range_=6000),
 ]}
 MOUNTS = {m["symbol"]: m for m in [
     _mount("MOUNT_SENSOR_ARRAY_II", "Sensor Array II", 2, 2, strength=4),
@@ -100,23 +113,36 @@ MOUNTS = {m["symbol"]: m for m in [
     _mount("MOUNT_SURVEYOR_II", "Surveyor II", 3, 4, strength=2,
            deposits=[*_BASIC_DEPOSITS, "DIAMONDS", "URANITE_ORE"]),
     _mount("MOUNT_TURRET_I", "Rotary Cannon", 1, 1),
+    _mount("MOUNT_GAS_SIPHON_I", "Gas Siphon I", 1, 0, strength=10),
+    _mount("MOUNT_SENSOR_ARRAY_I", "Sensor Array I", 1, 0, strength=1),
+    _mount("MOUNT_LASER_CANNON_I", "Laser Cannon", 2, 1),
+    _mount("MOUNT_MISSILE_LAUNCHER_I", "Missile Launcher", 1, 2),
 ]}
 
 # type -> (name, role, frame, reactor, engine, modules, mounts, crew required/capacity, price)
 ShipSpec = tuple[str, str, str, str, str, list[str], list[str], tuple[int, int], int]
 SHIP_TYPES: dict[str, ShipSpec] = {
+    # Prices: base shipyard prices seen in X1-AD75 (2025-04) where known, estimates otherwise.
     "SHIP_PROBE": ("Probe Satellite", "SATELLITE", "FRAME_PROBE", "REACTOR_SOLAR_I",
-                   "ENGINE_IMPULSE_DRIVE_I", [], [], (0, 0), 21627),
+                   "ENGINE_IMPULSE_DRIVE_I", [], [], (0, 0), 21000),
     "SHIP_MINING_DRONE": ("Mining Drone", "EXCAVATOR", "FRAME_DRONE", "REACTOR_CHEMICAL_I",
                           "ENGINE_IMPULSE_DRIVE_I",
                           ["MODULE_CARGO_HOLD_I", "MODULE_MINERAL_PROCESSOR_I"],
-                          ["MOUNT_MINING_LASER_I"], (0, 0), 31250),
-    "SHIP_SURVEYOR": ("Surveyor Craft", "SURVEYOR", "FRAME_DRONE", "REACTOR_SOLAR_I",
-                      "ENGINE_IMPULSE_DRIVE_I", [], ["MOUNT_SURVEYOR_I"], (0, 0), 28480),
+                          ["MOUNT_MINING_LASER_I"], (0, 0), 41800),
+    "SHIP_SIPHON_DRONE": ("Siphon Drone", "EXCAVATOR", "FRAME_DRONE", "REACTOR_CHEMICAL_I",
+                          "ENGINE_IMPULSE_DRIVE_I",
+                          ["MODULE_CARGO_HOLD_I", "MODULE_GAS_PROCESSOR_I"],
+                          ["MOUNT_GAS_SIPHON_I"], (0, 0), 39900),
+    "SHIP_SURVEYOR": ("Surveyor Craft", "SURVEYOR", "FRAME_DRONE", "REACTOR_CHEMICAL_I",
+                      "ENGINE_IMPULSE_DRIVE_I", [], ["MOUNT_SURVEYOR_I"], (0, 0), 27700),
     "SHIP_LIGHT_SHUTTLE": ("Light Shuttle", "TRANSPORT", "FRAME_SHUTTLE", "REACTOR_CHEMICAL_I",
                            "ENGINE_ION_DRIVE_I", ["MODULE_CARGO_HOLD_II",
                                                   "MODULE_CREW_QUARTERS_I"],
-                           ["MOUNT_TURRET_I"], (21, 40), 86420),
+                           ["MOUNT_TURRET_I"], (21, 40), 88900),
+    "SHIP_INTERCEPTOR": ("Interceptor", "INTERCEPTOR", "FRAME_INTERCEPTOR",
+                         "REACTOR_CHEMICAL_I", "ENGINE_ION_DRIVE_I",
+                         ["MODULE_CREW_QUARTERS_I"],
+                         ["MOUNT_TURRET_I", "MOUNT_MISSILE_LAUNCHER_I"], (16, 40), 95000),
     "SHIP_ORE_HOUND": ("Ore Hound", "EXCAVATOR", "FRAME_MINER", "REACTOR_FISSION_I",
                        "ENGINE_ION_DRIVE_I", ["MODULE_CARGO_HOLD_II",
                                               "MODULE_MINERAL_PROCESSOR_I",
@@ -126,14 +152,31 @@ SHIP_TYPES: dict[str, ShipSpec] = {
                           "REACTOR_CHEMICAL_I", "ENGINE_ION_DRIVE_I",
                           ["MODULE_CARGO_HOLD_II", "MODULE_CARGO_HOLD_II",
                            "MODULE_CREW_QUARTERS_I", "MODULE_CREW_QUARTERS_I"],
-                          ["MOUNT_TURRET_I"], (55, 80), 283600),
+                          ["MOUNT_TURRET_I"], (55, 80), 272800),
+    "SHIP_EXPLORER": ("Explorer", "EXPLORER", "FRAME_EXPLORER", "REACTOR_FUSION_I",
+                      "ENGINE_ION_DRIVE_II", ["MODULE_CARGO_HOLD_II", "MODULE_CREW_QUARTERS_I",
+                                              "MODULE_CREW_QUARTERS_I", "MODULE_WARP_DRIVE_I",
+                                              "MODULE_GAS_PROCESSOR_I"],
+                      ["MOUNT_SENSOR_ARRAY_II", "MOUNT_GAS_SIPHON_II"], (62, 80), 420000),
+    "SHIP_HEAVY_FREIGHTER": ("Heavy Freighter", "HAULER", "FRAME_HEAVY_FREIGHTER",
+                             "REACTOR_FUSION_I", "ENGINE_ION_DRIVE_II",
+                             ["MODULE_CARGO_HOLD_III"] * 3 + ["MODULE_CREW_QUARTERS_I"] * 4,
+                             ["MOUNT_TURRET_I"] * 3, (149, 160), 1200000),
+    "SHIP_REFINING_FREIGHTER": ("Refining Freighter", "REFINERY", "FRAME_HEAVY_FREIGHTER",
+                                "REACTOR_FUSION_I", "ENGINE_ION_DRIVE_II",
+                                ["MODULE_CARGO_HOLD_III"] * 2
+                                + ["MODULE_CREW_QUARTERS_I"] * 4 + ["MODULE_ORE_REFINERY_I"],
+                                ["MOUNT_TURRET_I", "MOUNT_TURRET_I",
+                                 "MOUNT_MISSILE_LAUNCHER_I"], (159, 160), 1500000),
     "SHIP_COMMAND_FRIGATE": ("Command Frigate", "COMMAND", "FRAME_FRIGATE",
                              "REACTOR_FISSION_I", "ENGINE_ION_DRIVE_II",
                              ["MODULE_CARGO_HOLD_II", "MODULE_CREW_QUARTERS_I",
                               "MODULE_CREW_QUARTERS_I", "MODULE_MINERAL_PROCESSOR_I",
                               "MODULE_GAS_PROCESSOR_I"],
                              ["MOUNT_SENSOR_ARRAY_II", "MOUNT_GAS_SIPHON_II",
-                              "MOUNT_MINING_LASER_II", "MOUNT_SURVEYOR_II"], (57, 80), 0),
+                              "MOUNT_MINING_LASER_II", "MOUNT_SURVEYOR_II"], (57, 80),
+                             # Never sold; its value sets its repair and scrap prices.
+                             150000),
 }
 
 
@@ -173,9 +216,16 @@ GOODS: dict[str, tuple[str, int]] = {
     "MACHINERY": ("Machinery", 1400), "ELECTRONICS": ("Electronics", 1800),
     "JEWELRY": ("Jewelry", 3000), "EXPLOSIVES": ("Explosives", 200),
     "SHIP_PLATING": ("Ship Plating", 2400), "SHIP_PARTS": ("Ship Parts", 2600),
-    "ANTIMATTER": ("Antimatter", 3000), "EXOTIC_MATTER": ("Exotic Matter", 40000),
+    "ANTIMATTER": ("Antimatter", 5000), "EXOTIC_MATTER": ("Exotic Matter", 40000),
     "ADVANCED_CIRCUITRY": ("Advanced Circuitry", 4000), "DRUGS": ("Drugs", 3500),
     "MICROPROCESSORS": ("Microprocessors", 2000), "POLYNUCLEOTIDES": ("Polynucleotides", 400),
+    "FAB_MATS": ("Fabrication Materials", 1900), "QUANTUM_STABILIZERS": ("Quantum Stabilizers",
+                                                                        9000),
+    "LAB_INSTRUMENTS": ("Lab Instruments", 3000), "SILVER": ("Silver", 260),
+    "GOLD": ("Gold", 320), "PLATINUM": ("Platinum", 420), "URANITE": ("Uranite", 500),
+    "MERITIUM_ORE": ("Meritium Ore", 200), "MERITIUM": ("Meritium", 900),
+    **{m: (MODULES[m]["name"], 4000) for m in MODULES},
+    **{m: (MOUNTS[m]["name"], 4000) for m in MOUNTS},
 }
 
 
@@ -196,6 +246,37 @@ DEPOSIT_YIELDS: dict[str, list[str]] = {
 }
 
 EXTRACTABLE_TYPES = frozenset({"ASTEROID", "ASTEROID_FIELD", "ENGINEERED_ASTEROID"})
+
+# What a gas giant yields to siphons.
+SIPHON_YIELDS = ["HYDROCARBON", "LIQUID_HYDROGEN", "LIQUID_NITROGEN"]
+SIPHONABLE_TYPES = frozenset({"GAS_GIANT"})
+
+# Refinery products and the raw good each is made from.
+REFINE_INPUTS: dict[str, str] = {
+    "IRON": "IRON_ORE", "COPPER": "COPPER_ORE", "SILVER": "SILVER_ORE", "GOLD": "GOLD_ORE",
+    "ALUMINUM": "ALUMINUM_ORE", "PLATINUM": "PLATINUM_ORE", "URANITE": "URANITE_ORE",
+    "MERITIUM": "MERITIUM_ORE", "FUEL": "HYDROCARBON",
+}
+
+# The supply chain for the goods the simulator trades: export -> the imports its factory
+# consumes (a subset of the live server's map, same facts; GET /market/supply-chain).
+SUPPLY_CHAIN: dict[str, list[str]] = {
+    "IRON": ["IRON_ORE"], "COPPER": ["COPPER_ORE"], "ALUMINUM": ["ALUMINUM_ORE"],
+    "SILVER": ["SILVER_ORE"], "GOLD": ["GOLD_ORE"], "PLATINUM": ["PLATINUM_ORE"],
+    "URANITE": ["URANITE_ORE"], "MERITIUM": ["MERITIUM_ORE"],
+    "FUEL": ["HYDROCARBON"], "PLASTICS": ["LIQUID_HYDROGEN"],
+    "FERTILIZERS": ["LIQUID_NITROGEN"], "FABRICS": ["FERTILIZERS"],
+    "ELECTRONICS": ["SILICON_CRYSTALS", "COPPER"], "MICROPROCESSORS": ["SILICON_CRYSTALS",
+                                                                       "COPPER"],
+    "MACHINERY": ["IRON"], "EQUIPMENT": ["ALUMINUM", "PLASTICS"],
+    "EXPLOSIVES": ["LIQUID_HYDROGEN", "LIQUID_NITROGEN"], "FOOD": ["FERTILIZERS"],
+    "CLOTHING": ["FABRICS"], "JEWELRY": ["GOLD", "SILVER", "PRECIOUS_STONES", "DIAMONDS"],
+    "MEDICINE": ["FABRICS", "POLYNUCLEOTIDES"], "SHIP_PLATING": ["ALUMINUM", "MACHINERY"],
+    "SHIP_PARTS": ["EQUIPMENT", "ELECTRONICS"], "FAB_MATS": ["IRON", "QUARTZ_SAND"],
+    "ADVANCED_CIRCUITRY": ["ELECTRONICS", "MICROPROCESSORS"],
+    "ANTIMATTER": ["LAB_INSTRUMENTS", "ADVANCED_CIRCUITRY"],
+    "LAB_INSTRUMENTS": ["ELECTRONICS", "EQUIPMENT"],
+}
 
 
 

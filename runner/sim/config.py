@@ -15,6 +15,59 @@ DEFAULT_NAV_MULTIPLIERS: dict[str, float] = {
 }
 
 
+# Warp travel-time multipliers per flight mode (rules doc section 7; only CRUISE is confirmed).
+DEFAULT_WARP_MULTIPLIERS: dict[str, float] = {
+    "CRUISE": 50.0,
+    "DRIFT": 300.0,
+    "BURN": 25.0,
+    "STEALTH": 60.0,
+}
+
+
+@dataclass(frozen=True)
+class EraRules:
+    """The numbers that change between server resets, in one place (docs/simulator.md).
+
+    A reset that changes a rule is an edit here (or a different ``EraRules`` handed to
+    ``SimConfig``), never a code change in the handlers.
+    """
+
+    # Reactor cooldown of extract, siphon, survey and scans: base + per_power x (sum of the
+    # power requirements of the mounts used).
+    cooldown_base: int = 60
+    cooldown_per_power: int = 10
+    # Jump cooldown: round(base + per_distance x d), d = distance between the two systems
+    # (since the 2025-03 reset; before it was 60 + d).
+    jump_cooldown_base: float = 15.0
+    jump_cooldown_per_distance: float = 0.3
+    jump_antimatter_units: int = 1
+    warp_multipliers: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_WARP_MULTIPLIERS))
+    # Each ship purchase raises that type's price at that shipyard by this fraction; the
+    # raise decays exponentially with this time constant (game seconds).
+    ship_price_step: float = 0.025
+    ship_price_recovery: float = 6 * 3600.0
+    # The starting system's jump gate bill: (good, required, already fulfilled).
+    gate_bill: tuple[tuple[str, int, int], ...] = (
+        ("FAB_MATS", 1600, 0), ("ADVANCED_CIRCUITRY", 400, 0), ("QUANTUM_STABILIZERS", 1, 1))
+    # Refining: input units of ore consumed for output units of the refined good.
+    refine_input: int = 100
+    refine_output: int = 10
+    refine_cooldown: int = 180
+    # Siphon yield per mount: strength + bonus, +/- spread.
+    siphon_bonus: int = 5
+    siphon_spread: int = 2
+    chart_reward: int = 1000
+    # Scrapping returns this fraction of the ship type's current shipyard price.
+    scrap_fraction: float = 0.5
+    # Supply chain: a delivered import unit raises its market's exports' supply by this
+    # many "units of production"; 5 x tradeVolume of production moves supply up one level.
+    supply_growth_levels: int = 5
+    gates_under_construction: float = 0.1
+    # Condition a jump or a warp takes from the frame, reactor and engine (repairs restore it).
+    wear_per_jump: float = 0.01
+
+
 class ConfigError(ValueError):
     """A simulator option could not be understood; the message says which and why."""
 
@@ -68,6 +121,10 @@ class SimConfig:
     ``speed``: game seconds per wall second. ``rate_limit``: the real server's pools by
     default, ``None`` disables limiting.
     ``faults``: a fault SPEC (see docs/simulator.md) or ``None`` for no faults.
+    ``systems``: systems of a generated galaxy (the first three are detailed).
+    ``era``: the reset-dependent rule numbers. ``require_account_token``: register needs an
+    account token (live server since 2.3). ``rate_limit_per_ip``: besides the account's pools,
+    every client address has its own pair of pools (the live server's second key).
     """
 
     seed: int = 1
@@ -77,6 +134,9 @@ class SimConfig:
     faults: str | None = None
     nav_multipliers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NAV_MULTIPLIERS))
     systems: int = 3
+    era: EraRules = field(default_factory=EraRules)
+    require_account_token: bool = False
+    rate_limit_per_ip: bool = False
 
     def __post_init__(self) -> None:
         if not self.speed > 0:

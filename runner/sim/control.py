@@ -67,28 +67,87 @@ async def credits(sim: SimState, request: Request) -> tuple[int, Any]:
 
 
 async def ship(sim: SimState, request: Request) -> tuple[int, Any]:
-    """PATCH {"fuel"?: N, "cargo"?: {SYMBOL: units}}: change a ship behind its owner's back."""
+    """PATCH {"fuel"?: N, "cargo"?: {SYMBOL: units}, "waypoint"?: WP, "status"?: S}: change a
+    ship behind its owner's back. ``waypoint`` places it there in orbit (any system, transit
+    ends); ``status`` is DOCKED or IN_ORBIT (applied after ``waypoint``). Every field is
+    checked before any is applied: a 422 changes nothing."""
     target = sim.world.ships.get(request.path_params["ship"])
     if target is None:
         raise not_found("Ship", request.path_params["ship"])
     body = await _body(request)
-    if "fuel" in body:
-        fuel = _int(body, "fuel")
-        if fuel > target.fuel_capacity:
-            raise invalid_input(f"fuel exceeds the tank ({target.fuel_capacity}).")
-        target.fuel = fuel
+    now = sim.clock.now()
+    target.settle(now)
+    place = _checked_waypoint(sim, body["waypoint"]) if "waypoint" in body else None
+    if "status" in body:
+        if body["status"] not in ("DOCKED", "IN_ORBIT"):
+            raise invalid_input("'status' must be DOCKED or IN_ORBIT.")
+        if target.status == "IN_TRANSIT" and place is None:
+            raise invalid_input("the ship is in transit; place it with 'waypoint' too.")
+    fuel = _int(body, "fuel") if "fuel" in body else None
+    if fuel is not None and fuel > target.fuel_capacity:
+        raise invalid_input(f"fuel exceeds the tank ({target.fuel_capacity}).")
+    cargo = body.get("cargo")
     if "cargo" in body:
-        cargo = body["cargo"]
         if not isinstance(cargo, dict) or not all(
                 isinstance(v, int) and not isinstance(v, bool) and v >= 0
                 for v in cargo.values()):
             raise invalid_input("'cargo' must map trade symbols to units >= 0.")
         if sum(cargo.values()) > target.cargo_capacity:
             raise invalid_input(f"cargo exceeds the hold ({target.cargo_capacity}).")
+    if place is not None:
+        target.waypoint = target.origin = place.symbol
+        target.system = place.system
+        target.departure = target.arrival = now
+        target.status = "IN_ORBIT"
+    if "status" in body:
+        target.status = body["status"]
+    if fuel is not None:
+        target.fuel = fuel
+    if isinstance(cargo, dict):
         target.cargo = {k: v for k, v in cargo.items() if v}
-    now = sim.clock.now()
-    target.settle(now)
     return 200, {"data": target.to_json(sim.world.universe, now)}
+
+
+def _checked_waypoint(sim: SimState, waypoint: Any) -> Any:
+    wp = sim.world.universe.waypoints.get(waypoint) if isinstance(waypoint, str) else None
+    if wp is None:
+        raise invalid_input(f"'waypoint' must name an existing waypoint, got {waypoint!r}.")
+    return wp
+
+
+async def construction(sim: SimState, request: Request) -> tuple[int, Any]:
+    """POST {"complete": true} finishes a construction site; {"fulfilled": {GOOD: units}} sets
+    how much of each material was delivered (a waypoint not under construction gets 404)."""
+    uni = sim.world.universe
+    site = uni.constructions.get(request.path_params["waypoint"])
+    if site is None:
+        raise not_found("Construction site", request.path_params["waypoint"])
+    body = await _body(request)
+    if body.get("complete") is True:
+        for material in site.materials.values():
+            material[1] = material[0]
+    elif "fulfilled" in body:
+        fulfilled = body["fulfilled"]
+        if not isinstance(fulfilled, dict) or not all(
+                k in site.materials and isinstance(v, int) and not isinstance(v, bool)
+                and 0 <= v <= site.materials[k][0] for k, v in fulfilled.items()):
+            raise invalid_input("'fulfilled' must map the site's materials to units between 0 "
+                                f"and required ({', '.join(site.materials)}).")
+        for good, units in fulfilled.items():
+            site.materials[good][1] = units
+    else:
+        raise invalid_input('send {"complete": true} or {"fulfilled": {GOOD: units}}.')
+    uni.set_construction(site)
+    return 200, {"data": site.to_json()}
+
+
+async def accounts(sim: SimState, request: Request) -> tuple[int, Any]:
+    """POST {"email"?: str}: a new account and its account token (register with it)."""
+    email = (await _body(request)).get("email", "player@example.com")
+    if not isinstance(email, str):
+        raise invalid_input("'email' must be a string.")
+    account = sim.world.create_account(email)
+    return 201, {"data": {**account.to_json(), "token": account.token}}
 
 
 async def reset(sim: SimState, request: Request) -> tuple[int, Any]:
@@ -129,6 +188,8 @@ def control_routes(prefix: str) -> list[Route]:
         Route(base + "/agents/{agent}/credits", _handle(credits), methods=["PUT", "POST"]),
         Route(base + "/ships/{ship}", _handle(ship), methods=["PATCH", "POST"]),
         Route(base + "/reset", _handle(reset), methods=["POST"]),
+        Route(base + "/construction/{waypoint}", _handle(construction), methods=["POST"]),
+        Route(base + "/accounts", _handle(accounts), methods=["POST"]),
         Route(base + "/ledger", _handle(ledger), methods=["GET"]),
         Route(base + "/clock", _handle(clock), methods=["GET", "POST"]),
         Route(base + "/stats", _handle(stats), methods=["GET"]),

@@ -4,7 +4,7 @@ SPEC syntax (documented in docs/simulator.md)::
 
     SPEC  := RULE ("," RULE)*
     RULE  := KIND ":" RATE (":" OPTION)*  |  "seed=" INT
-    KIND  := 500 | 502 | 429 | drop-before | drop-after | latency=DURATION
+    KIND  := 500 | 502 | 429 | drop-before | drop-after | latency=DURATION | transfer-race
     RATE  := "10%" | "0.1"
     OPTION:= endpoint=NAME | for=DURATION
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from runner.sim.config import ConfigError
 
-KINDS = ("500", "502", "429", "drop-before", "drop-after", "latency")
+KINDS = ("500", "502", "429", "drop-before", "drop-after", "latency", "transfer-race")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -101,7 +101,7 @@ def _parse_rule(item: str, endpoints: frozenset[str] | None) -> FaultRule:
         kind, latency = "latency", parse_duration(kind[8:])
     if kind not in KINDS or (kind == "latency" and not latency):
         raise ConfigError(f"fault {item!r}: kind must be one of 500, 502, 429, drop-before, "
-                          "drop-after, latency=DURATION")
+                          "drop-after, latency=DURATION, transfer-race")
     if not rest:
         raise ConfigError(f"fault {item!r}: missing rate, e.g. {kind}:10%")
     rate_text, *options = rest.split(":")

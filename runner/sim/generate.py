@@ -13,6 +13,7 @@ import math
 import random
 
 from runner.sim.catalog import DEPOSIT_YIELDS, GOODS
+from runner.sim.galaxy import extend_galaxy
 from runner.sim.universe import (
     SUPPLY_LEVELS,
     Market,
@@ -42,12 +43,22 @@ ARM_RADII = (150, 450, 750, 1050)
 OUTPOST_RADIUS = 1300
 
 
-def generate_universe(seed: int, systems: int = 3) -> Universe:
-    """A universe of ``systems`` systems of 40 to 120 waypoints, fully determined by ``seed``."""
+DETAILED_SYSTEMS = 3
+
+
+def generate_universe(seed: int, systems: int = 3,
+                      gate_bill: tuple[tuple[str, int, int], ...] = (),
+                      under_construction: float = 0.1) -> Universe:
+    """A galaxy of ``systems`` systems, fully determined by ``seed``.
+
+    The first three are detailed (40 to 120 waypoints each); the rest are small systems of
+    ``galaxy.extend_galaxy``. The starting system's gate is under construction with
+    ``gate_bill`` (good, required, fulfilled).
+    """
     rng = random.Random(seed)
     uni = Universe()
     sector = "X1"
-    for index in range(systems):
+    for index in range(min(systems, DETAILED_SYSTEMS)):
         symbol = f"{sector}-{_letters(rng, 2)}{rng.randint(1, 99)}"
         while symbol in uni.systems:
             symbol = f"{sector}-{_letters(rng, 2)}{rng.randint(1, 99)}"
@@ -61,6 +72,7 @@ def generate_universe(seed: int, systems: int = 3) -> Universe:
             uni.default_start = hq
     for faction in FACTIONS:
         uni.start.setdefault(faction, uni.default_start)
+    extend_galaxy(uni, seed, systems, gate_bill, under_construction)
     return uni
 
 

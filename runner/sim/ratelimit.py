@@ -48,6 +48,7 @@ class Decision:
     remaining: int = 0
     reset_in: float = 0.0
     limited_by: str = ""
+    kind: str = "ACCOUNT"  # the 429 body's and x-ratelimit-type's value for this key
 
 
 class RateLimiter:
@@ -58,7 +59,7 @@ class RateLimiter:
         self._now = monotonic
         self._keys: dict[str, tuple[_Window, _Window | None]] = {}
 
-    def check(self, key: str) -> Decision:
+    def check(self, key: str, kind: str = "ACCOUNT") -> Decision:
         now = self._now()
         static, burst = self._keys.setdefault(
             key, (_Window(self.spec.static), _Window(self.spec.burst) if self.spec.burst else None))
@@ -68,8 +69,8 @@ class RateLimiter:
         pool = "static" if static.take(now) else "burst" if burst and burst.take(now) else None
         left = static.pool.limit - static.used + (burst.pool.limit - burst.used if burst else 0)
         if pool is not None:
-            return Decision(pool, remaining=left, reset_in=static.resets_in(now))
+            return Decision(pool, remaining=left, reset_in=static.resets_in(now), kind=kind)
         # Both pools are dry: the static pool refills first and lets the next request in.
         wait = static.resets_in(now)
         return Decision(None, retry_after=wait, remaining=0, reset_in=wait,
-                        limited_by="burst" if burst else "static")
+                        limited_by="burst" if burst else "static", kind=kind)

@@ -7,6 +7,7 @@ from typing import Any
 
 from runner.sim.catalog import cargo_capacity, ship_template, trade_good
 from runner.sim.clock import iso
+from runner.sim.errors import game_error
 from runner.sim.universe import Universe
 
 JSON = dict[str, Any]
@@ -60,6 +61,33 @@ class Ship:
 
     def mounts_with(self, prefix: str) -> list[JSON]:
         return [m for m in self.template["mounts"] if m["symbol"].startswith(prefix)]
+
+    def modules_with(self, prefix: str) -> list[JSON]:
+        return [m for m in self.template["modules"] if m["symbol"].startswith(prefix)]
+
+    def power_used(self) -> int:
+        """Power the engine, modules and mounts draw from the reactor."""
+        parts = [self.template["engine"], *self.template["modules"], *self.template["mounts"]]
+        return sum(p["requirements"].get("power", 0) for p in parts)
+
+    def slots_used(self) -> int:
+        return sum(m["requirements"].get("slots", 0) for m in self.template["modules"])
+
+    def wear(self, amount: float) -> None:
+        """Frame, reactor and engine lose ``amount`` of condition (never below 0)."""
+        for part in ("frame", "reactor", "engine"):
+            component = self.template[part]
+            component["condition"] = round(max(0.0, float(component["condition"]) - amount), 4)
+
+    def check_cooldown(self, now: float) -> None:
+        """4000 with the cooldown while the reactor cools down."""
+        if self.cooldown_remaining(now):
+            raise game_error(4000, f"Ship action is still on cooldown for "
+                             f"{self.cooldown_remaining(now)} second(s).",
+                             cooldown=self.cooldown_json(now))
+
+    def start_cooldown(self, seconds: int, now: float) -> None:
+        self.cooldown_total, self.cooldown_until = seconds, now + seconds
 
     def settle(self, now: float) -> None:
         """Finish a transit whose arrival time has passed (the server updates lazily)."""

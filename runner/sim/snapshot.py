@@ -13,7 +13,15 @@ from typing import Any
 
 from runner.sim.catalog import GOODS, SHIP_TYPES
 from runner.sim.config import ConfigError
-from runner.sim.universe import Market, MarketGood, Shipyard, System, Universe, Waypoint
+from runner.sim.universe import (
+    Construction,
+    Market,
+    MarketGood,
+    Shipyard,
+    System,
+    Universe,
+    Waypoint,
+)
 
 
 def strip_nulls(value: Any) -> Any:
@@ -48,13 +56,23 @@ def _build(raw: dict[str, Any]) -> Universe:
             traits=[t["symbol"] for t in w.get("traits", [])], orbits=w.get("orbits"),
             orbitals=[o["symbol"] for o in w.get("orbitals", [])],
             faction=(w.get("faction") or {}).get("symbol"), modifiers=w.get("modifiers", []),
-            chart=w.get("chart") or None,
+            # The format writes the chart's waypointSymbol as null; the spec requires it.
+            chart={**w["chart"], "waypointSymbol": w["symbol"]} if w.get("chart") else None,
             under_construction=bool(w.get("isUnderConstruction", False))))
     for m in raw.get("marketplaces", []):
         uni.markets[m["symbol"]] = _market(m)
     for y in raw.get("shipyards", []):
         types = [t["type"] for t in y.get("shipTypes", []) if t["type"] in SHIP_TYPES]
         uni.shipyards[y["symbol"]] = Shipyard(y["symbol"], types, y.get("modificationsFee", 100))
+    for site in raw.get("construction_sites", []):
+        uni.set_construction(Construction(site["symbol"], {
+            m["tradeSymbol"]: [int(m["required"]), int(m["fulfilled"])]
+            for m in site.get("materials", [])}))
+    for gate in raw.get("jump_gates", []):
+        uni.gates[gate["symbol"]] = list(gate.get("connections", []))
+    chain = raw.get("supply_chain", {}).get("data", {}).get("exportToImportMap")
+    if isinstance(chain, dict):
+        uni.supply_chain = {k: list(v) for k, v in chain.items()}
     hq = raw.get("agent", {}).get("headquarters") or next(iter(uni.markets))
     uni.default_start = hq
     faction = raw.get("agent", {}).get("startingFaction")

@@ -47,4 +47,5 @@ class SimState:
 def _universe(config: SimConfig) -> Universe:
     if config.universe_file is not None:
         return load_snapshot(config.universe_file)
-    return generate_universe(config.seed, config.systems)
+    return generate_universe(config.seed, config.systems, config.era.gate_bill,
+                             config.era.gates_under_construction)

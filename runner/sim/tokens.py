@@ -14,10 +14,11 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def issue(agent: str, reset: str, serial: int, secret: bytes) -> str:
-    """A token naming ``agent`` and the ``reset`` it belongs to."""
+def issue(agent: str, reset: str, serial: int, secret: bytes,
+          subject: str = "agent-token") -> str:
+    """A token naming ``agent`` (or an account) and the ``reset`` it belongs to."""
     payload = {"identifier": agent, "version": "v2.3.0", "reset_date": reset, "iat": serial,
-               "sub": "agent-token"}
+               "sub": subject}
     head = _b64(json.dumps(_HEADER).encode()) + "." + _b64(json.dumps(payload).encode())
     sig = hmac.new(secret, head.encode(), hashlib.sha256).digest()
     return head + "." + _b64(sig)

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.sim.catalog import trade_good, trait
+from runner.sim.catalog import SHIP_TYPES, SUPPLY_CHAIN, trade_good, trait
 
 JSON = dict[str, Any]
 
@@ -37,12 +37,23 @@ class Waypoint:
     chart: JSON | None = None
     under_construction: bool = False
 
+    @property
+    def charted(self) -> bool:
+        """Whether someone charted it: uncharted waypoints show only the UNCHARTED trait."""
+        return self.chart is not None
+
+    def visible_traits(self) -> list[str]:
+        return self.traits if self.charted else ["UNCHARTED"]
+
+    def shown_traits(self) -> list[JSON]:
+        return [trait(t) for t in self.visible_traits()]
+
     def to_json(self) -> JSON:
         """The spec's Waypoint object (optional fields omitted when absent)."""
         out: JSON = {
             "symbol": self.symbol, "type": self.type, "systemSymbol": self.system,
             "x": self.x, "y": self.y, "orbitals": [{"symbol": o} for o in self.orbitals],
-            "traits": [trait(t) for t in self.traits], "modifiers": self.modifiers,
+            "traits": self.shown_traits(), "modifiers": self.modifiers,
             "isUnderConstruction": self.under_construction,
         }
         if self.orbits:
@@ -93,6 +104,7 @@ class MarketGood:
     activity: str | None = None
     pressure: float = 1.0
     updated: float = 0.0
+    production: int = 0  # import units delivered since the supply last grew (exports only)
 
     def settle(self, now: float) -> None:
         """Let the price drift back towards its base for the game time since last trade."""
@@ -113,6 +125,17 @@ class MarketGood:
         """Move the price after a trade: buying raises it, selling lowers it."""
         step = PRICE_STEP * units / self.trade_volume
         self.pressure = self.pressure * (1 + step) if buying else self.pressure / (1 + step)
+
+    def grow(self, units: int, levels: int) -> None:
+        """An import delivered: production builds up; every ``levels`` x tradeVolume units of it
+        lift the supply one level and lower the price (the factory works faster)."""
+        self.production += units
+        need = levels * self.trade_volume
+        while self.production >= need and self.supply != SUPPLY_LEVELS[-1]:
+            self.production -= need
+            self.supply = SUPPLY_LEVELS[SUPPLY_LEVELS.index(self.supply) + 1]
+            self.purchase_base = max(1, round(self.purchase_base * 0.9))
+            self.sell_base = max(1, round(self.sell_base * 0.9))
 
     def to_json(self) -> JSON:
         """The spec's MarketTradeGood object."""
@@ -149,13 +172,59 @@ class Market:
         return out
 
 
+    def deliver_imports(self, symbol: str, units: int, levels: int,
+                        chain: dict[str, list[str]]) -> None:
+        """Goods sold here as an import feed the exports made from them (the supply chain)."""
+        good = self.goods.get(symbol)
+        if good is None or good.kind != "IMPORT":
+            return
+        for export in self.goods.values():
+            if export.kind == "EXPORT" and symbol in chain.get(export.symbol, ()):
+                export.grow(units, levels)
+
+
 @dataclass
 class Shipyard:
-    """A shipyard: the ship types it sells."""
+    """A shipyard: the ship types it sells and each type's price raise after purchases.
+
+    ``raised[type]`` is (factor, game time): the factor > 1 decays back to 1 over time.
+    """
 
     symbol: str
     ship_types: list[str]
-    modifications_fee: int = 1000
+    modifications_fee: int = 100
+    raised: dict[str, tuple[float, float]] = field(default_factory=dict)
+    transactions: list[JSON] = field(default_factory=list)
+
+    def price(self, ship_type: str, now: float, recovery: float) -> int:
+        """The current price of ``ship_type`` here."""
+        base = SHIP_TYPES[ship_type][-1]
+        factor, since = self.raised.get(ship_type, (1.0, now))
+        factor = 1.0 + (factor - 1.0) * math.exp(-max(0.0, now - since) / recovery)
+        return round(base * factor)
+
+    def bought(self, ship_type: str, now: float, step: float, recovery: float) -> None:
+        """A purchase raises this type's price by ``step``."""
+        current = self.price(ship_type, now, recovery) / SHIP_TYPES[ship_type][-1]
+        self.raised[ship_type] = (current * (1 + step), now)
+
+
+@dataclass
+class Construction:
+    """A construction site: materials (good -> [required, fulfilled])."""
+
+    symbol: str
+    materials: dict[str, list[int]]
+
+    @property
+    def complete(self) -> bool:
+        return all(f >= r for r, f in self.materials.values())
+
+    def to_json(self) -> JSON:
+        """The spec's Construction object."""
+        return {"symbol": self.symbol, "isComplete": self.complete,
+                "materials": [{"tradeSymbol": g, "required": r, "fulfilled": f}
+                              for g, (r, f) in self.materials.items()]}
 
 
 @dataclass
@@ -168,6 +237,19 @@ class Universe:
     shipyards: dict[str, Shipyard] = field(default_factory=dict)
     start: dict[str, str] = field(default_factory=dict)
     default_start: str = ""
+    gates: dict[str, list[str]] = field(default_factory=dict)  # gate -> connected gates
+    constructions: dict[str, Construction] = field(default_factory=dict)
+    supply_chain: dict[str, list[str]] = field(default_factory=lambda: dict(SUPPLY_CHAIN))
+
+    def gate_of(self, system: str) -> str | None:
+        """The jump gate waypoint of ``system`` (at most one per system)."""
+        return next((w for w in self.systems[system].waypoints
+                     if self.waypoints[w].type == "JUMP_GATE"), None)
+
+    def set_construction(self, site: Construction) -> None:
+        """Put ``site`` under construction (or mark it finished when it is complete)."""
+        self.constructions[site.symbol] = site
+        self.waypoints[site.symbol].under_construction = not site.complete
 
     def add(self, wp: Waypoint) -> Waypoint:
         self.waypoints[wp.symbol] = wp

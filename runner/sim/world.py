@@ -34,15 +34,54 @@ class Agent:
                 "startingFaction": self.faction, "shipCount": len(self.ship_symbols)}
 
 
+@dataclass
+class Account:
+    """A player's account: outlives resets; its token registers agents."""
+
+    id: str
+    email: str
+    token: str
+    created: float
+
+    def to_json(self) -> JSON:
+        return {"id": self.id, "email": self.email, "createdAt": iso(self.created)}
+
+
 class World:
-    """Everything one universe reset holds. ``reset`` wipes agents and invalidates tokens."""
+    """Everything one universe reset holds. ``reset`` wipes agents and invalidates tokens.
+
+    Accounts (and their tokens) survive resets, as on the live server.
+    """
 
     def __init__(self, universe_factory: Any, clock: GameClock, seed: int) -> None:
         self._factory = universe_factory
         self.clock = clock
         self.seed = seed
         self.resets = 0
+        self.accounts: dict[str, Account] = {}
+        self.account_tokens: dict[str, str] = {}
         self.reset()
+
+    def create_account(self, email: str) -> Account:
+        """A new account with its account token."""
+        aid = hashlib.sha1(f"{self.seed}:account:{len(self.accounts)}".encode()).hexdigest()[:25]
+        token = tokens.issue(aid, "account", len(self.accounts), b"account:" + aid.encode(),
+                             subject="account-token")
+        account = Account(aid, email, token, self.clock.now())
+        self.accounts[aid] = account
+        self.account_tokens[token] = aid
+        return account
+
+    def add_event(self, agent: Agent, kind: str, message: str, **data: Any) -> None:
+        """An entry of ``GET /my/agent/events``."""
+        self.events.setdefault(agent.symbol, []).append(
+            {"id": self.next_id(), "type": kind, "message": message, "data": data,
+             "createdAt": iso(self.clock.now())})
+
+    def remove_ship(self, ship: Ship) -> None:
+        """A scrapped ship leaves the fleet."""
+        del self.ships[ship.symbol]
+        self.agents[ship.agent].ship_symbols.remove(ship.symbol)
 
     def reset(self) -> None:
         """A new reset: fresh universe, no agents; tokens of older resets get 4113."""
@@ -56,6 +95,8 @@ class World:
         self.ships: dict[str, Ship] = {}
         self.contracts: dict[str, Contract] = {}
         self.surveys: dict[str, JSON] = {}
+        self.events: dict[str, list[JSON]] = {}
+        self.ship_serial: dict[str, int] = {}
         self.rng = random.Random(f"{self.seed}:{self.resets}")
         self.serial = 0
 
@@ -79,15 +120,19 @@ class World:
         raise ApiError(401, 4104, "Invalid token: the token is not recognised by this server.")
 
     # -- registration -----------------------------------------------------------------------
-    def register(self, symbol: str, faction: str) -> tuple[str, Agent, list[Ship], Contract]:
-        """A new agent with a command frigate and a probe at headquarters, and one offer."""
+    def register(self, symbol: str, faction: str, account: str | None = None
+                 ) -> tuple[str, Agent, list[Ship], Contract]:
+        """A new agent with a command frigate and a probe at headquarters, and one offer.
+
+        ``account``: the registering account's id (a fresh one-agent account when None).
+        """
         if symbol in self.agents:
             raise ApiError(409, 4111, f"Agent symbol {symbol} has already been claimed.",
                            {"agentSymbol": symbol})
         now = self.clock.now()
         hq = self.universe.headquarters(faction)
         system = self.universe.waypoints[hq].system
-        agent = Agent(symbol, faction, hq, account_id=self.next_id())
+        agent = Agent(symbol, faction, hq, account_id=account or self.next_id())
         self.agents[symbol] = agent
         token = tokens.issue(symbol, self.reset_id, self.serial, self.secret)
         self.tokens[token] = symbol
@@ -99,7 +144,9 @@ class World:
         return token, agent, ships, contract
 
     def add_ship(self, agent: Agent, ship_type: str, waypoint: str, now: float) -> Ship:
-        symbol = f"{agent.symbol}-{len(agent.ship_symbols) + 1:X}"
+        # Numbers are never reused, also after a scrap.
+        serial = self.ship_serial[agent.symbol] = self.ship_serial.get(agent.symbol, 0) + 1
+        symbol = f"{agent.symbol}-{serial:X}"
         ship = Ship.new(symbol, agent.symbol, agent.faction, ship_type, waypoint,
                         self.universe.waypoints[waypoint].system, now)
         self.ships[symbol] = ship

@@ -83,7 +83,8 @@ async def scenario(url: str, transport: ValidatingTransport) -> dict[str, Any]:
         assert cooling.value.wait_seconds is not None
         await c.jettison(name, mined.yield_symbol, mined.yield_units)
         assert (await c.get_ship(name)).can_survey
-        sim_control(url, "POST", "clock", {"advance": 75})
+        # Wait out the cooldown the extract reported (60 + 10 x power of the lasers used).
+        sim_control(url, "POST", "clock", {"advance": mined.cooldown.remaining_seconds + 1})
         surveyed = await c.survey(name)
         assert surveyed.surveys and surveyed.surveys[0].deposits
 

@@ -115,3 +115,20 @@ def test_universe_file_in_subprocess(samples_dir: Any, spec: SpecValidator) -> N
             httpx.Client(base_url=url) as http:
         system = Client(http, spec)("GET", "/systems/X1-AD75")
         assert len(system["waypoints"]) == 82
+
+
+def test_cli_galaxy_and_account_token_options(live_spec: Any) -> None:
+    """``--systems``, ``--require-account-token`` and ``--rate-limit-per-ip`` reach the server."""
+    with start_sim_process("--systems", "250", "--require-account-token",
+                           "--rate-limit-per-ip", "--rate-limit", "50/1s") as (_, url), \
+            httpx.Client(base_url=url, timeout=10) as http:
+        listed = Client(http, live_spec)("GET", "/systems")
+        assert len(listed) == 10
+        assert http.get("/systems").json()["meta"]["total"] == 250
+        refused = http.post("/register", json={"symbol": "NOACC", "faction": "COSMIC"})
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == 4116
+        account = http.post("/_sim/accounts", json={}).json()["data"]["token"]
+        agent = http.post("/register", json={"symbol": "WITHACC", "faction": "COSMIC"},
+                          headers={"Authorization": f"Bearer {account}"})
+        assert agent.status_code == 201, agent.text
+        assert agent.headers["x-ratelimit-type"] == "IP_ADDRESS"

@@ -12,7 +12,7 @@ import pytest
 
 from runner.sim.config import RateLimitSpec
 from runner.sim.ratelimit import RateLimiter
-from tests.sim.helpers import Game
+from tests.sim.helpers import Checked, Game
 
 
 class FakeWall:
@@ -150,3 +150,44 @@ def test_answers_carry_remaining_capacity(limited: tuple[Game, FakeWall]) -> Non
     remaining = [int(game.call("GET", "/my/agent").headers["x-ratelimit-remaining"])
                  for _ in range(4)]
     assert remaining == [31, 30, 29, 28]  # 2 static + 30 burst, counting down
+
+
+def _limited_app(make_sim_app: Any, **config: Any) -> tuple[Any, FakeWall]:
+    app = make_sim_app(rate_limit=RateLimitSpec.parse("2/1s"), **config)
+    wall = FakeWall()
+    app.state.sim.limiter = RateLimiter(RateLimitSpec.parse("2/1s"), monotonic=wall)
+    return app, wall
+
+
+def _agent_of_account(app: Any, spec: Any, symbol: str, account_token: str) -> Checked:
+    client = Checked(app, spec)
+    r = client.call("POST", "/register", json={"symbol": symbol, "faction": "COSMIC"},
+                    headers={"Authorization": f"Bearer {account_token}"})
+    assert r.status_code == 201, r.text
+    client.token = r.json()["data"]["token"]
+    return client
+
+
+def test_two_agents_of_one_account_share_its_pools(make_sim_app: Any, spec: Any) -> None:
+    app, wall = _limited_app(make_sim_app)
+    account = Checked(app).call("POST", "/_sim/accounts", json={}).json()["data"]["token"]
+    first = _agent_of_account(app, spec, "FIRST", account)
+    second = _agent_of_account(app, spec, "SECOND", account)
+    lonely = Game(app, spec, "LONELY")  # its own account
+    wall.t += 1.0  # the registrations drew on the account's pool too
+    assert first.call("GET", "/my/agent").status_code == 200
+    assert second.call("GET", "/my/agent").status_code == 200
+    refused = second.call("GET", "/my/agent")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["data"]["type"] == "ACCOUNT"
+    assert refused.headers["x-ratelimit-type"] == "ACCOUNT"
+    assert lonely.call("GET", "/my/agent").status_code == 200
+
+
+def test_per_ip_pools_join_agents_of_different_accounts(make_sim_app: Any, spec: Any) -> None:
+    app, _ = _limited_app(make_sim_app, rate_limit_per_ip=True)
+    one, two = Game(app, spec, "ONE"), Game(app, spec, "TWO")  # two registers used the IP pool
+    refused = one.call("GET", "/my/agent")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["data"]["type"] == "IP_ADDRESS"
+    assert two.call("GET", "/my/agent").json()["error"]["data"]["type"] == "IP_ADDRESS"

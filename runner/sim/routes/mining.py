@@ -6,15 +6,18 @@ import random
 from typing import Any
 
 from runner.sim.api import Ctx, Reply
-from runner.sim.catalog import DEPOSIT_YIELDS, EXTRACTABLE_TYPES
+from runner.sim.catalog import (
+    DEPOSIT_YIELDS,
+    EXTRACTABLE_TYPES,
+    SIPHON_YIELDS,
+    SIPHONABLE_TYPES,
+)
 from runner.sim.clock import iso, parse_iso
 from runner.sim.errors import game_error
 from runner.sim.routes import REGISTRY
 from runner.sim.routes.ships import require_orbit, ship_for
 from runner.sim.ship import Ship
 
-EXTRACT_COOLDOWN = 70
-SURVEY_COOLDOWN = 70
 SURVEY_USES = {"SMALL": 10, "MODERATE": 25, "LARGE": 50}
 
 
@@ -24,15 +27,19 @@ def _rng(ctx: Ctx, ship: Ship) -> random.Random:
     return random.Random(f"{ctx.sim.config.seed}:{ship.symbol}:{ship.actions}")
 
 
+def reactor_cooldown(ctx: Ctx, mounts: list[dict[str, Any]]) -> int:
+    """Seconds of reactor cooldown after using ``mounts``: base + per_power x their power."""
+    era = ctx.sim.config.era
+    power = sum(int(m["requirements"].get("power", 0)) for m in mounts)
+    return era.cooldown_base + era.cooldown_per_power * power
+
+
 def _check_cooldown(ship: Ship, now: float) -> None:
-    if ship.cooldown_remaining(now):
-        raise game_error(4000, f"Ship {ship.symbol} is cooling down; "
-                         f"{ship.cooldown_remaining(now)} seconds remain.",
-                         cooldown=ship.cooldown_json(now))
+    ship.check_cooldown(now)
 
 
 def _start_cooldown(ship: Ship, seconds: int, now: float) -> None:
-    ship.cooldown_total, ship.cooldown_until = seconds, now + seconds
+    ship.start_cooldown(seconds, now)
 
 
 def _deposit_goods(ctx: Ctx, ship: Ship, verb: str) -> list[str]:
@@ -61,15 +68,17 @@ def _extract_preconditions(ctx: Ctx, ship: Ship) -> list[str]:
 
 
 def _finish_extraction(ctx: Ctx, ship: Ship, good: str, rng: random.Random) -> Reply:
-    strength = sum(m.get("strength", 0) for m in ship.mounts_with("MOUNT_MINING_LASER"))
+    lasers = ship.mounts_with("MOUNT_MINING_LASER")
+    strength = sum(m.get("strength", 0) for m in lasers)
     units = min(rng.randint(max(1, strength // 2), strength * 2),
                 ship.cargo_capacity - ship.cargo_units)
     ship.add_cargo(good, units)
-    _start_cooldown(ship, EXTRACT_COOLDOWN, ctx.now)
+    _start_cooldown(ship, reactor_cooldown(ctx, lasers), ctx.now)
+    modifiers = ctx.world.universe.waypoints[ship.waypoint].modifiers
     return 201, {"data": {"extraction": {"shipSymbol": ship.symbol,
                                          "yield": {"symbol": good, "units": units}},
                           "cooldown": ship.cooldown_json(ctx.now), "cargo": ship.cargo_json(),
-                          "events": []}}
+                          "modifiers": modifiers, "events": []}}
 
 
 @REGISTRY.route("POST", "/my/ships/{shipSymbol}/extract", "extract")
@@ -118,8 +127,46 @@ def survey(ctx: Ctx) -> Reply:
     for mount in surveyors:
         for _ in range(mount.get("strength", 1)):
             surveys.append(_new_survey(ctx, ship.waypoint, goods, rng))
-    _start_cooldown(ship, SURVEY_COOLDOWN, ctx.now)
+    _start_cooldown(ship, reactor_cooldown(ctx, surveyors), ctx.now)
     return 201, {"data": {"cooldown": ship.cooldown_json(ctx.now), "surveys": surveys}}
+
+
+@REGISTRY.route("POST", "/my/ships/{shipSymbol}/siphon", "siphon-resources")
+def siphon(ctx: Ctx) -> Reply:
+    """Siphon gas at a gas giant: needs siphon mounts and a gas processor, yields one gas."""
+    ship = ship_for(ctx)
+    require_orbit(ship, ctx.now)
+    siphons = ship.mounts_with("MOUNT_GAS_SIPHON")
+    if not ship.modules_with("MODULE_GAS_PROCESSOR"):
+        raise game_error(4257, f"Ship {ship.symbol} has no gas processor module.",
+                         shipSymbol=ship.symbol)
+    if not siphons:
+        raise game_error(4258, f"Ship {ship.symbol} has no gas siphon mounts.",
+                         shipSymbol=ship.symbol)
+    wp = ctx.world.universe.waypoints[ship.waypoint]
+    if wp.type not in SIPHONABLE_TYPES:
+        raise game_error(4259, f"Waypoint {wp.symbol} ({wp.type}) cannot be siphoned; only gas "
+                         "giants can.", waypointSymbol=wp.symbol)
+    if wp.faction and wp.faction != ctx.me().faction and "MILITARY_BASE" in wp.traits:
+        raise game_error(4260, f"Siphoning at {wp.symbol} is restricted to its faction.",
+                         waypointSymbol=wp.symbol)
+    _check_cooldown(ship, ctx.now)
+    free = ship.cargo_capacity - ship.cargo_units
+    if free <= 0:
+        raise game_error(4228, f"Ship {ship.symbol} cargo is full.", shipSymbol=ship.symbol,
+                         cargoCapacity=ship.cargo_capacity)
+    rng = _rng(ctx, ship)
+    era = ctx.sim.config.era
+    good = rng.choice(SIPHON_YIELDS)
+    wanted = sum(m.get("strength", 0) + era.siphon_bonus
+                 + rng.randint(-era.siphon_spread, era.siphon_spread) for m in siphons)
+    units = max(1, min(wanted, free))
+    ship.add_cargo(good, units)
+    _start_cooldown(ship, reactor_cooldown(ctx, siphons), ctx.now)
+    return 201, {"data": {"siphon": {"shipSymbol": ship.symbol,
+                                     "yield": {"symbol": good, "units": units}},
+                          "cooldown": ship.cooldown_json(ctx.now), "cargo": ship.cargo_json(),
+                          "events": []}}
 
 
 def _new_survey(ctx: Ctx, waypoint: str, goods: list[str], rng: random.Random) -> dict[str, Any]:

@@ -131,6 +131,8 @@ def sell(ctx: Ctx) -> Reply:
     good.settle(ctx.now)
     price = good.sell_price()
     ctx.me().credits += units * price
+    market.deliver_imports(symbol, units, ctx.sim.config.era.supply_growth_levels,
+                           ctx.world.universe.supply_chain)
     return _traded(ctx, ship, market, good, symbol, units, price, "SELL")
 
 
