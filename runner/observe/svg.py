@@ -1,0 +1,348 @@
+"""Pictures of the fleet as SVG text: a system's waypoints, a plan's legs, ships, the galaxy,
+credits over time. Pure functions of domain values; every text is escaped.
+
+The system map scales the system's coordinates into a square canvas; waypoints that share
+coordinates (a planet and its moons and stations) are spread on a small ring around their
+spot so each stays visible and clickable. Each element carries ``data-*`` attributes
+(``data-symbol``, ``data-leg``, ``data-ship``) so tests and scripts can read the picture.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from runner.domain.plan import Leg, Plan
+from runner.domain.universe import System, Waypoint
+from runner.observe.state import ShipState
+
+SIZE = 800
+PAD = 50
+RING = 11.0  # px: radius on which co-located waypoints are spread
+
+#: Fill colour per waypoint type (others: grey).
+TYPE_COLOURS: Mapping[str, str] = {
+    "PLANET": "#3b82f6", "GAS_GIANT": "#f59e0b", "MOON": "#94a3b8",
+    "ORBITAL_STATION": "#10b981", "JUMP_GATE": "#a855f7", "ASTEROID_FIELD": "#92400e",
+    "ASTEROID": "#b45309", "ENGINEERED_ASTEROID": "#d97706", "ASTEROID_BASE": "#78350f",
+    "NEBULA": "#ec4899", "DEBRIS_FIELD": "#6b7280", "GRAVITY_WELL": "#111827",
+    "ARTIFICIAL_GRAVITY_WELL": "#374151", "FUEL_STATION": "#ef4444",
+}
+#: Stroke per flight mode: (colour, width, dash pattern).
+MODE_STROKES: Mapping[str, tuple[str, float, str]] = {
+    "CRUISE": ("#2563eb", 2.5, ""), "BURN": ("#dc2626", 4.0, ""),
+    "DRIFT": ("#6b7280", 2.0, "6 4"), "STEALTH": ("#7c3aed", 2.0, "2 3"),
+}
+STYLE = """
+.wp { stroke: #1f2937; stroke-width: 0.8; }
+.wp-label { font: 9px sans-serif; fill: #374151; }
+.title { font: bold 15px sans-serif; fill: #111827; }
+.note { font: 11px sans-serif; fill: #374151; }
+.legend text { font: 10px sans-serif; fill: #111827; }
+.leg { fill: none; }
+.stop text, .ship text { font: bold 10px sans-serif; }
+.ship-label { font: 10px sans-serif; fill: #111827; }
+"""
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Maps system coordinates onto the canvas (y grows downwards, as in the game)."""
+
+    min_x: float
+    min_y: float
+    scale: float
+
+    @classmethod
+    def fit(cls, points: Iterable[Point], size: int = SIZE, pad: int = PAD) -> Frame:
+        xs, ys = zip(*points, strict=True) if points else ((0.0,), (0.0,))
+        span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+        return cls(min(xs), min(ys), (size - 2 * pad) / span)
+
+    def at(self, x: float, y: float) -> Point:
+        return (PAD + (x - self.min_x) * self.scale, PAD + 30 + (y - self.min_y) * self.scale)
+
+
+def positions(system: System) -> dict[str, Point]:
+    """Canvas position of every waypoint; co-located ones spread on a ring."""
+    frame = Frame.fit([(w.x, w.y) for w in system])
+    groups: dict[tuple[int, int], list[Waypoint]] = defaultdict(list)
+    for waypoint in system:
+        groups[(waypoint.x, waypoint.y)].append(waypoint)
+    out: dict[str, Point] = {}
+    for (x, y), members in groups.items():
+        cx, cy = frame.at(x, y)
+        centre = [w for w in members if w.orbits is None][:1] or members[:1]
+        ring = [w for w in members if w is not centre[0]]
+        out[centre[0].symbol] = (cx, cy)
+        for i, waypoint in enumerate(ring):
+            angle = 2 * math.pi * i / len(ring) - math.pi / 2
+            out[waypoint.symbol] = (cx + RING * math.cos(angle), cy + RING * math.sin(angle))
+    return out
+
+
+def _attr(value: object) -> str:
+    return quoteattr(str(value))
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _open(title: str, height: int = SIZE + 60) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {height}" '
+            f'width="{SIZE}" height="{height}" role="img">',
+            f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>",
+            f'<rect width="{SIZE}" height="{height}" fill="#f8fafc"/>',
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            'markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" '
+            'fill="#1f2937"/></marker></defs>']
+
+
+def _waypoints(system: System, where: Mapping[str, Point]) -> list[str]:
+    parts = ['<g class="waypoints">']
+    for waypoint in system:
+        x, y = where[waypoint.symbol]
+        radius = 7 if waypoint.orbits is None else 4.5
+        fill = TYPE_COLOURS.get(waypoint.type, "#9ca3af")
+        traits = ", ".join(sorted(waypoint.traits))
+        parts.append(
+            f'<circle class={_attr("wp wp-" + waypoint.type)} cx="{_f(x)}" cy="{_f(y)}" '
+            f'r="{radius}" fill="{fill}" data-symbol={_attr(waypoint.symbol)} '
+            f'data-type={_attr(waypoint.type)}><title>{escape(waypoint.symbol)} '
+            f'{escape(waypoint.type)} ({waypoint.x}, {waypoint.y}) {escape(traits)}'
+            '</title></circle>')
+        if waypoint.orbits is None:
+            short = waypoint.symbol.rsplit("-", 1)[-1]
+            parts.append(f'<text class="wp-label" x="{_f(x + 9)}" y="{_f(y - 8)}">'
+                         f"{escape(short)}</text>")
+    parts.append("</g>")
+    return parts
+
+
+def _type_legend(system: System) -> list[str]:
+    types = sorted({w.type for w in system})
+    parts = ['<g class="legend">']
+    for i, kind in enumerate(types):
+        x, y = 10 + (i % 5) * 155, SIZE + 10 + (i // 5) * 16
+        parts.append(f'<circle cx="{x + 5}" cy="{y}" r="5" '
+                     f'fill="{TYPE_COLOURS.get(kind, "#9ca3af")}"/>'
+                     f'<text x="{x + 14}" y="{y + 4}">{escape(kind)}</text>')
+    parts.append("</g>")
+    return parts
+
+
+def system_svg(system: System, ships: Sequence[ShipState] = (), *,
+               title: str | None = None) -> str:
+    """A system's waypoints coloured by type, with ``ships`` where they are (a flying ship
+    on its route with its ETA)."""
+    where = positions(system)
+    parts = _open(title or f"system {system.symbol}")
+    parts.append(f'<text class="title" x="{PAD}" y="28">{escape(title or system.symbol)}'
+                 f" ({len(system)} waypoints, {system.type})</text>")
+    parts += _waypoints(system, where)
+    parts += _ships(ships, where)
+    parts += _type_legend(system)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _ships(ships: Sequence[ShipState], where: Mapping[str, Point]) -> list[str]:
+    parts = ['<g class="ships">']
+    stacked: dict[str, int] = defaultdict(int)
+    for ship in ships:
+        at = where.get(ship.waypoint)
+        label = ship.symbol
+        if ship.in_transit and ship.origin in where and ship.destination in where:
+            (x0, y0), (x1, y1) = where[ship.origin or ""], where[ship.destination or ""]
+            t = ship.progress
+            at = (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+            parts.append(f'<line class="route" x1="{_f(x0)}" y1="{_f(y0)}" x2="{_f(x1)}" '
+                         f'y2="{_f(y1)}" stroke="#0f766e" stroke-dasharray="4 3" '
+                         'marker-end="url(#arrow)"/>')
+            label += f" → {ship.destination.rsplit('-', 1)[-1] if ship.destination else ''}" \
+                     f" ETA {ship.eta_s or 0:.0f}s"
+        if at is None:
+            continue
+        n = stacked[ship.waypoint if not ship.in_transit else ship.symbol]
+        stacked[ship.waypoint if not ship.in_transit else ship.symbol] += 1
+        x, y = at[0], at[1] - 12 - 13 * n
+        parts.append(
+            f'<g class="ship" data-ship={_attr(ship.symbol)} data-status={_attr(ship.status)}>'
+            f'<path d="M{_f(x)} {_f(y - 6)} L{_f(x + 5)} {_f(y + 4)} L{_f(x - 5)} {_f(y + 4)} z"'
+            f' fill="#0f766e" stroke="#042f2e"/><text class="ship-label" x="{_f(x + 8)}" '
+            f'y="{_f(y + 4)}">{escape(label)}</text><title>{escape(ship.symbol)} '
+            f"{escape(ship.status)} at {escape(ship.waypoint)}, fuel {ship.fuel}/"
+            f"{ship.fuel_capacity}, cargo {ship.cargo}/{ship.cargo_capacity}</title></g>")
+    parts.append("</g>")
+    return parts
+
+
+# ---- plans ----------------------------------------------------------------------------------
+
+def _curve(a: Point, b: Point, bend: float = 0.12) -> str:
+    """A gentle quadratic curve from ``a`` to ``b`` bending to its left, so that a leg and
+    its way back stay apart."""
+    (x0, y0), (x1, y1) = a, b
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    cx, cy = mx - dy * bend, my + dx * bend
+    return f"M{_f(x0)} {_f(y0)} Q{_f(cx)} {_f(cy)} {_f(x1)} {_f(y1)}"
+
+
+def stops(legs: Sequence[Leg]) -> list[tuple[int, str]]:
+    """The plan's tour order: ``(number, waypoint)`` of each place a step flies to (the
+    last leg of each run of legs with the same step; earlier ones are refuel hops)."""
+    out: list[tuple[int, str]] = []
+    for i, leg in enumerate(legs):
+        last = i + 1 == len(legs) or legs[i + 1].step != leg.step or \
+            legs[i + 1].origin != leg.destination
+        if last:
+            out.append((len(out) + 1, leg.destination))
+    return out
+
+
+def plan_svg(plan: Plan, system: System) -> str:
+    """The system with the plan's legs: one ``<path class="leg">`` per leg, stroked by
+    flight mode, the refuel stops, the start and the tour order (numbered stops)."""
+    where = positions(system)
+    minutes = plan.total_duration_s / 60
+    head = (f"plan {plan.playbook}: {plan.ship} in {plan.system}, {len(plan.legs)} legs, "
+            f"{plan.total_distance:.0f} distance, {plan.fuel_used} fuel, {minutes:.1f} min")
+    parts = _open(head)
+    parts.append(f'<text class="title" x="{PAD}" y="28">{escape(head)}</text>')
+    parts += _waypoints(system, where)
+    parts += _legs(plan.legs, where)
+    parts += _refuels(plan.legs, where)
+    parts += _stops(plan.legs, where)
+    parts += _mode_legend(plan.legs)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _legs(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
+    parts = ['<g class="legs">']
+    for number, leg in enumerate(legs, 1):
+        colour, width, dash = MODE_STROKES.get(leg.mode, ("#111827", 2.0, ""))
+        a, b = where.get(leg.origin, (0.0, 0.0)), where.get(leg.destination, (0.0, 0.0))
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<path class={_attr("leg mode-" + leg.mode)} d="{_curve(a, b)}" '
+            f'stroke="{colour}" stroke-width="{width}"{dashes} marker-end="url(#arrow)" '
+            f'data-leg="{number}" data-from={_attr(leg.origin)} data-to={_attr(leg.destination)}'
+            f' data-mode={_attr(leg.mode)}><title>leg {number} (step {escape(leg.step)}): '
+            f"{escape(leg.origin)} → {escape(leg.destination)} {escape(leg.mode)}, "
+            f"{leg.distance:.1f} distance, {leg.fuel_used} fuel, {leg.duration_s} s"
+            "</title></path>")
+    parts.append("</g>")
+    return parts
+
+
+def _refuels(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
+    parts = ['<g class="refuels">']
+    for leg in legs:
+        if leg.refuel_units <= 0 or leg.origin not in where:
+            continue
+        x, y = where[leg.origin]
+        parts.append(f'<rect class="refuel" x="{_f(x - 9)}" y="{_f(y + 6)}" width="18" '
+                     f'height="11" rx="2" fill="#ef4444" data-symbol={_attr(leg.origin)}>'
+                     f"<title>refuel {leg.refuel_units} units ({leg.refuel_cost} credits) at "
+                     f"{escape(leg.origin)}</title></rect><text x=\"{_f(x - 6)}\" "
+                     f'y="{_f(y + 15)}" font-size="8" fill="#fff">F</text>')
+    parts.append("</g>")
+    return parts
+
+
+def _stops(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
+    parts = ['<g class="stops">']
+    if legs and legs[0].origin in where:
+        x, y = where[legs[0].origin]
+        parts.append(f'<g class="start"><circle cx="{_f(x)}" cy="{_f(y)}" r="12" fill="none" '
+                     f'stroke="#16a34a" stroke-width="3"/><title>start: '
+                     f"{escape(legs[0].origin)}</title></g>")
+    for number, waypoint in stops(legs):
+        if waypoint not in where:
+            continue
+        x, y = where[waypoint]
+        parts.append(f'<g class="stop" data-stop="{number}" data-symbol={_attr(waypoint)}>'
+                     f'<circle cx="{_f(x - 12)}" cy="{_f(y - 12)}" r="8" fill="#111827"/>'
+                     f'<text x="{_f(x - 12)}" y="{_f(y - 8.5)}" text-anchor="middle" '
+                     f'fill="#fff">{number}</text><title>stop {number}: {escape(waypoint)}'
+                     "</title></g>")
+    parts.append("</g>")
+    return parts
+
+
+def _mode_legend(legs: Sequence[Leg]) -> list[str]:
+    modes = sorted({leg.mode for leg in legs})
+    parts = ['<g class="legend modes">']
+    for i, mode in enumerate(modes):
+        colour, width, dash = MODE_STROKES.get(mode, ("#111827", 2.0, ""))
+        x, y = SIZE - 140, 50 + i * 18
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<line x1="{x}" y1="{y}" x2="{x + 30}" y2="{y}" stroke="{colour}" '
+                     f'stroke-width="{width}"{dashes}/><text x="{x + 36}" y="{y + 4}">'
+                     f"{escape(mode)}</text>")
+    if legs:
+        y = 50 + len(modes) * 18
+        parts.append(f'<rect x="{SIZE - 132}" y="{y - 6}" width="14" height="10" '
+                     f'fill="#ef4444"/><text x="{SIZE - 104}" y="{y + 4}">refuel</text>'
+                     f'<circle cx="{SIZE - 125}" cy="{y + 18}" r="7" fill="#111827"/>'
+                     f'<text x="{SIZE - 104}" y="{y + 22}">stop (tour order)</text>')
+    parts.append("</g>")
+    return parts
+
+
+# ---- galaxy and credits ---------------------------------------------------------------------
+
+def galaxy_svg(systems: Mapping[str, Point], ships: Sequence[ShipState]) -> str:
+    """The systems the fleet is in, at their galaxy coordinates, with a ship count each."""
+    frame = Frame.fit(list(systems.values()) or [(0.0, 0.0)])
+    count: dict[str, list[str]] = defaultdict(list)
+    for ship in ships:
+        count[ship.system].append(ship.symbol)
+    parts = _open("galaxy", SIZE)
+    parts.append(f'<text class="title" x="{PAD}" y="28">galaxy: {len(systems)} systems</text>')
+    for symbol, (gx, gy) in sorted(systems.items()):
+        x, y = frame.at(gx, gy)
+        names = ", ".join(count.get(symbol, []))
+        parts.append(f'<g class="system" data-symbol={_attr(symbol)}><circle cx="{_f(x)}" '
+                     f'cy="{_f(y)}" r="9" fill="#f59e0b"/><text class="wp-label" '
+                     f'x="{_f(x + 12)}" y="{_f(y + 4)}">{escape(symbol)} '
+                     f"({len(count.get(symbol, []))} ships)</text><title>{escape(names)}"
+                     "</title></g>")
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def credits_svg(history: Sequence[tuple[float, int]], width: int = 360,
+                height: int = 120) -> str:
+    """Credits over time as a line, with the first and last values and times."""
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" class="credits-chart">'
+             "<title>credits over time</title>"]
+    if not history:
+        parts.append(f'<text x="10" y="{height // 2}" font-size="12">no credits read yet'
+                     "</text></svg>")
+        return "".join(parts)
+    times = [t for t, _ in history]
+    values = [v for _, v in history]
+    t0, t1 = min(times), max(max(times), min(times) + 1)
+    v0, v1 = min(values), max(max(values), min(values) + 1)
+    points = " ".join(f"{_f(10 + (t - t0) / (t1 - t0) * (width - 20))},"
+                      f"{_f(height - 20 - (v - v0) / (v1 - v0) * (height - 40))}"
+                      for t, v in history)
+    first = datetime.fromtimestamp(t0, UTC).strftime("%H:%M")
+    last = datetime.fromtimestamp(max(times), UTC).strftime("%H:%M")
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#16a34a" '
+                 'stroke-width="2"/>'
+                 f'<text x="10" y="14" font-size="11">{values[-1]:,} credits</text>'
+                 f'<text x="10" y="{height - 4}" font-size="10">{first}</text>'
+                 f'<text x="{width - 40}" y="{height - 4}" font-size="10">{last}</text></svg>')
+    return "".join(parts)
