@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
+from runner.domain.commands import Dock, Navigate, Orbit, Refuel, SetFlightMode
 from runner.domain.plan import Leg, Plan
 from runner.domain.universe import System, Waypoint
 from runner.observe.state import ShipState
 
 SIZE = 800
 PAD = 50
+TOP = 80  # px above the map for the title
+LEGEND_TOP = SIZE + 40  # px: the legend sits under the map
 RING = 11.0  # px: radius on which co-located waypoints are spread
 
 #: Fill colour per waypoint type (others: grey).
@@ -44,6 +47,7 @@ STYLE = """
 .note { font: 11px sans-serif; fill: #374151; }
 .legend text { font: 10px sans-serif; fill: #111827; }
 .leg { fill: none; }
+.leg-label { font: 9px sans-serif; fill: #1e3a8a; }
 .stop text, .ship text { font: bold 10px sans-serif; }
 .ship-label { font: 10px sans-serif; fill: #111827; }
 """
@@ -53,34 +57,48 @@ Point = tuple[float, float]
 
 @dataclass(frozen=True)
 class Frame:
-    """Maps system coordinates onto the canvas (y grows downwards, as in the game)."""
+    """Maps a square of system coordinates onto the canvas (y grows downwards, as in the
+    game); the shorter side of what it was fitted to is centred."""
 
     min_x: float
     min_y: float
-    scale: float
+    span: float
 
     @classmethod
-    def fit(cls, points: Iterable[Point], size: int = SIZE, pad: int = PAD) -> Frame:
-        xs, ys = zip(*points, strict=True) if points else ((0.0,), (0.0,))
-        span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
-        return cls(min(xs), min(ys), (size - 2 * pad) / span)
+    def fit(cls, points: Sequence[Point], margin: float = 0.0) -> Frame:
+        """The smallest centred square holding ``points``, grown by ``margin`` on each side."""
+        xs = [p[0] for p in points] or [0.0]
+        ys = [p[1] for p in points] or [0.0]
+        span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) + 2 * margin
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        return cls(cx - span / 2, cy - span / 2, span)
+
+    @property
+    def scale(self) -> float:
+        return (SIZE - 2 * PAD) / self.span
 
     def at(self, x: float, y: float) -> Point:
-        return (PAD + (x - self.min_x) * self.scale, PAD + 30 + (y - self.min_y) * self.scale)
+        return (PAD + (x - self.min_x) * self.scale, TOP + (y - self.min_y) * self.scale)
+
+    def shows(self, x: float, y: float) -> bool:
+        return self.min_x <= x <= self.min_x + self.span and \
+            self.min_y <= y <= self.min_y + self.span
 
 
-def positions(system: System) -> dict[str, Point]:
-    """Canvas position of every waypoint; co-located ones spread on a ring."""
-    frame = Frame.fit([(w.x, w.y) for w in system])
+def positions(system: System, frame: Frame | None = None) -> dict[str, Point]:
+    """Canvas position of every waypoint in ``frame`` (default: the whole system);
+    co-located ones are spread on a ring around their spot."""
+    frame = frame or Frame.fit([(w.x, w.y) for w in system])
     groups: dict[tuple[int, int], list[Waypoint]] = defaultdict(list)
     for waypoint in system:
-        groups[(waypoint.x, waypoint.y)].append(waypoint)
+        if frame.shows(waypoint.x, waypoint.y):
+            groups[(waypoint.x, waypoint.y)].append(waypoint)
     out: dict[str, Point] = {}
     for (x, y), members in groups.items():
         cx, cy = frame.at(x, y)
-        centre = [w for w in members if w.orbits is None][:1] or members[:1]
-        ring = [w for w in members if w is not centre[0]]
-        out[centre[0].symbol] = (cx, cy)
+        centre = next((w for w in members if w.orbits is None), members[0])
+        ring = [w for w in members if w is not centre]
+        out[centre.symbol] = (cx, cy)
         for i, waypoint in enumerate(ring):
             angle = 2 * math.pi * i / len(ring) - math.pi / 2
             out[waypoint.symbol] = (cx + RING * math.cos(angle), cy + RING * math.sin(angle))
@@ -95,19 +113,39 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _open(title: str, height: int = SIZE + 60) -> list[str]:
+def _open(title: str, height: int) -> list[str]:
     return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {height}" '
             f'width="{SIZE}" height="{height}" role="img">',
             f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>",
             f'<rect width="{SIZE}" height="{height}" fill="#f8fafc"/>',
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            'markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" '
-            'fill="#1f2937"/></marker></defs>']
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
+            'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+            '<path d="M0 0 L10 5 L0 10 z" fill="#1f2937"/></marker></defs>']
+
+
+def _legend(items: Sequence[str], labels: Sequence[str]) -> tuple[list[str], int]:
+    """A legend under the map: ``items`` are swatches drawn at (0, 0), five per row.
+    Returns the parts and the picture's total height."""
+    parts = ['<g class="legend">']
+    for i, (swatch, label) in enumerate(zip(items, labels, strict=True)):
+        x, y = 12 + (i % 5) * 156, LEGEND_TOP + (i // 5) * 18
+        parts.append(f'<g transform="translate({x},{y})">{swatch}<text x="26" y="4">'
+                     f"{escape(label)}</text></g>")
+    parts.append("</g>")
+    return parts, LEGEND_TOP + ((len(items) + 4) // 5) * 18 + 6
+
+
+def _type_swatches(system: System, where: Mapping[str, Point]) -> tuple[list[str], list[str]]:
+    types = sorted({w.type for w in system if w.symbol in where})
+    return ([f'<circle cx="8" cy="0" r="5" fill="{TYPE_COLOURS.get(t, "#9ca3af")}"/>'
+             for t in types], types)
 
 
 def _waypoints(system: System, where: Mapping[str, Point]) -> list[str]:
     parts = ['<g class="waypoints">']
     for waypoint in system:
+        if waypoint.symbol not in where:
+            continue
         x, y = where[waypoint.symbol]
         radius = 7 if waypoint.orbits is None else 4.5
         fill = TYPE_COLOURS.get(waypoint.type, "#9ca3af")
@@ -126,31 +164,21 @@ def _waypoints(system: System, where: Mapping[str, Point]) -> list[str]:
     return parts
 
 
-def _type_legend(system: System) -> list[str]:
-    types = sorted({w.type for w in system})
-    parts = ['<g class="legend">']
-    for i, kind in enumerate(types):
-        x, y = 10 + (i % 5) * 155, SIZE + 10 + (i // 5) * 16
-        parts.append(f'<circle cx="{x + 5}" cy="{y}" r="5" '
-                     f'fill="{TYPE_COLOURS.get(kind, "#9ca3af")}"/>'
-                     f'<text x="{x + 14}" y="{y + 4}">{escape(kind)}</text>')
-    parts.append("</g>")
-    return parts
-
-
 def system_svg(system: System, ships: Sequence[ShipState] = (), *,
                title: str | None = None) -> str:
     """A system's waypoints coloured by type, with ``ships`` where they are (a flying ship
     on its route with its ETA)."""
     where = positions(system)
-    parts = _open(title or f"system {system.symbol}")
-    parts.append(f'<text class="title" x="{PAD}" y="28">{escape(title or system.symbol)}'
-                 f" ({len(system)} waypoints, {system.type})</text>")
-    parts += _waypoints(system, where)
-    parts += _ships(ships, where)
-    parts += _type_legend(system)
-    parts.append("</svg>")
-    return "\n".join(parts)
+    head = f"{title or system.symbol} ({len(system)} waypoints, {system.type})"
+    body = _waypoints(system, where) + _ships(ships, where)
+    legend, height = _legend(*_type_swatches(system, where))
+    return _picture(head, body + legend, height)
+
+
+def _picture(head: str, body: Sequence[str], height: int) -> str:
+    parts = _open(head, height)
+    parts.append(f'<text class="title" x="{PAD}" y="28">{escape(head)}</text>')
+    return "\n".join([*parts, *body, "</svg>"])
 
 
 def _ships(ships: Sequence[ShipState], where: Mapping[str, Point]) -> list[str]:
@@ -186,44 +214,71 @@ def _ships(ships: Sequence[ShipState], where: Mapping[str, Point]) -> list[str]:
 
 # ---- plans ----------------------------------------------------------------------------------
 
-def _curve(a: Point, b: Point, bend: float = 0.12) -> str:
-    """A gentle quadratic curve from ``a`` to ``b`` bending to its left, so that a leg and
-    its way back stay apart."""
+def _control(a: Point, b: Point, bend: float = 0.12) -> Point:
+    """The control point of a gentle curve from ``a`` to ``b`` bending to its left, so that
+    a leg and its way back stay apart."""
     (x0, y0), (x1, y1) = a, b
-    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    dx, dy = x1 - x0, y1 - y0
-    cx, cy = mx - dy * bend, my + dx * bend
+    return (x0 + x1) / 2 - (y1 - y0) * bend, (y0 + y1) / 2 + (x1 - x0) * bend
+
+
+def _curve(a: Point, b: Point) -> str:
+    (x0, y0), (cx, cy), (x1, y1) = a, _control(a, b), b
     return f"M{_f(x0)} {_f(y0)} Q{_f(cx)} {_f(cy)} {_f(x1)} {_f(y1)}"
 
 
-def stops(legs: Sequence[Leg]) -> list[tuple[int, str]]:
-    """The plan's tour order: ``(number, waypoint)`` of each place a step flies to (the
-    last leg of each run of legs with the same step; earlier ones are refuel hops)."""
+def _midpoint(a: Point, b: Point) -> Point:
+    """The point halfway along :func:`_curve` (a quadratic Bezier at t = 0.5)."""
+    c = _control(a, b)
+    return (a[0] + 2 * c[0] + b[0]) / 4, (a[1] + 2 * c[1] + b[1]) / 4
+
+
+#: Commands that only serve the flight (no work): a hop followed by nothing else is a
+#: refuel stop on the way, not a place the playbook goes to.
+TRAVEL_CHORES = (Orbit, Dock, Refuel, SetFlightMode, Navigate)
+
+
+def stops(plan: Plan) -> list[tuple[int, str]]:
+    """The plan's tour order: ``(number, waypoint)`` of each place the ship flies to for a
+    reason. A hop is only a way point when the ship does nothing there but refuel for the
+    next leg; the last hop is always a stop."""
+    commands = list(plan.commands())
+    hops = [i for i, c in enumerate(commands) if isinstance(c, Navigate)]
     out: list[tuple[int, str]] = []
-    for i, leg in enumerate(legs):
-        last = i + 1 == len(legs) or legs[i + 1].step != leg.step or \
-            legs[i + 1].origin != leg.destination
-        if last:
+    for n, leg in enumerate(plan.legs):
+        nxt = plan.legs[n + 1] if n + 1 < len(plan.legs) else None
+        worked = _worked_after(commands, hops, n)
+        passing = nxt is not None and nxt.origin == leg.destination and nxt.refuel_units > 0
+        if nxt is None or worked or not passing:
             out.append((len(out) + 1, leg.destination))
     return out
 
 
+def _worked_after(commands: Sequence[object], hops: Sequence[int], n: int) -> bool:
+    """True when a command other than a travel chore follows the ``n``-th hop before the
+    next one (False when the plan's hops and legs do not line up)."""
+    if n >= len(hops):
+        return False
+    end = hops[n + 1] if n + 1 < len(hops) else len(commands)
+    return any(not isinstance(c, TRAVEL_CHORES) for c in commands[hops[n] + 1:end])
+
+
 def plan_svg(plan: Plan, system: System) -> str:
-    """The system with the plan's legs: one ``<path class="leg">`` per leg, stroked by
-    flight mode, the refuel stops, the start and the tour order (numbered stops)."""
-    where = positions(system)
+    """The system around the plan's legs: one ``<path class="leg">`` per leg, stroked by
+    flight mode, the refuel stops, the start and the tour order (numbered stops). The view
+    is fitted to the legs (with a margin), so a short tour in a wide system stays legible."""
+    focus = [(system[s].x, system[s].y) for leg in plan.legs
+             for s in (leg.origin, leg.destination) if s in system]
+    frame = Frame.fit(focus, margin=40.0) if focus else None
+    where = positions(system, frame)
     minutes = plan.total_duration_s / 60
     head = (f"plan {plan.playbook}: {plan.ship} in {plan.system}, {len(plan.legs)} legs, "
             f"{plan.total_distance:.0f} distance, {plan.fuel_used} fuel, {minutes:.1f} min")
-    parts = _open(head)
-    parts.append(f'<text class="title" x="{PAD}" y="28">{escape(head)}</text>')
-    parts += _waypoints(system, where)
-    parts += _legs(plan.legs, where)
-    parts += _refuels(plan.legs, where)
-    parts += _stops(plan.legs, where)
-    parts += _mode_legend(plan.legs)
-    parts.append("</svg>")
-    return "\n".join(parts)
+    body = (_waypoints(system, where) + _legs(plan.legs, where) + _refuels(plan.legs, where)
+            + _stops(plan, where))
+    swatches, labels = _plan_swatches(plan.legs)
+    types, names = _type_swatches(system, where)
+    legend, height = _legend([*swatches, *types], [*labels, *names])
+    return _picture(head, body + legend, height)
 
 
 def _legs(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
@@ -240,8 +295,15 @@ def _legs(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
             f"{escape(leg.origin)} → {escape(leg.destination)} {escape(leg.mode)}, "
             f"{leg.distance:.1f} distance, {leg.fuel_used} fuel, {leg.duration_s} s"
             "</title></path>")
+        mx, my = _midpoint(a, b)
+        parts.append(f'<text class="leg-label" x="{_f(mx + 4)}" y="{_f(my - 4)}">'
+                     f"{escape(leg.mode)} {_minutes(leg.duration_s)}</text>")
     parts.append("</g>")
     return parts
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f}m" if seconds >= 90 else f"{seconds:.0f}s"
 
 
 def _refuels(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
@@ -259,14 +321,15 @@ def _refuels(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
     return parts
 
 
-def _stops(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
+def _stops(plan: Plan, where: Mapping[str, Point]) -> list[str]:
+    legs = plan.legs
     parts = ['<g class="stops">']
     if legs and legs[0].origin in where:
         x, y = where[legs[0].origin]
         parts.append(f'<g class="start"><circle cx="{_f(x)}" cy="{_f(y)}" r="12" fill="none" '
                      f'stroke="#16a34a" stroke-width="3"/><title>start: '
                      f"{escape(legs[0].origin)}</title></g>")
-    for number, waypoint in stops(legs):
+    for number, waypoint in stops(plan):
         if waypoint not in where:
             continue
         x, y = where[waypoint]
@@ -279,36 +342,32 @@ def _stops(legs: Sequence[Leg], where: Mapping[str, Point]) -> list[str]:
     return parts
 
 
-def _mode_legend(legs: Sequence[Leg]) -> list[str]:
-    modes = sorted({leg.mode for leg in legs})
-    parts = ['<g class="legend modes">']
-    for i, mode in enumerate(modes):
+def _plan_swatches(legs: Sequence[Leg]) -> tuple[list[str], list[str]]:
+    swatches, labels = [], []
+    for mode in sorted({leg.mode for leg in legs}):
         colour, width, dash = MODE_STROKES.get(mode, ("#111827", 2.0, ""))
-        x, y = SIZE - 140, 50 + i * 18
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<line x1="{x}" y1="{y}" x2="{x + 30}" y2="{y}" stroke="{colour}" '
-                     f'stroke-width="{width}"{dashes}/><text x="{x + 36}" y="{y + 4}">'
-                     f"{escape(mode)}</text>")
+        swatches.append(f'<line x1="0" y1="0" x2="20" y2="0" stroke="{colour}" '
+                        f'stroke-width="{width}"{dashes}/>')
+        labels.append(f"{mode} leg")
     if legs:
-        y = 50 + len(modes) * 18
-        parts.append(f'<rect x="{SIZE - 132}" y="{y - 6}" width="14" height="10" '
-                     f'fill="#ef4444"/><text x="{SIZE - 104}" y="{y + 4}">refuel</text>'
-                     f'<circle cx="{SIZE - 125}" cy="{y + 18}" r="7" fill="#111827"/>'
-                     f'<text x="{SIZE - 104}" y="{y + 22}">stop (tour order)</text>')
-    parts.append("</g>")
-    return parts
+        swatches += ['<rect x="2" y="-5" width="14" height="10" fill="#ef4444"/>',
+                     '<circle cx="9" cy="0" r="7" fill="#111827"/>',
+                     '<circle cx="9" cy="0" r="7" fill="none" stroke="#16a34a" '
+                     'stroke-width="3"/>']
+        labels += ["refuel", "stop (tour order)", "start"]
+    return swatches, labels
 
 
 # ---- galaxy and credits ---------------------------------------------------------------------
 
 def galaxy_svg(systems: Mapping[str, Point], ships: Sequence[ShipState]) -> str:
     """The systems the fleet is in, at their galaxy coordinates, with a ship count each."""
-    frame = Frame.fit(list(systems.values()) or [(0.0, 0.0)])
+    frame = Frame.fit(list(systems.values()))
     count: dict[str, list[str]] = defaultdict(list)
     for ship in ships:
         count[ship.system].append(ship.symbol)
-    parts = _open("galaxy", SIZE)
-    parts.append(f'<text class="title" x="{PAD}" y="28">galaxy: {len(systems)} systems</text>')
+    parts = []
     for symbol, (gx, gy) in sorted(systems.items()):
         x, y = frame.at(gx, gy)
         names = ", ".join(count.get(symbol, []))
@@ -317,8 +376,7 @@ def galaxy_svg(systems: Mapping[str, Point], ships: Sequence[ShipState]) -> str:
                      f'x="{_f(x + 12)}" y="{_f(y + 4)}">{escape(symbol)} '
                      f"({len(count.get(symbol, []))} ships)</text><title>{escape(names)}"
                      "</title></g>")
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return _picture(f"galaxy: {len(systems)} systems", parts, SIZE + 40)
 
 
 def credits_svg(history: Sequence[tuple[float, int]], width: int = 360,
