@@ -7,7 +7,11 @@ What it reads, and what it costs:
 - request counts: each client's :class:`~runner.api.metrics.Metrics` (memory);
 - markets and systems: the state store's caches (a few reads every ``MARKET_POLL_S``);
 - credits: one ``GET /my/agent`` per agent every ``CREDITS_POLL_S`` at BACKGROUND priority
-  (the only request it sends; the client never keeps the agent otherwise).
+  (the client never keeps the agent otherwise);
+- construction sites: one ``GET .../construction`` per site under construction in the
+  fleet's systems every ``CONSTRUCTION_POLL_S`` (BACKGROUND priority).
+
+Those reads are the only requests it sends.
 
 :meth:`Observer.run` is the sampling loop (credits history, request rate, ship idle time);
 :meth:`Observer.state` is a snapshot at any moment.
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.api.limiter import LimiterConfig, Priority
 from runner.api.metrics import Metrics
+from runner.api.models import Construction
 from runner.domain.universe import System
 from runner.observe.state import ContainerState, FleetState, ShipState, ship_state, utilisation
 
@@ -43,6 +48,8 @@ SAMPLE_S = 1.0
 CREDITS_POLL_S = 60.0
 #: Seconds between reads of the market cache for market data age.
 MARKET_POLL_S = 5.0
+#: Seconds between reads of each construction site in the fleet's systems (one request each).
+CONSTRUCTION_POLL_S = 300.0
 #: Seconds of request history the budget utilisation is computed over.
 RATE_WINDOW_S = 60.0
 #: Credits samples kept per agent (a day at one a minute).
@@ -89,6 +96,7 @@ class Observer:
         self.credits_history: dict[str, deque[tuple[float, int]]] = {}
         self.idle_s: dict[str, float] = {}
         self.market_age_s: dict[str, float] = {}
+        self.construction: dict[str, Construction] = {}
         self._totals: dict[str, deque[tuple[float, int]]] = {}
         self._systems: dict[str, tuple[float, System]] = {}
 
@@ -167,7 +175,7 @@ class Observer:
     async def run(self) -> None:
         """Sample until cancelled: request totals and idle time every ``SAMPLE_S``, credits
         every ``credits_poll_s``, market ages every ``MARKET_POLL_S``."""
-        last_credits = last_markets = -1e18
+        last_credits = last_markets = last_construction = -1e18
         last = self.wall()
         while True:
             now = self.wall()
@@ -179,6 +187,9 @@ class Observer:
             if now - last_markets >= MARKET_POLL_S:
                 last_markets = now
                 self.poll_markets()
+            if now - last_construction >= CONSTRUCTION_POLL_S:
+                last_construction = now
+                await self.poll_construction()
             await asyncio.sleep(SAMPLE_S)
 
     def sample(self, now: float, elapsed: float) -> None:
@@ -211,9 +222,37 @@ class Observer:
         history = self.credits_history.setdefault(agent, deque(maxlen=CREDITS_HISTORY))
         history.append((at, credits))
 
+    async def poll_construction(self) -> None:
+        """Read every construction site in the fleet's cached systems (BACKGROUND priority);
+        a site that cannot be read keeps its last reading."""
+        clients = self.clients()
+        if not clients:
+            return
+        client = clients[0].client
+        for name in sorted({s.system for s in self.ships()}):
+            for waypoint in self.system(name) or ():
+                if not waypoint.under_construction:
+                    continue
+                try:
+                    site = await client.get_construction(waypoint.symbol)
+                except Exception as exc:  # an observer never stops a run
+                    log.info("event=construction_unavailable waypoint=%s error=%s",
+                             waypoint.symbol, type(exc).__name__)
+                    continue
+                self.construction[waypoint.symbol] = site
+
+    def server_now(self) -> datetime:
+        """The game's clock as the default agent's client sees it (market and cache times
+        are game times; on the simulator the game clock runs faster than the wall)."""
+        clients = self.clients()
+        if clients:
+            return clients[0].client.clock.now()  # type: ignore[no-any-return]
+        return datetime.fromtimestamp(self.wall(), UTC)
+
     def poll_markets(self) -> None:
-        """Ages of the newest prices of every marketplace in the fleet's systems."""
-        now = datetime.fromtimestamp(self.wall(), UTC)
+        """Ages (game seconds) of the newest prices of every marketplace in the fleet's
+        systems."""
+        now = self.server_now()
         ages: dict[str, float] = {}
         for fetched_at, symbol in self._market_times():
             ages[symbol] = max(0.0, (now - fetched_at).total_seconds())

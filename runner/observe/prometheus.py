@@ -76,6 +76,7 @@ class FleetCollector(Collector):
         yield self._credits()
         yield from self._ships()
         yield self._markets()
+        yield from self._construction()
 
     # ---- API -------------------------------------------------------------------------------
 
@@ -181,6 +182,23 @@ class FleetCollector(Collector):
         for waypoint, age in sorted(self.observer.market_age_s.items()):
             family.add_metric([waypoint], age)
         return family
+
+
+    def _construction(self) -> Iterator[Metric]:
+        labels = ["waypoint", "good"]
+        required = GaugeMetricFamily("st_run_construction_materials_required_units",
+                                     "Units a construction site needs, per good", labels=labels)
+        fulfilled = GaugeMetricFamily("st_run_construction_materials_fulfilled_units",
+                                      "Units delivered to a construction site, per good",
+                                      labels=labels)
+        complete = GaugeMetricFamily("st_run_construction_complete", "1 once a construction "
+                                     "site is complete", labels=["waypoint"])
+        for waypoint, site in sorted(self.observer.construction.items()):
+            for material in site.materials:
+                required.add_metric([waypoint, material.good], material.required)
+                fulfilled.add_metric([waypoint, material.good], material.fulfilled)
+            complete.add_metric([waypoint], 1.0 if site.complete else 0.0)
+        yield from (required, fulfilled, complete)
 
 
 def _stem(path: str) -> str:

@@ -161,3 +161,34 @@ def test_dashboard_refuses_other_host_names(client: Client) -> None:
     """A page on another site that resolves its name to 127.0.0.1 (DNS rebinding) is
     refused: the page is only served under the loopback names."""
     assert client.get("/", headers={"host": "attacker.example:8080"}).status_code == 400
+
+
+def test_construction_progress_series_appear_with_data(tmp_path: Path) -> None:
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from runner.api.parse import parse_construction
+
+    store = Store.open(str(tmp_path / "state.db"))
+    agents = AgentDirectory({}, default="none")
+    observer = Observer(Supervisor(store, agents), agents, store)
+    registry = registry_for(observer)
+
+    def series() -> dict[str, list[tuple[dict[str, str], float]]]:
+        text = generate_latest(registry).decode()
+        return {f.name: [(s.labels, s.value) for s in f.samples]
+                for f in text_string_to_metric_families(text)}
+
+    assert series()["st_run_construction_materials_required_units"] == []
+    observer.construction["X1-A-I52"] = parse_construction({  # the spec's example shape
+        "symbol": "X1-A-I52", "isComplete": False,
+        "materials": [{"tradeSymbol": "FAB_MATS", "required": 1600, "fulfilled": 400},
+                      {"tradeSymbol": "ADVANCED_CIRCUITRY", "required": 400, "fulfilled": 0}]})
+    found = series()
+    store.close()
+    assert found["st_run_construction_materials_required_units"] == [
+        ({"waypoint": "X1-A-I52", "good": "FAB_MATS"}, 1600.0),
+        ({"waypoint": "X1-A-I52", "good": "ADVANCED_CIRCUITRY"}, 400.0)]
+    assert found["st_run_construction_materials_fulfilled_units"][0] == (
+        {"waypoint": "X1-A-I52", "good": "FAB_MATS"}, 400.0)
+    assert found["st_run_construction_complete"] == [({"waypoint": "X1-A-I52"}, 0.0)]
