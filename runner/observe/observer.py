@@ -179,17 +179,20 @@ class Observer:
         last = self.wall()
         while True:
             now = self.wall()
-            self.sample(now, now - last)
+            try:  # an observer never stops a run (the database may be away, say)
+                self.sample(now, now - last)
+                if now - last_credits >= self.credits_poll_s:
+                    last_credits = now
+                    await self.poll_credits()
+                if now - last_markets >= MARKET_POLL_S:
+                    last_markets = now
+                    self.poll_markets()
+                if now - last_construction >= CONSTRUCTION_POLL_S:
+                    last_construction = now
+                    await self.poll_construction()
+            except Exception as exc:
+                log.info("event=observe_sample_failed error=%s", type(exc).__name__)
             last = now
-            if now - last_credits >= self.credits_poll_s:
-                last_credits = now
-                await self.poll_credits()
-            if now - last_markets >= MARKET_POLL_S:
-                last_markets = now
-                self.poll_markets()
-            if now - last_construction >= CONSTRUCTION_POLL_S:
-                last_construction = now
-                await self.poll_construction()
             await asyncio.sleep(SAMPLE_S)
 
     def sample(self, now: float, elapsed: float) -> None:
