@@ -48,7 +48,11 @@ def ship_state(ship: Ship, agent: str, server_now: datetime, speed: float) -> Sh
     route = nav.route
     origin = destination = None
     progress, eta = 1.0, None
-    if nav.status is NavStatus.IN_TRANSIT and route is not None:
+    status = nav.status.value
+    if nav.status is NavStatus.IN_TRANSIT and route is not None \
+            and route.arrival <= server_now:
+        status = NavStatus.IN_ORBIT.value  # arrived: what the server says once re-read
+    elif nav.status is NavStatus.IN_TRANSIT and route is not None:
         origin, destination = route.origin, route.destination
         total = (route.arrival - route.departure_time).total_seconds()
         left = max(0.0, (route.arrival - server_now).total_seconds())
@@ -58,7 +62,7 @@ def ship_state(ship: Ship, agent: str, server_now: datetime, speed: float) -> Sh
     if ship.cooldown is not None and ship.cooldown.expiration is not None:
         cooldown = max(0.0, (ship.cooldown.expiration - server_now).total_seconds()) \
             / max(speed, 1e-9)
-    return ShipState(ship.symbol, agent, nav.system, nav.waypoint, nav.status.value,
+    return ShipState(ship.symbol, agent, nav.system, nav.waypoint, status,
                      nav.flight_mode.value, ship.fuel.current, ship.fuel.capacity,
                      ship.cargo.units, ship.cargo.capacity, origin, destination, progress,
                      eta, cooldown)

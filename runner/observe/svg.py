@@ -165,14 +165,34 @@ def _waypoints(system: System, where: Mapping[str, Point]) -> list[str]:
 
 
 def system_svg(system: System, ships: Sequence[ShipState] = (), *,
-               title: str | None = None) -> str:
+               title: str | None = None, focus: bool = False) -> str:
     """A system's waypoints coloured by type, with ``ships`` where they are (a flying ship
-    on its route with its ETA)."""
-    where = positions(system)
+    on its route with its ETA). With ``focus`` the view holds the system's core (the 80 %
+    of waypoints nearest its middle) and every ship, leaving far outliers out (counted)."""
+    frame = _core_frame(system, ships) if focus else None
+    where = positions(system, frame)
     head = f"{title or system.symbol} ({len(system)} waypoints, {system.type})"
+    left_out = len(system) - len(where)
+    if left_out:
+        head += f", {left_out} far ones outside the view"
     body = _waypoints(system, where) + _ships(ships, where)
     legend, height = _legend(*_type_swatches(system, where))
     return _picture(head, body + legend, height)
+
+
+def _core_frame(system: System, ships: Sequence[ShipState]) -> Frame | None:
+    points = [(float(w.x), float(w.y)) for w in system]
+    if len(points) < 5:
+        return None
+    mx = sorted(p[0] for p in points)[len(points) // 2]
+    my = sorted(p[1] for p in points)[len(points) // 2]
+    by_distance = sorted(points, key=lambda p: math.hypot(p[0] - mx, p[1] - my))
+    core = by_distance[:max(1, math.ceil(len(points) * 0.8))]
+    for ship in ships:
+        for symbol in (ship.waypoint, ship.origin, ship.destination):
+            if symbol is not None and symbol in system:
+                core.append((system[symbol].x, system[symbol].y))
+    return Frame.fit(core, margin=20.0)
 
 
 def _picture(head: str, body: Sequence[str], height: int) -> str:

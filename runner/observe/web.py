@@ -97,7 +97,7 @@ class Fragments:
                 names = ", ".join(s.symbol for s in ships)
                 parts.append(f"<p>{Markup.escape(symbol)}: not cached yet ({names})</p>")
                 continue
-            parts.append(system_svg(system, ships))
+            parts.append(system_svg(system, ships, focus=True))
         return "\n".join(parts) or "<p>no ships seen yet</p>"
 
 

@@ -67,6 +67,12 @@ def test_a_flying_ship_is_along_its_route_with_an_eta_in_wall_seconds() -> None:
     assert (state.origin, state.destination) == ("X1-A-1", "X1-A-2")
 
 
+def test_a_ship_past_its_arrival_is_shown_in_orbit_at_its_destination() -> None:
+    state = ship_state(_ship(NavStatus.IN_TRANSIT), "a", T0 + timedelta(seconds=101), 1.0)
+    assert not state.in_transit and state.status == "IN_ORBIT" and state.eta_s is None
+    assert state.waypoint == "X1-A-2"
+
+
 def test_a_docked_ship_has_no_eta_but_its_cooldown() -> None:
     state = ship_state(_ship(NavStatus.DOCKED, cooldown_until=T0 + timedelta(seconds=40)),
                        "a", T0, 2.0)
@@ -192,3 +198,42 @@ def test_construction_progress_series_appear_with_data(tmp_path: Path) -> None:
     assert found["st_run_construction_materials_fulfilled_units"][0] == (
         {"waypoint": "X1-A-I52", "good": "FAB_MATS"}, 400.0)
     assert found["st_run_construction_complete"] == [({"waypoint": "X1-A-I52"}, 0.0)]
+
+
+class _FakeClient:
+    """Just what the observer reads of a ``SpaceTradersClient`` (a unit-test fake)."""
+
+    def __init__(self, ships: list[Ship]) -> None:
+        from runner.api.clock import ServerClock
+        from runner.api.metrics import Metrics
+
+        self.ships, self.clock, self.metrics = ships, ServerClock(), Metrics()
+
+    def known_ships(self) -> list[Ship]:
+        return self.ships
+
+
+def test_a_fleet_across_systems_gets_a_galaxy_view_and_a_map_each(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from runner.observe.web import Fragments
+
+    docked = _ship(NavStatus.DOCKED)
+    elsewhere = replace(docked, symbol="S-2", nav=Nav("X1-B", "X1-B-1", NavStatus.IN_ORBIT))
+    store = Store.open(str(tmp_path / "state.db"))
+    store.cache_system(_system())
+    store.cache_system(System.of("X1-B", [Waypoint("X1-B-1", "X1-B", "PLANET", 5, 5)],
+                                 x=300, y=-40))
+    agents = AgentDirectory({"a": _FakeClient([docked, elsewhere])}, default="a")
+    observer = Observer(Supervisor(store, agents), agents, store)
+    html = Fragments(observer).map(observer.state())
+    store.close()
+    root = ET.fromstring(f"<div>{html}</div>")
+    pictures = root.findall(f"{SVG}svg")
+    assert len(pictures) == 3  # the galaxy, then each system
+    galaxy = {g.get("data-symbol") for g in pictures[0].iter(f"{SVG}g")
+              if g.get("class") == "system"}
+    assert galaxy == {"X1-A", "X1-B"}
+    ships = [g.get("data-ship") for p in pictures[1:] for g in p.iter(f"{SVG}g")
+             if g.get("data-ship")]
+    assert ships == ["S-1", "S-2"]
