@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runner.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from runner.observe.serve import ListenAddress
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -23,7 +26,8 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     return overrides
 
 
-def listen_address(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
+                   ) -> ListenAddress | None:
     """Click callback: ``--metrics``/``--dashboard`` text as a ``ListenAddress`` (or None)."""
     if value is None:
         return None
@@ -54,7 +58,8 @@ def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
               help="Serve the live web dashboard (host defaults to 127.0.0.1).")
 def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
         extra: tuple[str, ...], agent: str | None, sim_speed: float | None,
-        sim_seed: int | None, grace: float | None, metrics: Any, dashboard: Any) -> None:
+        sim_seed: int | None, grace: float | None, metrics: ListenAddress | None,
+        dashboard: ListenAddress | None) -> None:
     """Run PLAYBOOK... in the foreground; resume unfinished ones from their checkpoints.
 
     Exit status: 0 all completed, 1 any failed, 2 invalid input, 130 interrupted.

@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +17,7 @@ from runner.errors import InvalidInput
 from runner.watch.folder import Folder
 
 if TYPE_CHECKING:
+    from runner.observe.serve import ListenAddress
     from runner.runtime.adapters import AgentDirectory
 
 
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
               help="Serve the live web dashboard (host defaults to 127.0.0.1).")
 def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
           sim_speed: float | None, grace: float, lease_ttl: float | None,
-          metrics: Any, dashboard: Any) -> None:
+          metrics: ListenAddress | None,
+          dashboard: ListenAddress | None) -> None:
     """Run a container for every *.yaml/*.yml playbook under DIRECTORY and follow the folder.
 
     \b
@@ -67,7 +69,8 @@ def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
 
 async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None,
                  sim_speed: float | None, grace_s: float, lease_ttl_s: float | None,
-                 metrics: Any = None, dashboard: Any = None) -> int:
+                 metrics: ListenAddress | None = None,
+                 dashboard: ListenAddress | None = None) -> int:
     from runner.observe.serve import observing
     from runner.runtime.foreground import sim_db_url
     from runner.runtime.supervisor import Supervisor

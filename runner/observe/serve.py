@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from runner.state.store import Store
 
 DEFAULT_HOST = "127.0.0.1"
+#: Hosts that only this machine reaches: the dashboard then answers loopback names only.
+LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ async def observing(supervisor: Supervisor, agents: AgentDirectory, store: Store
                 say(f"metrics at {url_of(sock, '/metrics')}")
             else:
                 # A name check against DNS rebinding, unless a host was named on purpose.
-                hosts = None if dashboard and dashboard.host == DEFAULT_HOST else ["*"]
+                loopback = dashboard is not None and dashboard.host in LOOPBACK
+                hosts = None if loopback else ["*"]
                 services.append(HttpService(dashboard_app(observer, registry,
                                                           allowed_hosts=hosts), sock))
                 say(f"dashboard at {url_of(sock)}")
