@@ -74,6 +74,10 @@ class ClientCore:
         """The last-known state of a ship, kept from every response (None if never seen)."""
         return self._ships.get(symbol)
 
+    def known_ships(self) -> list[Ship]:
+        """Every ship seen in a response so far, as last seen (no request)."""
+        return list(self._ships.values())
+
     # -- plumbing ---------------------------------------------------------------------------
     async def _send(self, method: str, path: str, endpoint: str, priority: Priority,
                     container: str | None, *, ship: str | None = None,

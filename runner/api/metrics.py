@@ -25,6 +25,9 @@ class Metrics:
     retries: int = 0
     recoveries: Counter[str] = field(default_factory=Counter)  # lost responses: applied/not
     waits: dict[str, list[float]] = field(default_factory=dict)  # limiter wait per class
+    # (method, endpoint, outcome, priority, container or "") of every answered attempt
+    answers: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
+    rate_limit_kinds: Counter[str] = field(default_factory=Counter)  # "bare", "account"...
 
     def request(self, endpoint: str, *, ship: str | None, container: str | None,
                 priority: str) -> None:
@@ -36,11 +39,21 @@ class Metrics:
         if container:
             self.by_container[container] += 1
 
-    def outcome(self, endpoint: str, outcome: str) -> None:
-        """How one attempt ended: ``"200"``, ``"429"``, ``"4244"``, ``"timeout"``..."""
+    def outcome(self, endpoint: str, outcome: str, *, method: str = "",
+                priority: str = "", container: str | None = None) -> None:
+        """How one attempt ended: ``"200"``, ``"429"``, ``"4244"``, ``"timeout"``...
+
+        ``method``, ``priority`` and ``container`` also count it in :attr:`answers`, the
+        joint key the Prometheus exporter (``runner.observe``) reads.
+        """
         self.outcomes[(endpoint, outcome)] += 1
+        self.answers[(method, endpoint, outcome, priority, container or "")] += 1
         if outcome == "429":
             self.rate_limited += 1
+
+    def rate_limit(self, kind: str) -> None:
+        """A 429 of ``kind``: ``"bare"`` (no rate-limit headers) or the server's limit type."""
+        self.rate_limit_kinds[kind] += 1
 
     def retry(self) -> None:
         """A request is being tried again."""

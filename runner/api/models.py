@@ -33,6 +33,24 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class ConstructionMaterial:
+    """One good a construction site needs: units ``required`` and ``fulfilled`` so far."""
+
+    good: str
+    required: int
+    fulfilled: int
+
+
+@dataclass(frozen=True)
+class Construction:
+    """``GET .../waypoints/{waypoint}/construction``: a site's materials and whether it is done."""
+
+    waypoint: str
+    materials: tuple[ConstructionMaterial, ...]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class ServerStatus:
     """``GET /``: the server's state and reset schedule."""
 

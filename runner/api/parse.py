@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from runner.api.errors import UnexpectedResponse
 from runner.api.models import (
+    Construction,
+    ConstructionMaterial,
     ServerStatus,
     Shipyard,
     ShipyardShip,
@@ -259,6 +261,17 @@ def parse_shipyard(obj: Json) -> Shipyard:
         ships=ships,
         modifications_fee=int(obj.get("modificationsFee", 0)),
     )
+
+
+def parse_construction(obj: Json) -> Construction:
+    """Construction schema."""
+    materials = tuple(
+        ConstructionMaterial(str(_get(m, "tradeSymbol", "ConstructionMaterial")),
+                             int(_get(m, "required", "ConstructionMaterial")),
+                             int(_get(m, "fulfilled", "ConstructionMaterial")))
+        for m in obj.get("materials") or ())
+    return Construction(str(_get(obj, "symbol", "Construction")), materials,
+                        bool(obj.get("isComplete", False)))
 
 
 def parse_status(obj: Json) -> ServerStatus:

@@ -11,6 +11,7 @@ from runner.api.core import ClientCore, payload
 from runner.api.errors import UnexpectedResponse
 from runner.api.limiter import Priority
 from runner.api.models import (
+    Construction,
     ServerStatus,
     Shipyard,
 )
@@ -134,6 +135,15 @@ class ClientReads(ClientCore):
                                container)
         return p.parse_shipyard(data)
 
+    async def get_construction(self, waypoint: str, *,
+                               priority: Priority = Priority.BACKGROUND,
+                               container: str | None = None) -> Construction:
+        """``GET .../waypoints/{waypoint}/construction``: a construction site's progress."""
+        system = system_of(waypoint)
+        data = await self._get(f"/systems/{system}/waypoints/{waypoint}/construction",
+                               "/systems/{system}/waypoints/{waypoint}/construction",
+                               priority, container)
+        return p.parse_construction(data)
 
     # -- contracts --------------------------------------------------------------------------
     async def list_contracts(self, *, priority: Priority = Priority.QUERY,

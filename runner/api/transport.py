@@ -162,13 +162,17 @@ class ApiSession:
                 call.method, call.path, json=_body(call), params=dict(call.params) or None,
                 headers=self._auth(call))
         except httpx.TransportError as exc:
-            self.metrics.outcome(call.endpoint, _transport_outcome(exc))
+            self._count(call, _transport_outcome(exc))
             raise _transport_failure(exc, call, self._tokens(call)) from None
         finally:
             self.limiter.answered(permit)
         self.clock.observe(_clock_headers(response))
-        self.metrics.outcome(call.endpoint, _status_outcome(response))
+        self._count(call, _status_outcome(response))
         return self._decode(call, response)
+
+    def _count(self, call: Call, outcome: str) -> None:
+        self.metrics.outcome(call.endpoint, outcome, method=call.method,
+                             priority=call.priority.name, container=call.container)
 
     def _auth(self, call: Call) -> dict[str, str]:
         token = None if call.anonymous else call.token or self.token
@@ -213,6 +217,7 @@ class ApiSession:
         retry_after = _float(data.get("retryAfter")) if isinstance(data, dict) else None
         if retry_after is None:
             retry_after = _float(headers.get("retry-after"))
+        self.metrics.rate_limit(_limit_kind(headers, bare))
         if bare:
             failure = Failure(FailureKind.BARE_429, retry_after)
         else:
@@ -222,6 +227,15 @@ class ApiSession:
                             status=429)
         return _Retryable(failure, f"{where}: 429{' (bare)' if bare else ''}",
                           ambiguous=False, error=error)
+
+
+def _limit_kind(headers: httpx.Headers, bare: bool) -> str:
+    """A bounded label for a 429: ``bare``, else the server's ``x-ratelimit-type`` in lower
+    case (``account``, ``ip_address``), ``other`` when it is missing or odd."""
+    if bare:
+        return "bare"
+    kind = headers.get("x-ratelimit-type", "").strip().lower()
+    return kind if kind.replace("_", "").isalpha() and len(kind) <= 24 else "other"
 
 
 def _clock_headers(response: httpx.Response) -> dict[str, str]:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "validate": "runner.cli.playbook_cmd:validate",
     "plan": "runner.cli.playbook_cmd:plan",
     "schema": "runner.cli.playbook_cmd:schema",
+    "map": "runner.cli.map_cmd:map_command",
     "sim": "runner.cli.sim_cmd:sim",
     "register": "runner.cli.account_cmd:register",
     "health": "runner.cli.account_cmd:health",

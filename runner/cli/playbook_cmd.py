@@ -156,8 +156,11 @@ def _escape(message: str) -> str:
 @click.option("-e", "--extra-var", "extra", multiple=True, metavar="KEY=VALUE",
               help="Override a playbook var (repeatable).")
 @click.option("--agent", metavar="NAME", help="The agent to plan for.")
+@click.option("--map", "map_file", metavar="FILE.svg",
+              help="Also draw the system with the planned legs, flight modes, refuel stops "
+                   "and tour order as SVG.")
 def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
-         extra: tuple[str, ...], agent: str | None) -> None:
+         extra: tuple[str, ...], agent: str | None, map_file: str | None) -> None:
     """Show what PLAYBOOK would do, without doing it: legs, fuel, time, credits, requests.
 
     Universe data comes from --state FILE, --sim, or the API (SPACETRADERS_TOKEN,
@@ -178,11 +181,24 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
             _echo_problem(problem, exc.source)
         count = len(exc.problems)
         raise InvalidInput(f"{playbook}: {count} problem{'s' if count != 1 else ''}") from None
+    if map_file:
+        _write_map(map_file, result, system)
     start = datetime.now(UTC)
     if as_json:
         click.echo(json.dumps(plan_to_dict(result, start=start), indent=2))
     else:
         click.echo(plan_text(result, start=start))
+
+
+def _write_map(path: str, plan: Any, system: Any) -> None:
+    """Write the plan's SVG map; one line on stderr says where (stdout stays the plan)."""
+    from runner.observe.svg import plan_svg
+
+    try:
+        Path(path).write_text(plan_svg(plan, system), encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"--map {path}: cannot write ({exc.strerror or exc})") from None
+    click.echo(f"map of {len(plan.legs)} legs written to {path}", err=True)
 
 
 class Universe:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runner.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from runner.observe.serve import ListenAddress
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -21,6 +24,16 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
         overrides[key.strip()] = value.strip()
     return overrides
+
+
+def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
+                   ) -> ListenAddress | None:
+    """Click callback: ``--metrics``/``--dashboard`` text as a ``ListenAddress`` (or None)."""
+    if value is None:
+        return None
+    from runner.observe.serve import ListenAddress
+
+    return ListenAddress.parse(value, f"--{param.name}")
 
 
 @click.command()
@@ -39,9 +52,14 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
               help="Seed of the embedded simulator's universe (default 1).")
 @click.option("--grace", type=float, default=None, metavar="SECONDS",
               help="Time to reach a safe point after Ctrl-C before cancelling (default 30).")
+@click.option("--metrics", metavar="[HOST]:PORT", callback=listen_address,
+              help="Serve Prometheus metrics at /metrics (host defaults to 127.0.0.1).")
+@click.option("--dashboard", metavar="[HOST]:PORT", callback=listen_address,
+              help="Serve the live web dashboard (host defaults to 127.0.0.1).")
 def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
         extra: tuple[str, ...], agent: str | None, sim_speed: float | None,
-        sim_seed: int | None, grace: float | None) -> None:
+        sim_seed: int | None, grace: float | None, metrics: ListenAddress | None,
+        dashboard: ListenAddress | None) -> None:
     """Run PLAYBOOK... in the foreground; resume unfinished ones from their checkpoints.
 
     Exit status: 0 all completed, 1 any failed, 2 invalid input, 130 interrupted.
@@ -53,7 +71,7 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
         if not path.is_file():
             raise InvalidInput(f"{path}: no such playbook file")
     options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=parse_overrides(extra),
-                         agent=agent)
+                         agent=agent, metrics=metrics, dashboard=dashboard)
     if sim_speed is not None:
         if not sim_speed > 0:
             raise InvalidInput("--sim-speed must be positive")

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from runner.cli.run_cmd import listen_address
 from runner.errors import InvalidInput
 from runner.watch.folder import Folder
 
 if TYPE_CHECKING:
+    from runner.observe.serve import ListenAddress
     from runner.runtime.adapters import AgentDirectory
 
 
@@ -34,8 +36,14 @@ if TYPE_CHECKING:
 @click.option("--lease-ttl", type=float, default=None, metavar="SECONDS",
               help="How long a container's lease outlives this process if it dies "
                    "(default 30); the next watcher waits this long at most.")
+@click.option("--metrics", metavar="[HOST]:PORT", callback=listen_address,
+              help="Serve Prometheus metrics at /metrics (host defaults to 127.0.0.1).")
+@click.option("--dashboard", metavar="[HOST]:PORT", callback=listen_address,
+              help="Serve the live web dashboard (host defaults to 127.0.0.1).")
 def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
-          sim_speed: float | None, grace: float, lease_ttl: float | None) -> None:
+          sim_speed: float | None, grace: float, lease_ttl: float | None,
+          metrics: ListenAddress | None,
+          dashboard: ListenAddress | None) -> None:
     """Run a container for every *.yaml/*.yml playbook under DIRECTORY and follow the folder.
 
     \b
@@ -54,12 +62,16 @@ def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
     if lease_ttl is not None and not lease_ttl >= 1:
         raise InvalidInput("--lease-ttl must be at least 1 second")
     code = asyncio.run(_watch(folder, sim=sim, db=db, agent=agent, sim_speed=sim_speed,
-                              grace_s=max(0.0, grace), lease_ttl_s=lease_ttl))
+                              grace_s=max(0.0, grace), lease_ttl_s=lease_ttl,
+                              metrics=metrics, dashboard=dashboard))
     raise click.exceptions.Exit(code)
 
 
 async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None,
-                 sim_speed: float | None, grace_s: float, lease_ttl_s: float | None) -> int:
+                 sim_speed: float | None, grace_s: float, lease_ttl_s: float | None,
+                 metrics: ListenAddress | None = None,
+                 dashboard: ListenAddress | None = None) -> int:
+    from runner.observe.serve import observing
     from runner.runtime.foreground import sim_db_url
     from runner.runtime.supervisor import Supervisor
     from runner.state.store import Store
@@ -73,7 +85,9 @@ async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None
             session = WatchSession(folder, supervisor, store, echo=_echo, grace_s=grace_s,
                                    fresh_universe=sim)
             supervisor.on_message = lambda line: _echo(f"runtime: {line}")
-            return await session.run()
+            async with observing(supervisor, agents, store, metrics=metrics,
+                                 dashboard=dashboard, say=_echo):
+                return await session.run()
     finally:
         store.close()
 

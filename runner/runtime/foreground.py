@@ -21,6 +21,7 @@ from rich.console import Console
 
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
+from runner.observe.serve import ListenAddress, observing
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook
 from runner.runtime.container import Outcome
 from runner.runtime.embedded import SIM_SEED, SIM_SPEED
@@ -46,6 +47,8 @@ class RunOptions:
     sim_speed: float = SIM_SPEED
     sim_seed: int = SIM_SEED
     grace_s: float = DEFAULT_GRACE_S
+    metrics: ListenAddress | None = None  # serve Prometheus metrics here
+    dashboard: ListenAddress | None = None  # serve the web dashboard here
 
 
 def sim_db_url() -> str:
@@ -92,7 +95,8 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     _refuse_duplicates(loaded)
     interrupted = asyncio.Event()
     refused = 0
-    async with view:
+    async with view, observing(supervisor, agents, store, metrics=options.metrics,
+                               dashboard=options.dashboard, say=view.say):
         for playbook in loaded:
             try:
                 handle = await supervisor.start_loaded(playbook, fresh=options.fresh or options.sim)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from runner.api import LimiterConfig, Priority, RateLimiter, SpaceTradersClient
 from runner.api.metrics import Metrics, percentile
 
@@ -44,3 +46,28 @@ def test_client_counts_per_endpoint_ship_container_and_waits(sim_server: Any) ->
     assert m.by_ship == {"METRICS-1": 2}
     assert m.by_priority == {"QUERY": 2, "NAVIGATION": 1}
     assert sum(len(w) for w in m.waits.values()) == 3
+
+
+def _tight() -> Any:
+    from runner.sim.config import Pool, RateLimitSpec
+
+    return RateLimitSpec(static=Pool(1, 1.0), burst=None)
+
+
+@pytest.mark.parametrize("sim_server", [{"rate_limit": _tight()}], indirect=True)
+def test_answers_carry_method_priority_container_and_429_kind(sim_server: Any) -> None:
+    """A server stricter than the client's limiter answers 429 with its limit type: each
+    answer is counted with method, priority and container, each 429 by kind."""
+    async def scenario() -> Metrics:
+        limiter = RateLimiter(LimiterConfig.unlimited())
+        async with SpaceTradersClient(sim_server.url, None, limiter=limiter) as anon:
+            reg = await anon.register("KINDS", "COSMIC")
+        async with SpaceTradersClient(sim_server.url, reg.token, limiter=limiter) as client:
+            for _ in range(3):
+                await client.get_agent(container="trader")
+            return client.metrics
+
+    m = asyncio.run(scenario())
+    assert m.rate_limit_kinds["account"] >= 1 and m.rate_limit_kinds["bare"] == 0
+    assert m.answers[("GET", "/my/agent", "200", "QUERY", "trader")] == 3
+    assert m.answers[("GET", "/my/agent", "429", "QUERY", "trader")] == m.rate_limited
