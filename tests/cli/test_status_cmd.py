@@ -69,10 +69,12 @@ def test_status_table_shows_active_containers(store: Store, db: str,
     code, out, _ = run_cli(capsys, "status", "--db", db)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:6] == ["ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION"]
+    assert lines[0].split()[:7] == ["ID", "NAME", "AGENT", "SHIP", "STATUS", "STEP",
+                                    "VERSION"]
     ore = next(line for line in lines if "ore-run" in line)
     assert "RUNNING" in ore and "steps[2]" in ore and "bought 10 IRON_ORE" in ore
-    assert ore.split()[5] == "h1"  # the version (content hash) it runs
+    assert ore.split()[2] == "AGENT"  # the agent it runs as
+    assert ore.split()[6] == "h1"  # the version (content hash) it runs
     probe = next(line for line in lines if "probe" in line)
     assert "BACKOFF" in probe and "in 4m" in probe and "4000 cooldown" in probe
     assert "done" not in out
@@ -89,11 +91,11 @@ def test_status_shows_the_version_each_container_runs(
     store.replace_snapshot(probe.id, v1, "name: probe")
     _, out, _ = run_cli(capsys, "status", "--db", db)
     row = next(line for line in out.splitlines() if "probe" in line)
-    assert row.split()[5] == v1[:12] and v1[:13] not in row
+    assert row.split()[6] == v1[:12] and v1[:13] not in row
     store.replace_snapshot(probe.id, v2, "name: probe # edited")
     _, out, _ = run_cli(capsys, "status", "--db", db)
     row = next(line for line in out.splitlines() if "probe" in line)
-    assert row.split()[5] == v2[:12]
+    assert row.split()[6] == v2[:12]
     _, out, _ = run_cli(capsys, "status", "--json", "--db", db)
     assert {i["name"]: i["content_hash"] for i in json.loads(out)} == {"ore-run": "h1",
                                                                        "probe": v2}
@@ -127,6 +129,7 @@ def test_status_json_shape(store: Store, db: str, capsys: pytest.CaptureFixture[
 
 
 def test_status_of_an_empty_database(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Store.open(db).close()
     code, out, _ = run_cli(capsys, "status", "--db", db)
     assert code == 0 and "no active containers" in out
     _, out, _ = run_cli(capsys, "status", "--json", "--db", db)
@@ -291,6 +294,7 @@ def test_sim_flag_reads_the_sim_database(tmp_path: Path, capsys: pytest.CaptureF
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     monkeypatch.setenv("ST_RUN_DB", str(tmp_path / "real.db"))
+    Store.open(str(tmp_path / "real.db")).close()
     sim = Store.open(str(tmp_path / "st-run" / "sim.db"))
     sim.upsert_container("sim-route", "playbooks/route.yaml", "h", "SIM-1", "SIMAGENT")
     sim.close()
