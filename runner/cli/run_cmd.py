@@ -44,7 +44,8 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
         sim_seed: int | None, grace: float | None) -> None:
     """Run PLAYBOOK... in the foreground; resume unfinished ones from their checkpoints.
 
-    Exit status: 0 all completed, 1 any failed, 2 invalid input, 130 interrupted.
+    Exit status: 0 all completed, 1 any failed, 2 invalid input, 3 stopped by `st-run stop`,
+    130 interrupted.
     """
     from runner.runtime.foreground import RunOptions, run_foreground
 
