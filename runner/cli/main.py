@@ -68,8 +68,6 @@ ANYWHERE_FLAGS = ("--sim",)
 NO_COLOR_FLAG = "--no-color"
 """Accepted anywhere on the line; the same as ``NO_COLOR=1`` (https://no-color.org)."""
 
-PLAYBOOK_SUFFIXES = (".yaml", ".yml")
-
 
 class LazyGroup(click.Group):
     """A group whose commands are imported only when used."""
@@ -146,8 +144,10 @@ def _refuse_unknown_command(word: str) -> None:
     A word that names no file, has no playbook suffix and no path separator was meant as a
     command; say which one it is closest to.
     """
+    from runner.watch.folder import PLAYBOOK_SUFFIXES
+
     if word.startswith("-") or Path(word).exists() or "/" in word \
-            or word.endswith(PLAYBOOK_SUFFIXES):
+            or word.lower().endswith(PLAYBOOK_SUFFIXES):
         return
     near = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
     if near:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from runner.cli.overrides import parse_overrides, warn_unused_overrides
 from runner.errors import InvalidInput
-
-
-def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``-e KEY=VALUE`` pairs as raw strings (the playbook loader types them as YAML 1.2)."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not key.strip().isidentifier():
-            raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
-        overrides[key.strip()] = value.strip()
-    return overrides
 
 
 @click.command()
@@ -53,7 +42,11 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     for path in paths:
         if not path.is_file():
             raise InvalidInput(f"{path}: no such playbook file")
-    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=parse_overrides(extra),
+    overrides = parse_overrides(extra)
+    if overrides:
+        warn_unused_overrides({str(p): p.read_text(errors="replace") for p in paths},
+                              overrides)
+    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=overrides,
                          agent=agent)
     if sim_speed is not None:
         if not sim_speed > 0:
