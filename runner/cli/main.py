@@ -124,12 +124,12 @@ def rewrite_args(args: Sequence[str]) -> list[str]:
     while args and args[0] in ANYWHERE_FLAGS:
         leading.append(args.pop(0))
     if not args:
-        return leading
+        return ["run", *leading] if leading else []  # run says what it misses
     first = args[0]
     if first in COMMANDS:
         return [first, *leading, *args[1:]]
     if first in ("-h", "--help", "--version"):
-        return [*args, *leading]
+        return args  # the group's own options: --sim means nothing there
     if first == "--watch":
         return ["watch", *args[1:], *leading]
     if first.startswith("--watch="):

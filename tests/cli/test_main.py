@@ -84,6 +84,8 @@ def test_a_command_exit_code_reaches_the_process(monkeypatch: pytest.MonkeyPatch
         (["--sim", "validate", "x.yaml"], ["validate", "--sim", "x.yaml"]),
         (["--sim", "status", "--all"], ["status", "--sim", "--all"]),
         (["--sim", "playbooks/route.yaml"], ["run", "--sim", "playbooks/route.yaml"]),
+        (["--sim"], ["run", "--sim"]),
+        (["--sim", "--help"], ["--help"]),
     ],
 )
 def test_sim_is_accepted_anywhere_on_the_line(argv: list[str], expected: list[str]) -> None:
