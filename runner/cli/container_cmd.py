@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,8 +198,9 @@ def start(container: str, detach: bool, agent: str | None, grace: float | None,
     --detach it is only marked PENDING, so that a watcher managing it resumes it (at its
     next re-scan, or when it restarts).
     """
+    _check_grace(grace)
     with open_store(db, sim) as store:
-        record = mark_to_run(store, container)
+        record = mark_to_run(store, container, detach)
     _run_or_detach(record, detach, db, sim, agent, grace)
 
 
@@ -211,22 +213,33 @@ def start(container: str, detach: bool, agent: str | None, grace: float | None,
 def restart(container: str, timeout: float, detach: bool, agent: str | None,
             grace: float | None, db: str | None, sim: bool) -> None:
     """Stop a container at its next safe point, then start it again from its checkpoint."""
+    _check_grace(grace)
     with open_store(db, sim) as store:
         before = store.require_container(container)
         if before.status.is_active:
             store.request_stop(before.id)
             click.echo(f"stopping {before.name} (id {before.id}) at its next safe point")
             wait_until_stopped(store, before.id, timeout)
-        record = mark_to_run(store, container)
+        record = mark_to_run(store, container, detach)
     _run_or_detach(record, detach, db, sim, agent, grace)
 
 
-def mark_to_run(store: Store, container: str) -> ContainerRecord:
+def _check_grace(grace: float | None) -> None:
+    if grace is not None and not grace >= 0:
+        raise InvalidInput("--grace must be 0 or more seconds")
+
+
+def mark_to_run(store: Store, container: str, detach: bool) -> ContainerRecord:
     """Record that ``container`` should run (STOPPED/FAILED -> PENDING); refuses one that a
-    live runner drives."""
+    live runner drives, and a COMPLETED one with ``detach`` (a watcher runs it again only
+    when its file changes)."""
     from runner.state.manage import request_start
 
     before = store.require_container(container)
+    if detach and before.status.value == "COMPLETED":
+        raise StRunError(f"{before.name} (id {before.id}) COMPLETED: a watcher runs it again "
+                         f"when its file changes; `st-run start {before.name}` without -d "
+                         "runs it again here")
     record = request_start(store, before.id)
     now = store.clock()
     if record.status.is_active and record.lease_expires_at is not None \
@@ -242,7 +255,7 @@ def mark_to_run(store: Store, container: str) -> ContainerRecord:
 
 
 def wait_until_stopped(store: Store, container_id: int, timeout_s: float, *,
-                       sleep: Any = time.sleep) -> ContainerRecord:
+                       sleep: Callable[[float], None] = time.sleep) -> ContainerRecord:
     """Poll until the container is no longer active; ``StRunError`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -272,7 +285,7 @@ def _run_or_detach(record: ContainerRecord, detach: bool, db: str | None, sim: b
         raise InvalidInput(f"{record.name}: its playbook file {path} no longer exists")
     options = RunOptions([path], sim=sim, db=db, agent=agent)
     if grace is not None:
-        options.grace_s = max(0.0, grace)
+        options.grace_s = grace
     sys.exit(asyncio.run(run_foreground(options)))
 
 

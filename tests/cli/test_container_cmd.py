@@ -149,3 +149,18 @@ def test_status_piped_is_not_cut_to_80_columns(store: Store, db: str) -> None:
     row = next(line for line in result.stdout.splitlines() if "ore-run" in line)
     assert row.endswith(long_line) and len(row) > 80
     assert "\x1b[" not in result.stdout
+
+
+def test_start_detach_of_a_completed_container_says_what_runs_it(
+        store: Store, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "start", "done", "-d", "--db", db)
+    assert code == 1 and "a watcher runs it again when its file changes" in err
+    assert store.require_container("done").status is ContainerStatus.COMPLETED
+
+
+def test_start_with_a_negative_grace_changes_nothing(
+        store: Store, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store.request_stop("probe")
+    code, _, err = run_cli(capsys, "start", "probe", "--grace", "-3", "--db", db)
+    assert code == 2 and err.strip() == "error: --grace must be 0 or more seconds"
+    assert store.require_container("probe").status is ContainerStatus.STOPPED
