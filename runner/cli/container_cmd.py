@@ -57,10 +57,16 @@ def describe(container: str, as_json: bool, db: str | None, sim: bool) -> None:
     policy and history, current step and checkpoint, registered values, last error."""
     with open_store(db, sim) as store:
         record = store.require_container(container)
-        checkpoint = store.last_checkpoint(record.id)
+        unreadable = None
+        try:
+            checkpoint = store.last_checkpoint(record.id)
+        except ValueError as exc:  # its stored state is not JSON: say so, show the rest
+            checkpoint, unreadable = None, f"unreadable ({type(exc).__name__}: {exc})"
         log = store.logs(record.id, limit=1000)
     now = datetime.now(UTC)
     data = describe_json(record, checkpoint, log, now)
+    if unreadable:
+        data["checkpoint_error"] = unreadable
     if as_json:
         click.echo(json.dumps(data, indent=2, default=str))
         return
@@ -103,7 +109,7 @@ def describe_text(record: ContainerRecord, data: dict[str, Any], now: datetime) 
         ("Restart policy", data["restart_policy"]),
         ("Restarts", f"{record.restarts}{_next_restart(record, now)}"),
         ("Step", f"{record.step_path or '-'} (iteration {record.iterations})"),
-        ("Checkpoint", _checkpoint_text(data["checkpoint"])),
+        ("Checkpoint", data.get("checkpoint_error") or _checkpoint_text(data["checkpoint"])),
         ("Lease", lease_text(record, now)),
         ("Last error", record.last_error or "-"),
     ]

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,20 @@ def test_start_with_a_negative_grace_changes_nothing(
     code, _, err = run_cli(capsys, "start", "probe", "--grace", "-3", "--db", db)
     assert code == 2 and err.strip() == "error: --grace must be 0 or more seconds"
     assert store.require_container("probe").status is ContainerStatus.STOPPED
+
+
+def test_describe_names_an_unreadable_checkpoint(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "s.db")
+    with Store.open(db) as s:
+        box = s.upsert_container("box", "box.yaml", "h", "S-1", "A")
+        lease = s.claim(box.id, "r", ttl_s=60)
+        assert lease is not None
+        s.checkpoint(lease, "steps[0]", 0, {"registered": {}}, "docked")
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE checkpoints SET state = '{not json'")
+    code, out, err = run_cli(capsys, "describe", "box", "--db", db)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("Checkpoint:"))
+    assert "unreadable (JSONDecodeError" in line
+    assert "Recent log:" in out and "docked" in out
