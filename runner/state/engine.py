@@ -70,9 +70,10 @@ def create_engine(url: str, *, connect_timeout_s: int | None = None) -> sa.Engin
     try:
         parsed = sa.make_url(url)
         if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
-            raise InvalidInput(f"unsupported database URL {display_url(url)!r}: st-run "
-                               "stores its state in SQLite (a file path) or Postgres "
-                               "(postgresql://...)")
+            raise InvalidInput(f"invalid database URL {display_url(url)!r}: st-run stores "
+                               "its state in SQLite (a file path) or Postgres "
+                               "(postgresql://...), not "
+                               f"{parsed.get_backend_name()}")
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         connect_args = {} if connect_timeout_s is None else \

@@ -80,6 +80,6 @@ def test_xdg_state_home_that_is_a_file(tmp_path: Path, command: list[str]) -> No
 def test_an_unsupported_database_url(command: list[str]) -> None:
     result = st_run(*command, "--db", "mysql://user@localhost/st")
     assert result.returncode == 2
-    assert one_line(result) == ("error: unsupported database URL 'mysql://user@localhost/st': "
+    assert one_line(result) == ("error: invalid database URL 'mysql://user@localhost/st': "
                                 "st-run stores its state in SQLite (a file path) or Postgres "
-                                "(postgresql://...)")
+                                "(postgresql://...), not mysql")
