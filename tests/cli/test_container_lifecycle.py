@@ -12,6 +12,9 @@ import pytest
 from tests.e2e.support import REPO, ST_RUN, Sim, runner_env, sim_process, start_runner, wait_for
 
 FAR = "X1-EU98-X25"
+SPEED = 15.0
+"""Game seconds per wall second: the 155 s flight to FAR takes about 10 s, time enough for
+a `st-run stop` process to land while the ship is in transit, even on a loaded machine."""
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -38,7 +41,7 @@ def navigations(sim: Sim, agent: str) -> list[object]:
 
 def test_stop_exits_3_stays_stopped_and_start_resumes(tmp_path: Path) -> None:
     playbook, db = hop(tmp_path), str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=40.0) as sim:
+    with sim_process(seed=1, speed=SPEED) as sim:
         token = sim.register("HOPPER")
         runner = start_runner(sim, token, playbook, db)
         wait_for(lambda: navigations(sim, "HOPPER"))
@@ -67,7 +70,7 @@ def test_stop_exits_3_stays_stopped_and_start_resumes(tmp_path: Path) -> None:
 
 def test_logs_follow_exits_when_its_container_ends(tmp_path: Path) -> None:
     playbook, db = hop(tmp_path), str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=40.0) as sim:
+    with sim_process(seed=1, speed=SPEED) as sim:
         token = sim.register("FOLLOWER")
         runner = start_runner(sim, token, playbook, db)
         wait_for(lambda: navigations(sim, "FOLLOWER"))
@@ -84,7 +87,7 @@ def test_logs_follow_exits_when_its_container_ends(tmp_path: Path) -> None:
 
 def test_restart_stops_then_resumes(tmp_path: Path) -> None:
     playbook, db = hop(tmp_path), str(tmp_path / "s.db")
-    with sim_process(seed=1, speed=40.0) as sim:
+    with sim_process(seed=1, speed=SPEED) as sim:
         token = sim.register("RESTARTER")
         runner = start_runner(sim, token, playbook, db)
         wait_for(lambda: navigations(sim, "RESTARTER"))
