@@ -4,9 +4,11 @@ Prints (targets from issue 5):
 - load+validate, compile, and both together for a generated 200-step playbook on the real
   82-waypoint sample system (target: median < 50 ms together);
 - wall time of `st-run validate DIR` with 20 playbooks in a fresh process (target < 400 ms),
-  next to the bare interpreter start-up on this machine for scale.
+  next to the bare interpreter start-up on this machine for scale;
+- wall time of `st-run --help` in a fresh process and its ratio to a bare `python -c pass`
+  (target from issue 15: < 100 ms).
 
-Usage: python bench/compile.py [--runs N]
+Usage: python bench/compile.py [--runs N] [--only compile|cli|help]
 """
 
 from __future__ import annotations
@@ -172,12 +174,43 @@ def bench_cli(runs: int) -> None:
           f"{'OK' if statistics.median(cold) < 400 else 'MISSED'}")
 
 
+HELP_TARGET_MS = 100.0
+"""`st-run --help` target (issue 15): it lists the commands without importing them."""
+
+
+def bench_help(runs: int) -> None:
+    """Wall time of `st-run --help` in a fresh process, as a ratio to `python -c pass`."""
+    st_run = shutil.which("st-run", path=str(Path(sys.executable).parent)) or "st-run"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        command = [st_run, "--help"]
+        subprocess.run(command, check=True, capture_output=True, env=env)  # warm the cache
+        help_ms = timed(lambda: subprocess.run(command, check=True, capture_output=True,
+                                               env=env), runs, children=True)
+        print("st-run --help, fresh process each run (with a bytecode cache):")
+        summary("st-run --help", help_ms)
+        bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True,
+                                            env=env), runs, children=True)
+        summary("python -c pass (for scale)", bare)
+    median = statistics.median(help_ms)
+    ratio = median / statistics.median(bare)
+    print(f"  ratio to bare start-up: {ratio:.1f}x; target: median < {HELP_TARGET_MS:.0f} ms "
+          f"-> {'OK' if median < HELP_TARGET_MS else 'MISSED'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", choices=["compile", "cli", "help"],
+                        help="run one part of the bench")
     args = parser.parse_args()
-    bench_compile(args.runs)
-    bench_cli(max(5, args.runs // 3))
+    if args.only in (None, "compile"):
+        bench_compile(args.runs)
+    if args.only in (None, "cli"):
+        bench_cli(max(5, args.runs // 3))
+    if args.only in (None, "help"):
+        bench_help(max(10, args.runs // 2))
 
 
 if __name__ == "__main__":

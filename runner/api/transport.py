@@ -145,7 +145,8 @@ class ApiSession:
                 raise final from None
             detail = f"{call.method} {call.endpoint}: {final.message}" \
                 if isinstance(final, ApiError) else str(exc)
-            raise ServerUnavailable(f"{detail} ({decision.reason})") from None
+            # Name the server: "connection refused" alone does not say which URL was wrong.
+            raise ServerUnavailable(f"{self.base_url}: {detail} ({decision.reason})") from None
         self.metrics.retry()
         log_event(logging.INFO, "retry", call, reason=decision.reason,
                   delay=f"{decision.delay:.2f}s")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import click
@@ -29,7 +30,7 @@ from runner.config import (
     resolve_token,
     save_config,
 )
-from runner.errors import StRunError
+from runner.errors import InvalidInput, StRunError
 
 # One quick attempt per check: health should answer in seconds, not back off for minutes.
 HEALTH_RETRY = RetryPolicy(max_total=2)
@@ -42,10 +43,17 @@ HEALTH_RETRY = RetryPolicy(max_total=2)
 @click.option("--api-url", help="API root (default: $ST_RUN_API_URL or the real server).")
 @click.option("--email", help="Optional e-mail for the agent (real server).")
 @click.option("--no-default", is_flag=True, help="Do not make this the default agent.")
+@click.option("--force", is_flag=True,
+              help="Replace the token already saved under the same name.")
 def register(symbol: str, faction: str, name: str | None, api_url: str | None,
-             email: str | None, no_default: bool) -> None:
-    """Register agent SYMBOL and save its token to the config file."""
+             email: str | None, no_default: bool, force: bool) -> None:
+    """Register agent SYMBOL and save its token to the config file.
+
+    A token already saved under the same name is kept (exit 2) unless --force.
+    """
     config = load_config()
+    if not force:
+        refuse_overwrite(config.agents, [name] if name else [symbol, symbol.upper()])
     url = api_url or resolve_api_url(config=config)
     registration = asyncio.run(_register(url, symbol, faction, email, account_token()))
     entry = AgentEntry(registration.agent.symbol, registration.token,
@@ -57,6 +65,16 @@ def register(symbol: str, faction: str, name: str | None, api_url: str | None,
                f"{registration.agent.credits} credits, {len(registration.ships)} ships, "
                f"HQ {registration.agent.headquarters}")
     click.echo(f"token saved to {path} as {key!r}{default}")
+
+
+def refuse_overwrite(saved: Mapping[str, AgentEntry], keys: Sequence[str]) -> None:
+    """``InvalidInput`` when a token is saved under one of ``keys`` (checked before the
+    agent is registered, so that a refusal wastes no registration)."""
+    taken = next((key for key in keys if key in saved), None)
+    if taken is not None:
+        raise InvalidInput(f"a token for agent {saved[taken].symbol} is already saved as "
+                           f"{taken!r} in {config_path()}; use --force to replace it, or "
+                           "--name to save the new one under another name")
 
 
 async def _register(url: str, symbol: str, faction: str, email: str | None,
@@ -78,20 +96,32 @@ class Check:
 @click.command()
 @click.option("--agent", "agent_name", help="Saved agent to check (default: the default).")
 @click.option("--api-url", help="API root (default: $ST_RUN_API_URL or the agent's).")
-def health(agent_name: str | None, api_url: str | None) -> None:
-    """Check the server, the token, the config file and the database."""
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"ok": ..., "checks": [{"name", "ok", "detail"}]}.')
+def health(agent_name: str | None, api_url: str | None, as_json: bool) -> None:
+    """Check the server, the token, the config file and the database; exit 1 if any
+    check failed (a skipped check is not a failure)."""
     config = load_config()
     url = api_url or resolve_api_url(agent_name, config)
     token = resolve_token(agent_name, config)
     checks = asyncio.run(_api_checks(url, token))
     checks.append(_config_check())
     checks.extend(hook() for hook in HEALTH_HOOKS)
-    for check in checks:
-        mark = {True: "ok  ", False: "FAIL", None: "skip"}[check.ok]
-        click.echo(f"{mark} {check.name}: {check.detail}")
     failed = [c.name for c in checks if c.ok is False]
+    if as_json:
+        click.echo(json.dumps(health_json(checks), indent=2))
+    else:
+        for check in checks:
+            mark = {True: "ok  ", False: "FAIL", None: "skip"}[check.ok]
+            click.echo(f"{mark} {check.name}: {check.detail}")
     if failed:
         raise StRunError(f"health: {', '.join(failed)} failed")
+
+
+def health_json(checks: Sequence[Check]) -> dict[str, object]:
+    """``health --json``: ``ok`` is false when any check failed (``ok`` null: skipped)."""
+    return {"ok": not any(c.ok is False for c in checks),
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
 
 
 async def _api_checks(url: str, token: Token | None) -> list[Check]:
@@ -105,7 +135,9 @@ async def _api_checks(url: str, token: Token | None) -> list[Check]:
 async def _server_check(client: SpaceTradersClient) -> Check:
     try:
         status = await client.get_status(priority=Priority.ACTION)
-    except (ServerUnavailable, ApiError) as exc:
+    except ServerUnavailable as exc:  # its message names the server already
+        return Check("server", False, exc.message)
+    except ApiError as exc:
         return Check("server", False, f"{client.base_url}: {exc.message}")
     except StRunError as exc:
         return Check("server", False, f"{client.base_url}: {exc.message}")

@@ -10,23 +10,25 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
 
+from runner.cli.overrides import parse_overrides, warn_unused_overrides
 from runner.errors import InvalidInput
-
-PLAYBOOK_SUFFIXES = (".yaml", ".yml")
 
 
 def playbook_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files named directly, and every ``*.yaml``/``*.yml`` under folders (sorted)."""
+    """Files named directly, and the playbooks under folders (sorted) as watch mode sees
+    them: ``*.yaml``/``*.yml``, not in a hidden folder (``.github/``), no editor leftovers."""
+    from runner.watch.folder import is_playbook_path
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*")
-                              if p.suffix in PLAYBOOK_SUFFIXES and p.is_file())
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and
+                              is_playbook_path(PurePosixPath(p.relative_to(path).as_posix())))
         else:
             yield path
 
@@ -44,13 +46,16 @@ def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...],
              state_file: str | None, sim: bool) -> None:
     """Check playbooks (files or folders): YAML, schema, templates. Exit 0 if all are valid.
 
+    A folder is checked as `st-run watch` sees it: hidden folders and editor leftovers are
+    skipped, and two playbooks in it with the same name are an error.
+
     Offline by default. With universe data (--state FILE or --sim) it also checks meaning,
     as `st-run plan` does: waypoints exist, the ship can do each action, legs can be fuelled.
     """
     from runner.playbook.errors import PlaybookError, Problem
     from runner.playbook.model import load_playbook
 
-    overrides = _overrides(extra)
+    overrides = parse_overrides(extra)
     results: list[tuple[str, list[Problem], str]] = []
     files = list(playbook_files(paths))
     if not files:
@@ -62,6 +67,12 @@ def validate(paths: tuple[str, ...], fmt: str, extra: tuple[str, ...],
             results.append((str(path), [], ""))
         except PlaybookError as exc:
             results.append((str(path), exc.problems, exc.source))
+    # Clashes matter where a folder is one fleet (watch mode); files named one by one are
+    # often unrelated (test cases that all take their name from `playbook.yaml`).
+    in_folders = {str(p) for p in playbook_files([p for p in paths if Path(p).is_dir()])}
+    results = _with_name_clashes(results, [b for b in books if b.path in in_folders])
+    if overrides and books:
+        warn_unused_overrides({book.path: book.source for book in books}, overrides)
     if state_file or sim:
         results = _with_meaning(results, books, state_file, sim)
     _report(results, fmt)
@@ -96,14 +107,26 @@ def _with_meaning(results: list[Any], books: list[Any], state_file: str | None,
     return out
 
 
-def _overrides(extra: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in extra:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
-        out[key.strip()] = value.strip()
-    return out
+def _with_name_clashes(results: list[Any], books: list[Any]) -> list[Any]:
+    """``results`` with a problem on every playbook whose name another one also has: the
+    name is the container's, so only one of them could ever run."""
+    from runner.playbook.errors import Problem
+
+    by_name: dict[str, list[Any]] = {}
+    for book in books:
+        by_name.setdefault(book.name, []).append(book)
+    clashes: dict[str, Problem] = {}
+    for name, same in by_name.items():
+        for book in same if len(same) > 1 else ():
+            others = ", ".join(b.path for b in same if b is not book)
+            line, col = _top_key_position(book.source, "name")
+            clashes[book.path] = Problem(book.path, line, col, f"playbook name `{name}` is "
+                                         f"also the name of {others}; each playbook names "
+                                         "its own container, give each another `name:`")
+    sources = {book.path: book.source for book in books}
+    return [(file, [*problems, clashes[file]], source or sources.get(file, ""))
+            if file in clashes else (file, problems, source)
+            for file, problems, source in results]
 
 
 def _report(results: list[tuple[str, list[Any], str]], fmt: str) -> None:
@@ -172,7 +195,9 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
     from runner.playbook.plan_view import plan_text, plan_to_dict
 
     try:
-        book = load_playbook(playbook, _overrides(extra))
+        overrides = parse_overrides(extra)
+        book = load_playbook(playbook, overrides)
+        warn_unused_overrides({book.path: book.source}, overrides)
         with Universe(state_file, sim, agent) as universe:
             system, ship, agent_value, ships = universe.for_playbook(book)
         result = compile_playbook(book, system, ship, agent_value, ships=ships)
@@ -291,9 +316,15 @@ def _pick(book: Any, ships: list[Any]) -> Any:
 
 def _ship_position(source: str) -> tuple[int, int]:
     """Line and column of the top-level ``ship:`` value in ``source`` (1, 1 if not found)."""
+    return _top_key_position(source, "ship")
+
+
+def _top_key_position(source: str, key: str) -> tuple[int, int]:
+    """Line and column of a top-level ``key:``'s value in ``source`` (1, 1 if not found)."""
     for number, line in enumerate(source.splitlines(), 1):
-        if line.startswith("ship:"):
-            return number, len(line) - len(line[5:].lstrip()) + 1
+        if line.startswith(f"{key}:"):
+            rest = line[len(key) + 1:]
+            return number, len(line) - len(rest.lstrip()) + 1
     return 1, 1
 
 

@@ -5,25 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from runner.cli.overrides import parse_overrides, warn_unused_overrides
 from runner.errors import InvalidInput
 
 if TYPE_CHECKING:
     from runner.observe.serve import ListenAddress
-
-
-def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``-e KEY=VALUE`` pairs as raw strings (the playbook loader types them as YAML 1.2)."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not key.strip().isidentifier():
-            raise InvalidInput(f"-e {pair!r}: expected KEY=VALUE with a name as KEY")
-        overrides[key.strip()] = value.strip()
-    return overrides
 
 
 def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
@@ -62,7 +52,8 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
         dashboard: ListenAddress | None) -> None:
     """Run PLAYBOOK... in the foreground; resume unfinished ones from their checkpoints.
 
-    Exit status: 0 all completed, 1 any failed, 2 invalid input, 130 interrupted.
+    Exit status: 0 all completed, 1 any failed, 2 invalid input, 3 stopped by `st-run stop`,
+    130 interrupted.
     """
     from runner.runtime.foreground import RunOptions, run_foreground
 
@@ -70,7 +61,11 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     for path in paths:
         if not path.is_file():
             raise InvalidInput(f"{path}: no such playbook file")
-    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=parse_overrides(extra),
+    overrides = parse_overrides(extra)
+    if overrides:
+        warn_unused_overrides({str(p): p.read_text(errors="replace") for p in paths},
+                              overrides)
+    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=overrides,
                          agent=agent, metrics=metrics, dashboard=dashboard)
     if sim_speed is not None:
         if not sim_speed > 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,16 +18,28 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
-from runner.errors import InvalidInput
+from runner.domain.status import ContainerStatus
+from runner.errors import InvalidInput, StRunError
 
 DB_HELP = ("Database URL or SQLite path (default: $ST_RUN_DB, else "
            "$XDG_STATE_HOME/st-run/state.db).")
 SIM_HELP = "Use the database of `st-run --sim` runs (sim.db beside the default one)."
 SHORT_HASH = 12
 """Characters of a content hash shown in the table (the runner's messages show as many)."""
-WHOLE = frozenset({"ID", "NAME", "SHIP", "STATUS", "VERSION"})
+HEADERS = ("ID", "NAME", "AGENT", "SHIP", "STATUS", "STEP", "VERSION", "RESTARTS", "UPTIME",
+           "NEXT RETRY")
+"""Columns of ``status``; LAST LOG follows them."""
+WIDE_HEADERS = ("PLAYBOOK", "ITERATIONS", "GIT", "LEASE")
+"""Columns ``status -o wide`` adds."""
+WHOLE = frozenset({"ID", "NAME", "AGENT", "SHIP", "STATUS", "VERSION", "PLAYBOOK"})
 """Table columns never cut short, however narrow the terminal."""
+FULL_WIDTH = 100_000
+"""Characters per line when stdout is not a terminal: in effect, no limit."""
+DB_ENV = "ST_RUN_DB"
+"""Names the database when ``--db`` does not (``runner.state.engine.DB_ENV``, restated so
+that importing this module does not import SQLAlchemy)."""
 FOLLOW_POLL_S = 0.5
 """Seconds between two polls of ``logs -f`` for new lines."""
 
@@ -45,18 +58,45 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def open_store(db: str | None, sim: bool) -> Iterator[Store]:
-    """The store named by ``--db``/``--sim``/``$ST_RUN_DB``, closed afterwards."""
+    """The existing store named by ``--db``/``--sim``/``$ST_RUN_DB``, closed afterwards.
+
+    These commands only read (or flag) containers, so they never create a database: a
+    SQLite file that does not exist is ``NoDatabase``, which names the path.
+    """
     from runner.state.store import Store
 
     if db is None and sim:
         from runner.runtime.foreground import sim_db_url
 
         db = sim_db_url()
+    require_existing(db)
     store = Store.open(db)
     try:
         yield store
     finally:
         store.close()
+
+
+class NoDatabase(StRunError):
+    """The SQLite state database these commands read does not exist."""
+
+
+def require_existing(db: str | None) -> None:
+    """Raise ``NoDatabase`` when ``db`` (resolved as ``Store.open`` does) is a SQLite file
+    that does not exist, or a path through a file where a folder should be."""
+    from runner.state.engine import resolve_url, sqlite_path
+
+    path = sqlite_path(resolve_url(db))
+    if path is None or path.is_file():
+        return
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise StRunError(f"cannot read the state database {path}: {blocker} is a file, "
+                         "not a folder (check $XDG_STATE_HOME, $ST_RUN_DB or --db)")
+    if path.exists():
+        raise StRunError(f"cannot read the state database {path}: not a file")
+    raise NoDatabase(f"no state database at {path} (nothing has run with it yet; "
+                     "check --db or $ST_RUN_DB)")
 
 
 # -- status --------------------------------------------------------------------------------
@@ -65,16 +105,25 @@ def open_store(db: str | None, sim: bool) -> Iterator[Store]:
 @click.command()
 @click.option("--all", "show_all", is_flag=True, help="Include finished containers.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of containers.")
+@click.option("-o", "--output", type=click.Choice(["table", "wide"]), default="table",
+              show_default=True, help="wide adds PLAYBOOK, ITERATIONS, GIT and LEASE.")
 @db_option
-def status(show_all: bool, as_json: bool, db: str | None, sim: bool) -> None:
+def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool) -> None:
     """Show containers: active ones (PENDING, RUNNING, BACKOFF, PARKED) unless --all.
 
     VERSION is the start of the content hash of the playbook version each one runs.
+    A RUNNING container whose runner stopped renewing its lease shows UNKNOWN; -o wide
+    says since when. Piped, the table is not cut to the terminal's width.
     """
-    with open_store(db, sim) as store:
-        records = store.list_containers(all=show_all)
-        last = store.latest_logs([r.id for r in records])
-        now = datetime.now(UTC)
+    try:
+        with open_store(db, sim) as store:
+            records = store.list_containers(all=show_all)
+            last = store.latest_logs([r.id for r in records])
+    except NoDatabase:
+        if db or os.environ.get(DB_ENV):  # a database the user named: say it is missing
+            raise
+        records, last = [], {}
+    now = datetime.now(UTC)
     if as_json:
         click.echo(json.dumps([container_json(r, last.get(r.id), now) for r in records],
                               indent=2))
@@ -83,7 +132,7 @@ def status(show_all: bool, as_json: bool, db: str | None, sim: bool) -> None:
         click.echo("no containers" if show_all else
                    "no active containers (st-run status --all shows finished ones)")
         return
-    _print_table(records, last, now)
+    _print_table(records, last, now, wide=output == "wide")
 
 
 def container_json(record: ContainerRecord, last: LogRecord | None,
@@ -98,42 +147,77 @@ def container_json(record: ContainerRecord, last: LogRecord | None,
         "uptime_s": _uptime(record, now), "next_restart_at": iso(record.next_restart_at),
         "last_error": record.last_error, "stop_requested": record.stop_requested,
         "lease_owner": record.lease_owner, "lease_expires_at": iso(record.lease_expires_at),
+        "lease_lapsed": lease_lapsed(record, now),
         "last_log": None if last is None else last.message,
     }
 
 
+def lease_lapsed(record: ContainerRecord, now: datetime) -> bool:
+    """True when a RUNNING container's lease expired: its runner is gone or stalled."""
+    return record.status is ContainerStatus.RUNNING and (
+        record.lease_expires_at is None or record.lease_expires_at < now)
+
+
+def lease_text(record: ContainerRecord, now: datetime) -> str:
+    """Who holds the lease and until when, or since when it lapsed; ``-`` when free."""
+    if record.lease_owner is None or record.lease_expires_at is None:
+        return "-"
+    left = (record.lease_expires_at - now).total_seconds()
+    if left >= 0:
+        return f"{record.lease_owner} (renew within {human(left)})"
+    return f"lapsed {human(-left)} ago ({record.lease_owner})"
+
+
 def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
-                 now: datetime) -> None:
+                 now: datetime, *, wide: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    headers = ("ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION", "RESTARTS", "UPTIME",
-               "NEXT RETRY")
-    rows = [_row(r, now) for r in records]
+    headers = [*HEADERS, *(WIDE_HEADERS if wide else ())]
+    rows = [_row(r, now, wide) for r in records]
     console = Console(soft_wrap=False)
+    piped = not console.is_terminal
+    if piped:  # a pipe or a file has no width: never cut a line (grep, less -S, wc)
+        console = Console(soft_wrap=False, width=FULL_WIDTH, no_color=True)
     # The last log line gets what the other columns leave of the width, cut to one line.
     used = sum(max(len(h), *(len(row[i]) for row in rows)) + 2 for i, h in enumerate(headers))
-    room = max(12, console.width - used - 2)
+    room = FULL_WIDTH if piped else max(12, console.width - used - 2)
     table = Table(box=None, header_style="bold", pad_edge=False)
     for i, header in enumerate(headers):
         # In a narrow terminal the identifying columns stay whole; the others shrink.
-        whole = max(len(header), *(len(row[i]) for row in rows)) if header in WHOLE else None
+        whole = max(len(header), *(len(row[i]) for row in rows)) \
+            if header in WHOLE or piped else None
         table.add_column(header, no_wrap=True, overflow="ellipsis", min_width=whole)
     table.add_column("LAST LOG", no_wrap=True, overflow="ellipsis")
     for r, row in zip(records, rows, strict=True):
         line = last.get(r.id)
         text = ((line.message if line else r.last_error) or "-").splitlines() or ["-"]
-        table.add_row(*row, _clip(text[0], room))
-    console.print(table)
+        table.add_row(*(escape(cell) for cell in row), escape(_clip(text[0], room)))
+    with console.capture() as captured:
+        console.print(table)
+    # rich pads every row to the table's width; trailing blanks help nobody in a pipe
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
-def _row(r: ContainerRecord, now: datetime) -> list[str]:
+def _row(r: ContainerRecord, now: datetime, wide: bool = False) -> list[str]:
     uptime = _uptime(r, now)
-    # An active container asked to stop shows STOPPING; --json keeps both facts.
-    status_text = "STOPPING" if r.stop_requested and r.status.is_active else r.status.value
-    return [str(r.id), r.name, r.ship, status_text, r.step_path or "-",
-            short_hash(r.content_hash), str(r.restarts),
-            "-" if uptime is None else human(uptime), _next_retry(r, now)]
+    row = [str(r.id), r.name, r.agent, r.ship, status_text(r, now), r.step_path or "-",
+           short_hash(r.content_hash), str(r.restarts),
+           "-" if uptime is None else human(uptime), _next_retry(r, now)]
+    if wide:
+        row += [r.playbook_path, str(r.iterations), (r.git_revision or "-")[:SHORT_HASH],
+                lease_text(r, now)]
+    return row
+
+
+def status_text(record: ContainerRecord, now: datetime) -> str:
+    """STATUS as shown: STOPPING for an active container asked to stop, UNKNOWN when
+    its runner stopped renewing the lease: gone or stalled (--json keeps the facts)."""
+    if record.stop_requested and record.status.is_active:
+        return "STOPPING"
+    if lease_lapsed(record, now):
+        return "UNKNOWN"
+    return record.status.value
 
 
 def short_hash(content_hash: str | None) -> str:
@@ -190,7 +274,11 @@ def iso(value: datetime | None) -> str | None:
 @db_option
 def logs(container: str | None, follow: bool, since: str | None, lines: int, as_json: bool,
          db: str | None, sim: bool) -> None:
-    """Show the log of one container (or of all) from the database; -f follows it."""
+    """Show the log of one container (or of all) from the database.
+
+    -f follows it: for one container, until that container ends (completed, failed or
+    stopped); for all, until Ctrl-C.
+    """
     start = parse_since(since, datetime.now(UTC)) if since else None
     emit = _emit_json if as_json else _emit_text
     with open_store(db, sim) as store:
@@ -199,8 +287,28 @@ def logs(container: str | None, follow: bool, since: str | None, lines: int, as_
             emit(record)
         if follow:
             after = history[-1].id if history else _newest_id(store)
+            running = (lambda: True) if container is None else _still_running(store, container)
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one leaves -f
-                follow_logs(store, container, after, emit)
+                after = follow_logs(store, container, after, emit, keep_going=running)
+                while batch := store.logs(container, after_id=after, limit=500):
+                    for record in batch:  # what its runner wrote as the container ended
+                        emit(record)
+                        after = record.id
+
+
+def _still_running(store: Store, container: str) -> Callable[[], bool]:
+    """``keep_going`` for ``logs -f NAME``: true until one poll after the container is seen
+    finished, so the lines its runner commits with (or just after) the end are shown."""
+    ended = False
+
+    def keep_going() -> bool:
+        nonlocal ended
+        if ended:
+            return False
+        ended = not store.require_container(container).status.is_active
+        return True
+
+    return keep_going
 
 
 def follow_logs(store: Store, container: str | None, after_id: int,

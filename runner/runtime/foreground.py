@@ -4,7 +4,7 @@ Reads top to bottom: open the store, get the agents (or start the embedded simul
 every playbook (all are checked before any starts: a bad one exits 2), start a container per
 playbook (resuming unfinished ones), show them live, stop at a safe point on Ctrl-C/SIGTERM,
 and turn the outcomes into an exit code: 0 all completed, 1 any failed, 2 invalid input,
-130 interrupted.
+3 stopped by `st-run stop` (the others completed or were stopped too), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from runner.runtime.live_view import LiveView
 from runner.runtime.supervisor import Supervisor
 from runner.state.store import Store
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: Seconds containers get to reach a safe point after Ctrl-C before they are cancelled.
 DEFAULT_GRACE_S = 30.0
 
@@ -163,6 +163,10 @@ def _report(view: LiveView, options: RunOptions, outcomes: Mapping[str, Outcome 
         else:
             view.say(f"stopped at a safe point; resume with: {again}")
         return EXIT_INTERRUPTED
-    if refused or any(s is not ContainerStatus.COMPLETED for s in statuses.values()):
+    ended_well = {ContainerStatus.COMPLETED, ContainerStatus.STOPPED}
+    if refused or any(s not in ended_well for s in statuses.values()):
         return EXIT_FAILED
+    if any(s is ContainerStatus.STOPPED for s in statuses.values()):
+        # Not interrupted here, so `st-run stop` from another terminal asked for it.
+        return EXIT_STOPPED
     return EXIT_OK

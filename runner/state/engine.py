@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runner.errors import InvalidInput
+from runner.errors import InvalidInput, StRunError
 
 DB_ENV = "ST_RUN_DB"
 """Environment variable naming the database URL (or a SQLite file path)."""
@@ -46,13 +46,34 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+"""Database backends st-run runs on (and is tested against)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another backend, in-memory SQLite or a bad URL."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def create_engine(url: str, *, connect_timeout_s: int | None = None) -> sa.Engine:
     """An engine for ``url``; a SQLite file is created (mode 0600, directory 0700) first.
 
     ``connect_timeout_s`` bounds the wait for a Postgres server (libpq's default is none).
+    A backend other than SQLite or Postgres is ``InvalidInput``.
     """
     try:
         parsed = sa.make_url(url)
+        if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+            raise InvalidInput(f"invalid database URL {display_url(url)!r}: st-run stores "
+                               "its state in SQLite (a file path) or Postgres "
+                               "(postgresql://...), not "
+                               f"{parsed.get_backend_name()}")
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         connect_args = {} if connect_timeout_s is None else \
@@ -76,9 +97,19 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
 
 
 def _prepare_file(path: Path) -> None:
-    """Create the directory and an empty database file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    """Create the directory and an empty database file readable by its owner only.
+
+    A path that cannot be created (a file where a folder should be, no permission) is one
+    ``StRunError`` naming it.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder (check $XDG_STATE_HOME, $ST_RUN_DB or " \
+              "--db)" if blocker is not None else (exc.strerror or str(exc))
+        raise StRunError(f"cannot create the state database {path}: {why}") from None
     os.close(fd)
     for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if name.exists():

@@ -110,7 +110,7 @@ class Store:
         engine = create_engine(resolve_url(url))
         try:
             upgrade(engine)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:  # unreachable, locked, or not a database at all
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise StRunError(f"cannot open the state database {display_url(str(engine.url))}: "

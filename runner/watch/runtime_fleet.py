@@ -13,7 +13,8 @@ Things the supervisor does not do and this adapter adds:
   version instead of resuming the old run;
 - a rename updates the container's playbook path without touching its progress;
 - at shutdown, a "stopped by the watcher" marker, so the next watcher resumes those
-  containers but leaves the ones a user stopped with ``st-run stop``.
+  containers but leaves the ones a user stopped with ``st-run stop``;
+- on every re-scan, resume the managed containers ``st-run start -d`` made PENDING.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import dataclasses
 import hashlib
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
 from runner.watch.fleet import PlaybookFile, Validation
 from runner.watch.folder import Folder
+from runner.watch.reconcile import Managed
 from runner.watch.recovery import Remembered
 
 if TYPE_CHECKING:
@@ -227,13 +229,38 @@ class RuntimeFleet:
                 await asyncio.wait_for(self.stopping.wait(), left + 0.05)
         return not self.stopping.is_set()
 
-    def mark_shutdown(self) -> None:
-        """Mark every container this watcher stopped at shutdown, for the next watcher."""
+    def mark_shutdown(self, running: Collection[int]) -> None:
+        """Mark the containers this watcher's shutdown stopped, for the next watcher.
+
+        ``running``: the ids that still ran when the shutdown began. One a user stopped
+        earlier (``st-run stop``) is not among them and stays stopped (desired state).
+        """
         for handle in self.supervisor.list():
             outcome = handle.outcome
             if outcome is not None and outcome.status is ContainerStatus.STOPPED \
-                    and not handle.replaced:
+                    and not handle.replaced and handle.id in running:
                 self.store.log(handle.id, "INFO", SHUTDOWN_MARKER)
+
+    async def revive(self, managed: Mapping[str, Managed]) -> None:
+        """Resume the managed containers a user asked to run again (``st-run start -d``
+        made them PENDING) that no runner drives."""
+        now = self.store.clock()
+        for container in list(managed):
+            handle = self.supervisor.handles.get(int(container))
+            if handle is not None and not handle.done:
+                continue
+            record = self.store.get_container(int(container))
+            if record is None or record.status is not ContainerStatus.PENDING:
+                continue
+            owner = _live_owner(record)
+            if owner not in (None, self.supervisor.owner) and record.lease_expires_at \
+                    is not None and record.lease_expires_at > now:
+                continue  # another runner (e.g. `st-run start` in a terminal) has it
+            await self.report(container, "info", f"{record.name} is PENDING again "
+                              "(st-run start): resuming it")
+            async with self._starting:
+                await self.resume(Remembered(container, record.name, record.playbook_path,
+                                             record.content_hash, record.status))
 
     # ---- helpers -------------------------------------------------------------------------
 

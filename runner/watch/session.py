@@ -50,7 +50,8 @@ class WatchSession:
         self.grace_s = grace_s
         self.fresh_universe = fresh_universe
         self.fleet = RuntimeFleet(supervisor, store, echo, fresh=fresh_universe)
-        self.watcher = Watcher(folder, self.fleet, validate_playbook)
+        self.watcher = Watcher(folder, self.fleet, validate_playbook,
+                               after_sync=lambda: self.fleet.revive(self.watcher.running))
         self.stop = asyncio.Event()
         self.signals = 0
 
@@ -97,7 +98,7 @@ class WatchSession:
             self.echo(f"stopping {len(running)} container(s) at their next safe point "
                       f"(grace {self.grace_s:g}s; signal again to exit at once)")
         await self.supervisor.shutdown(self.grace_s)
-        self.fleet.mark_shutdown()
+        self.fleet.mark_shutdown({h.id for h in running})
         self.store.log(None, "INFO", f"watch: watcher for {self.folder.root} stopped")
         self.echo("stopped; checkpoints saved, leases released")
 

@@ -56,6 +56,9 @@ class Watcher:
     ignored: set[str] = field(default_factory=set)
     """Paths left alone (another runner holds their container)."""
     known_invalid: dict[str, str] = field(default_factory=dict)
+    after_sync: Callable[[], Awaitable[object]] | None = None
+    """Called after every sync (the start's recovery excepted): e.g. resume containers a
+    user asked to run again."""
     _validations: dict[tuple[str, str], Validation] = field(default_factory=dict)
     _warned: set[str] = field(default_factory=set)
 
@@ -92,6 +95,8 @@ class Watcher:
         actions = reconcile(desired, self.running, self.known_invalid)
         await self.apply(actions, files)
         self.reloads += 1
+        if self.after_sync is not None:
+            await self.after_sync()
         return actions
 
     async def look(self) -> tuple[dict[str, PlaybookFile], dict[str, DesiredFile]]:

@@ -84,7 +84,8 @@ def test_health_without_token(sim_server: Any, home: Path) -> None:
 def test_register_errors_are_one_line(sim_server: Any, home: Path) -> None:
     first = st_run("register", "TWICE", "--faction", "COSMIC", home=home, url=sim_server.url)
     assert first.returncode == 0
-    again = st_run("register", "TWICE", "--faction", "COSMIC", home=home, url=sim_server.url)
+    again = st_run("register", "TWICE", "--faction", "COSMIC", "--force", home=home,
+                   url=sim_server.url)  # --force: past the saved-token check, to the server
     assert again.returncode == 1
     assert again.stderr.strip().count("\n") == 0
     assert "RegisterAgentConflictSymbol (4111)" in again.stderr

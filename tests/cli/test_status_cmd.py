@@ -17,38 +17,8 @@ from runner.domain.status import ContainerStatus
 from runner.errors import InvalidInput
 from runner.state.models import logs as log_table
 from runner.state.store import LogRecord, Store
-from tests.state.conftest import pg_schema_url  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A SQLite file path, or a URL into a fresh Postgres schema."""
-    if request.param == "sqlite":
-        return str(tmp_path / "state.db")
-    url: str = request.getfixturevalue("pg_schema_url")
-    return url
-
-
-@pytest.fixture
-def store(db: str) -> Store:
-    """A store with: ore-run RUNNING (2 log lines), probe BACKOFF, done COMPLETED."""
-    s = Store.open(db)
-    ore = s.upsert_container("ore-run", "playbooks/ore.yaml", "h1", "AGENT-1", "AGENT")
-    lease = s.claim(ore.id, "runner-a", ttl_s=3600)
-    assert lease is not None
-    s.set_status(lease, ContainerStatus.RUNNING)
-    s.checkpoint(lease, "steps[1]", 0, {}, "navigated to X1-A1-B2")
-    s.checkpoint(lease, "steps[2]", 0, {}, "bought 10 IRON_ORE")
-    probe = s.upsert_container("probe", "playbooks/probe.yaml", "h2", "AGENT-2", "AGENT")
-    s.set_status(probe.id, ContainerStatus.BACKOFF, restarts=2, error="4000 cooldown",
-                 next_restart_at=datetime.now(UTC) + timedelta(seconds=300))
-    done = s.upsert_container("done", "playbooks/done.yaml", "h3", "AGENT-3", "AGENT")
-    s.log(done.id, "INFO", "finished")
-    s.set_status(done.id, ContainerStatus.COMPLETED)
-    yield s
-    s.close()
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -69,10 +39,12 @@ def test_status_table_shows_active_containers(store: Store, db: str,
     code, out, _ = run_cli(capsys, "status", "--db", db)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:6] == ["ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION"]
+    assert lines[0].split()[:7] == ["ID", "NAME", "AGENT", "SHIP", "STATUS", "STEP",
+                                    "VERSION"]
     ore = next(line for line in lines if "ore-run" in line)
     assert "RUNNING" in ore and "steps[2]" in ore and "bought 10 IRON_ORE" in ore
-    assert ore.split()[5] == "h1"  # the version (content hash) it runs
+    assert ore.split()[2] == "AGENT"  # the agent it runs as
+    assert ore.split()[6] == "h1"  # the version (content hash) it runs
     probe = next(line for line in lines if "probe" in line)
     assert "BACKOFF" in probe and "in 4m" in probe and "4000 cooldown" in probe
     assert "done" not in out
@@ -89,11 +61,11 @@ def test_status_shows_the_version_each_container_runs(
     store.replace_snapshot(probe.id, v1, "name: probe")
     _, out, _ = run_cli(capsys, "status", "--db", db)
     row = next(line for line in out.splitlines() if "probe" in line)
-    assert row.split()[5] == v1[:12] and v1[:13] not in row
+    assert row.split()[6] == v1[:12] and v1[:13] not in row
     store.replace_snapshot(probe.id, v2, "name: probe # edited")
     _, out, _ = run_cli(capsys, "status", "--db", db)
     row = next(line for line in out.splitlines() if "probe" in line)
-    assert row.split()[5] == v2[:12]
+    assert row.split()[6] == v2[:12]
     _, out, _ = run_cli(capsys, "status", "--json", "--db", db)
     assert {i["name"]: i["content_hash"] for i in json.loads(out)} == {"ore-run": "h1",
                                                                        "probe": v2}
@@ -127,6 +99,7 @@ def test_status_json_shape(store: Store, db: str, capsys: pytest.CaptureFixture[
 
 
 def test_status_of_an_empty_database(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Store.open(db).close()
     code, out, _ = run_cli(capsys, "status", "--db", db)
     assert code == 0 and "no active containers" in out
     _, out, _ = run_cli(capsys, "status", "--json", "--db", db)
@@ -291,6 +264,7 @@ def test_sim_flag_reads_the_sim_database(tmp_path: Path, capsys: pytest.CaptureF
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     monkeypatch.setenv("ST_RUN_DB", str(tmp_path / "real.db"))
+    Store.open(str(tmp_path / "real.db")).close()
     sim = Store.open(str(tmp_path / "st-run" / "sim.db"))
     sim.upsert_container("sim-route", "playbooks/route.yaml", "h", "SIM-1", "SIMAGENT")
     sim.close()
