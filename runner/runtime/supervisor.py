@@ -38,12 +38,16 @@ from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView, LogListener
-from runner.state.records import ContainerRecord, Lease
+from runner.state.records import ContainerRecord, CorruptState, Lease
 from runner.state.store import Store
 
 
 class ShipTaken(StRunError):
     """Another container holds this ship (one container per ship)."""
+
+
+class StateUnreadable(StRunError):
+    """The container's stored state cannot be read: it is set aside (FAILED), not run."""
 
 
 def lease_ttl_from_env() -> float:
@@ -130,8 +134,20 @@ class Supervisor:
                       f"({record.content_hash[:12]}); use --fresh to run the edited file")
             loaded = self.runtime.load_text(record.source_text, loaded)
         lease = await self._claim(record)
-        resumed_at = self._resume_text(record.id, loaded)
+        try:
+            resumed_at = self._resume_text(record.id, loaded)
+        except CorruptState as exc:
+            raise self._set_aside(lease, loaded.name, exc) from None
         return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    def _set_aside(self, lease: Lease, name: str, exc: CorruptState) -> StateUnreadable:
+        """A container whose stored state cannot be read: FAILED with the reason (so
+        ``status`` shows it), logged, its lease released; the others run on."""
+        reason = f"stored state cannot be read: {exc.message}"
+        self.store.set_status(lease, ContainerStatus.FAILED, error=reason)
+        self.store.log(lease.container_id, "ERROR", f"set aside: {reason}", lease=lease)
+        self.store.release(lease)
+        return StateUnreadable(f"set aside: {reason}; `--fresh` starts {name} over")
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
@@ -184,13 +200,18 @@ class Supervisor:
                         f"({current.lease_owner}); stop it there or wait for it to end")
 
     def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
+        """"step N/M" where the container resumes (None from the top); reads and checks
+        its stored state first (``CorruptState`` when it cannot be read)."""
         checkpoint = self.store.last_checkpoint(container_id)
         intent = self.store.pending_intent(container_id)
         where = intent.step_path if intent is not None else \
             checkpoint.step_path if checkpoint is not None else None
         if where is None:
             return None
-        step = cur.top_step(cur.decode(where)) + 1
+        try:
+            step = cur.top_step(cur.decode(where)) + 1
+        except ValueError as exc:
+            raise CorruptState(f"its step cursor is unreadable: {exc}") from None
         text = f"step {step}/{len(loaded.steps)}"
         self.say(f"resuming {loaded.name} at {text}")
         return text

@@ -25,6 +25,10 @@ class ContainerBusy(StRunError):
     """Another runner holds this container's lease; it cannot be reset now."""
 
 
+class CorruptState(StRunError):
+    """A container's stored checkpoint or intent cannot be read (not JSON, wrong shape)."""
+
+
 @dataclass(frozen=True)
 class ContainerRecord:
     """One supervised container (one playbook driving one ship) as last committed."""
