@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import uuid
@@ -37,6 +38,7 @@ from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
+from runner.runtime.resume_values import decide_values
 from runner.runtime.view import ContainerView, LogListener
 from runner.state.records import ContainerRecord, CorruptState, Lease
 from runner.state.store import Store
@@ -122,13 +124,15 @@ class Supervisor:
     async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
                            ) -> ContainerHandle:
         """Start (or resume) a container for an already loaded playbook."""
+        loaded = self.resume_values(loaded, fresh=fresh)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
             self._take_over_or_refuse(ship, holder)
         record = self.store.upsert_container(
             loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
-            git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh)
+            git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh,
+            overrides=loaded.overrides)
         if record.content_hash != loaded.content_hash and record.source_text:
             self.say(f"{loaded.name}: resuming the version it started with "
                       f"({record.content_hash[:12]}); use --fresh to run the edited file")
@@ -148,6 +152,22 @@ class Supervisor:
         self.store.log(lease.container_id, "ERROR", f"set aside: {reason}", lease=lease)
         self.store.release(lease)
         return StateUnreadable(f"set aside: {reason}; `--fresh` starts {name} over")
+
+    def resume_values(self, loaded: LoadedPlaybook, *, fresh: bool = False) -> LoadedPlaybook:
+        """The playbook with the ``-e`` values its container resumes with: the stored ones
+        when it has progress to resume (said once when none were asked); ``ResumeRefused``
+        (exit 2) when other values were asked. ``start_loaded`` calls it; a caller may call
+        it first to refuse before anything starts."""
+        record = None if fresh else self.store.get_container(loaded.name)
+        if record is None or record.status is ContainerStatus.COMPLETED \
+                or not self.store.has_checkpoint(record.id):
+            return loaded  # a new run: it runs with (and stores) the values asked
+        decision = decide_values(loaded.name, record.overrides or {}, loaded.overrides)
+        if decision.note is None:
+            return loaded
+        self.say(decision.note)
+        return self.runtime.load_text(loaded.source_text,
+                                      dataclasses.replace(loaded, overrides=decision.values))
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.

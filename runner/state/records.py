@@ -56,6 +56,8 @@ class ContainerRecord:
     """The playbook/plan text this container started with; a resume runs this version."""
     created_at: datetime
     updated_at: datetime
+    overrides: dict[str, Any] | None = None
+    """The ``-e`` values this container started with; a resume runs with these."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ before a request: it also refuses a lease that has expired (heartbeat first).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -155,19 +155,22 @@ class Store:
 
     def upsert_container(self, name: str, playbook_path: str, content_hash: str, ship: str,
                          agent: str, *, git_revision: str | None = None,
-                         source_text: str | None = None, fresh: bool = False) -> ContainerRecord:
+                         source_text: str | None = None, fresh: bool = False,
+                         overrides: Mapping[str, Any] | None = None) -> ContainerRecord:
         """Declare container ``name`` (creating it PENDING) and return it as committed.
 
-        For an existing container the path, ship and agent are updated. Its snapshot
-        (``content_hash``, ``git_revision``, ``source_text``) is replaced only when it has no
-        checkpoint yet, so that a resumed container runs the version it started with; compare
-        the returned ``content_hash`` with yours to tell the user. With ``fresh=True``, or when
+        For an existing container the path, ship and agent are updated. Its snapshot (what it
+        runs: ``content_hash``, ``git_revision``, ``source_text`` and the ``-e`` values
+        ``overrides``) is replaced only when it has no checkpoint yet, so that a resumed
+        container runs the version it started with; compare the returned snapshot with yours
+        to tell the user. With ``fresh=True``, or when
         the container had COMPLETED, its progress is reset first (see ``reset_progress``) and
         the snapshot replaced: running a finished playbook again starts it over. A reset
         while another runner holds a live lease raises ``ContainerBusy``.
         """
         snapshot = {"content_hash": content_hash, "git_revision": git_revision,
-                    "source_text": source_text}
+                    "source_text": source_text,
+                    "overrides": dict(overrides) if overrides else None}
         declared = {"playbook_path": playbook_path, "ship": ship, "agent": agent}
         try:
             return self._upsert(name, declared, snapshot, fresh)
