@@ -107,6 +107,8 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     from rich.console import Console
     from rich.table import Table
 
+    from runner.terminal import literal
+
     headers = ("ID", "NAME", "SHIP", "STATUS", "STEP", "VERSION", "RESTARTS", "UPTIME",
                "NEXT RETRY")
     rows = [_row(r, now) for r in records]
@@ -123,7 +125,8 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     for r, row in zip(records, rows, strict=True):
         line = last.get(r.id)
         text = ((line.message if line else r.last_error) or "-").splitlines() or ["-"]
-        table.add_row(*row, _clip(text[0], room))
+        # Names and log lines are user and server text: literal, never Rich markup.
+        table.add_row(*(literal(cell) for cell in (*row, _clip(text[0], room))))
     console.print(table)
 
 
