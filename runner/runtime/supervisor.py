@@ -39,6 +39,7 @@ from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
 from runner.runtime.resume_values import decide_values
+from runner.runtime.server_outage import ServerOutage, server_retry_from_env
 from runner.runtime.view import ContainerView, LogListener
 from runner.state.records import ContainerRecord, CorruptState, Lease
 from runner.state.store import Store
@@ -110,8 +111,14 @@ class Supervisor:
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
         # one "database unreachable" / "database back" line for all containers together
-        self.outage = DatabaseOutage(self.say, lambda: sum(
-            not h.done for h in self.handles.values()))
+        self.outage = DatabaseOutage(self.say, self._live_count)
+        # ... and one "game server unreachable" / "back" line; its limit is checked here,
+        # before any container starts (a bad ST_RUN_SERVER_OUTAGE_LIMIT is exit 2).
+        self.server_retry = server_retry_from_env()
+        self.server_outage = ServerOutage(self.say, self._live_count)
+
+    def _live_count(self) -> int:
+        return sum(not h.done for h in self.handles.values())
 
     # ---- starting ------------------------------------------------------------------------
 
@@ -246,7 +253,9 @@ class Supervisor:
             store=self.store, holder=LeaseHolder(self.store, lease), view=view,
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
-            restarts=restarts, leases=self.leases, outage=self.outage)
+            restarts=restarts, leases=self.leases, outage=self.outage,
+            server_outage=self.server_outage, server_retry=self.server_retry,
+            probe=lambda: self.agents.client(loaded.agent).get_ship(ship))
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")
