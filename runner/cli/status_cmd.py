@@ -97,6 +97,7 @@ def container_json(record: ContainerRecord, last: LogRecord | None,
         "started_at": iso(record.started_at), "finished_at": iso(record.finished_at),
         "uptime_s": _uptime(record, now), "next_restart_at": iso(record.next_restart_at),
         "last_error": record.last_error, "stop_requested": record.stop_requested,
+        "overrides": record.overrides or {},
         "lease_owner": record.lease_owner, "lease_expires_at": iso(record.lease_expires_at),
         "last_log": None if last is None else last.message,
     }

@@ -4,13 +4,15 @@ the stored values and says so; one asked with other values is refused (exit 2) u
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from runner.state.store import Store
-from tests.e2e.support import Sim, run_runner, sim_process
+from tests.e2e.support import REPO, ST_RUN, Sim, run_runner, sim_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -99,3 +101,6 @@ def test_a_resume_with_other_values_is_refused_unless_fresh(
         assert store.require_container("counted").overrides == {"n": "5"}
     finally:
         store.close()
+    shown = subprocess.run([*ST_RUN, "status", "--all", "--json", "--db", db], cwd=REPO,
+                           capture_output=True, text=True, timeout=60)
+    assert json.loads(shown.stdout)[0]["overrides"] == {"n": "5"}
