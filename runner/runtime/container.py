@@ -191,7 +191,8 @@ class ContainerTask:
                 delay = decide(self.server_retry, attempt, loop.time() - began)
                 if delay is None:
                     break  # past the limit: it counts as a failure
-                if await self._wait_or_stop(delay) or await self._probe_or_stop():
+                if await self._wait_or_stop(delay) or self._stop_requested() \
+                        or await self._probe_or_stop():
                     return self._stopped_while_held()
                 if self._probe_error is None:
                     back = True
@@ -227,6 +228,13 @@ class ContainerTask:
             raise error
         self._probe_error = error if isinstance(error, Exception) else None
         return False
+
+    def _stop_requested(self) -> bool:
+        """True when ``st-run stop`` asked for this container (False if unreadable)."""
+        try:
+            return self.store.stop_requested(self.id)
+        except Exception:  # the database may be away too: the next wait asks again
+            return False
 
     def _stopped_while_held(self) -> Outcome:
         if self.holder.lost:

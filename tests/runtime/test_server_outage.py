@@ -63,8 +63,10 @@ def _faults(url: str, spec: str) -> None:
     httpx.put(f"{url}/_sim/faults", json={"spec": spec}, timeout=10).raise_for_status()
 
 
-def _run(env: dict[str, Any], faults: str) -> tuple[Outcome | None, list[str]]:
-    """Start the container, then (before it sends anything) install ``faults``."""
+def _run(env: dict[str, Any], faults: str, stop_when_held: bool = False
+         ) -> tuple[Outcome | None, list[str]]:
+    """Start the container, then (before it sends anything) install ``faults``; with
+    ``stop_when_held``, ask for a stop as ``st-run stop`` does once it holds."""
     async def scenario() -> tuple[Outcome | None, list[str]]:
         # The client gives up within a fraction of a second (as after ~15 s on the real
         # server): the outage below outlasts its retries.
@@ -76,6 +78,10 @@ def _run(env: dict[str, Any], faults: str) -> tuple[Outcome | None, list[str]]:
             sup = Supervisor(env["store"], agents)
             await sup.start(env["path"])
             _faults(env["url"], faults)  # blocks the loop: the container has not run yet
+            if stop_when_held:
+                while not any(m.startswith("game server unreachable") for m in sup.messages):
+                    await asyncio.sleep(0.05)
+                env["store"].request_stop("steady")
             outcomes = await asyncio.wait_for(sup.wait(), timeout=90)
             return outcomes["steady"], sup.messages
         finally:
@@ -110,6 +116,14 @@ def test_an_outage_past_the_limit_counts_as_a_failure(env: dict[str, Any],
     record = env["store"].require_container("steady")
     assert record.last_error == outcome.error
     assert not any(m.startswith("game server back") for m in messages)
+
+
+def test_a_stop_while_held_ends_it_stopped_and_resumable(env: dict[str, Any]) -> None:
+    outcome, _ = _run(env, "500:100%", stop_when_held=True)
+
+    assert outcome is not None and outcome.status is ContainerStatus.STOPPED, outcome
+    record = env["store"].require_container("steady")
+    assert record.status is ContainerStatus.STOPPED and record.lease_owner is None
 
 
 @pytest.mark.parametrize("value", ["soon", "-5", "0", "nan", "inf"])
