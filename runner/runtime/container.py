@@ -24,7 +24,7 @@ from runner.runtime.journal import LeaseHolder, StoreJournal
 from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage, RetryPolicy, decide, describe, is_transient
 from runner.runtime.restarts import RestartRule
-from runner.runtime.server_outage import ServerOutage, is_server_outage
+from runner.runtime.server_outage import DEFAULT_LIMIT_S, ServerOutage, is_server_outage
 from runner.runtime.view import ContainerView
 from runner.state.records import LeaseLost
 from runner.state.store import Store
@@ -75,7 +75,7 @@ class ContainerTask:
         self.outage = outage or DatabaseOutage(self._line)
         self.db_retry = db_retry or RetryPolicy.from_env()
         self.server_outage = server_outage or ServerOutage(self._line)
-        self.server_retry = server_retry or RetryPolicy(give_up_after_s=600.0)
+        self.server_retry = server_retry or RetryPolicy(give_up_after_s=DEFAULT_LIMIT_S)
         self.probe = probe
         self._probe_error: Exception | None = None
         self.stop = asyncio.Event()
