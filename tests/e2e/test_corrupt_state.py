@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from runner.domain.status import ContainerStatus
-from runner.state.store import Store
+from runner.state.store import CorruptState, Store
 from tests.e2e.support import Sim, run_runner, sim_process
 from tests.watch.procs import Agent, State, until, watcher
 
@@ -58,7 +58,7 @@ def _damage(db: str, path: Path, ship: str, corruption: str) -> None:
         store.release(lease)
         with store.engine.begin() as conn:
             conn.execute(sa.text("UPDATE checkpoints SET state = :bad"), {"bad": corruption})
-        with pytest.raises(Exception):  # noqa: B017 - the state really is unreadable now
+        with pytest.raises(CorruptState):  # the state really is unreadable now
             store.last_checkpoint(record.id)
     finally:
         store.close()
