@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
 
 from runner.domain.status import ContainerStatus
 from runner.errors import InvalidInput, StRunError
@@ -146,6 +145,7 @@ def container_json(record: ContainerRecord, last: LogRecord | None,
         "started_at": iso(record.started_at), "finished_at": iso(record.finished_at),
         "uptime_s": _uptime(record, now), "next_restart_at": iso(record.next_restart_at),
         "last_error": record.last_error, "stop_requested": record.stop_requested,
+        "overrides": record.overrides or {},
         "lease_owner": record.lease_owner, "lease_expires_at": iso(record.lease_expires_at),
         "lease_lapsed": lease_lapsed(record, now),
         "last_log": None if last is None else last.message,
@@ -173,6 +173,8 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     from rich.console import Console
     from rich.table import Table
 
+    from runner.terminal import literal
+
     headers = [*HEADERS, *(WIDE_HEADERS if wide else ())]
     rows = [_row(r, now, wide) for r in records]
     console = Console(soft_wrap=False)
@@ -192,7 +194,8 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     for r, row in zip(records, rows, strict=True):
         line = last.get(r.id)
         text = ((line.message if line else r.last_error) or "-").splitlines() or ["-"]
-        table.add_row(*(escape(cell) for cell in row), escape(_clip(text[0], room)))
+        # Names and log lines are user and server text: literal, never Rich markup.
+        table.add_row(*(literal(cell) for cell in (*row, _clip(text[0], room))))
     with console.capture() as captured:
         console.print(table)
     # rich pads every row to the table's width; trailing blanks help nobody in a pipe

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,23 +93,32 @@ class AgentDirectory:
 
 
 class Universe:
-    """Systems with markets for step contexts: the store's cache first, else the API."""
+    """Systems with markets for step contexts: the store's cache first, else the API.
+
+    One per agent per runner, shared by its containers: a system is fetched once however
+    many containers ask for it at once (they wait for the first one's fetch).
+    """
 
     def __init__(self, store: Store, client: Any) -> None:
         self.store = store
         self.client = client
         self.systems: dict[str, System] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
 
     async def system(self, symbol: str) -> System:
         if symbol in self.systems:
             return self.systems[symbol]
+        async with self._loading.setdefault(symbol, asyncio.Lock()):
+            if symbol not in self.systems:  # another container loaded it meanwhile
+                self.systems[symbol] = await self._load(symbol)
+        return self.systems[symbol]
+
+    async def _load(self, symbol: str) -> System:
         cached = self.store.cached_system(symbol)
         if cached is not None and _fresh(cached[1], self.store):
-            system = cached[0]
-        else:
-            system = await self._fetch(symbol)
-            self.store.cache_system(system)
-        self.systems[symbol] = system
+            return cached[0]
+        system = await self._fetch(symbol)
+        self.store.cache_system(system)
         return system
 
     async def _fetch(self, symbol: str) -> System:

@@ -24,6 +24,7 @@ from runner.runtime.journal import LeaseHolder, StoreJournal
 from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage, RetryPolicy, decide, describe, is_transient
 from runner.runtime.restarts import RestartRule
+from runner.runtime.server_outage import DEFAULT_LIMIT_S, ServerOutage, is_server_outage
 from runner.runtime.view import ContainerView
 from runner.state.records import LeaseLost
 from runner.state.store import Store
@@ -32,6 +33,8 @@ from runner.state.store import Store
 LEASE_TTL_S = 30.0
 
 ExecutorFactory = Callable[["ContainerTask"], Awaitable[Executor]]
+#: One cheap read of the game server (the container's ship): raises while it is away.
+ServerProbe = Callable[[], Awaitable[object]]
 
 
 @dataclass
@@ -51,10 +54,15 @@ class ContainerTask:
                  agent: str, build: ExecutorFactory, rule: RestartRule, clock: Clock,
                  restarts: int = 0, leases: LeaseKeeper | None = None,
                  outage: DatabaseOutage | None = None,
-                 db_retry: RetryPolicy | None = None) -> None:
+                 db_retry: RetryPolicy | None = None,
+                 server_outage: DatabaseOutage | None = None,
+                 server_retry: RetryPolicy | None = None,
+                 probe: ServerProbe | None = None) -> None:
         """``leases``: the runner's shared heartbeat; without it the container renews its
         own lease (one write per container per interval). ``outage``: the runner's
-        announcer of an unreachable database; ``db_retry``: how long to wait for it."""
+        announcer of an unreachable database; ``db_retry``: how long to wait for it.
+        ``server_outage``, ``server_retry``: the same for the game server, which ``probe``
+        reads while it is away (without a probe, the next run is the probe)."""
         self.store = store
         self.holder = holder
         self.view = view
@@ -66,6 +74,10 @@ class ContainerTask:
         self.leases = leases
         self.outage = outage or DatabaseOutage(self._line)
         self.db_retry = db_retry or RetryPolicy.from_env()
+        self.server_outage = server_outage or ServerOutage(self._line)
+        self.server_retry = server_retry or RetryPolicy(give_up_after_s=DEFAULT_LIMIT_S)
+        self.probe = probe
+        self._probe_error: Exception | None = None
         self.stop = asyncio.Event()
         self.journal = StoreJournal(store, holder, self._on_line)
         self.outcome: Outcome | None = None
@@ -113,14 +125,18 @@ class ContainerTask:
             return Outcome(ContainerStatus.FAILED, message)
 
     async def _supervise(self) -> Outcome:
-        """Run attempts until one ends the container; a database outage holds it meanwhile."""
+        """Run attempts until one ends the container; a database or game server outage
+        holds it meanwhile."""
         while True:
             try:
                 outcome = await self._attempt()
             except Exception as exc:
-                if not is_transient(exc):
+                if is_server_outage(exc):
+                    outcome = await self._hold_server(exc)
+                elif is_transient(exc):
+                    outcome = await self._hold(exc)
+                else:
                     raise
-                outcome = await self._hold(exc)
             if outcome is not None:
                 return outcome
 
@@ -160,6 +176,71 @@ class ContainerTask:
                     exc = again
         finally:
             self.outage.leave(back)
+
+    async def _hold_server(self, exc: Exception) -> Outcome | None:
+        """The game server is away: send nothing, probe it with back-off, and run again
+        from the last checkpoint once it answers (None). After ``server_retry``'s limit the
+        outage counts as a failure and the restart policy decides; a stop ends it STOPPED.
+        """
+        self.server_outage.enter(exc)
+        loop = asyncio.get_running_loop()
+        began, started, attempt, back = loop.time(), self.clock.now(), 0, False
+        try:
+            while True:
+                attempt += 1
+                delay = decide(self.server_retry, attempt, loop.time() - began)
+                if delay is None:
+                    break  # past the limit: it counts as a failure
+                if await self._wait_or_stop(delay) or self._stop_requested() \
+                        or await self._probe_or_stop():
+                    return self._stopped_while_held()
+                if self._probe_error is None:
+                    back = True
+                    return None
+                exc = self._probe_error
+        finally:
+            self.server_outage.leave(back)
+        message = (f"game server unreachable for {self.server_retry.give_up_after_s:g} s "
+                   f"({exc.message if isinstance(exc, StRunError) else exc})")
+        if not await self._back_off(message, started):
+            return self._finish(ContainerStatus.FAILED, f"failed: {message}", error=message)
+        if self.stop.is_set():
+            return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
+        return None
+
+    async def _probe_or_stop(self) -> bool:
+        """Read the server once (``_probe_error``: None when it answered, else why not);
+        True when a stop was asked meanwhile."""
+        self._probe_error = None
+        if self.probe is None:
+            return False
+        probe = asyncio.ensure_future(self.probe())
+        stopper = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({probe, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not probe.done():
+            probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await probe
+            return True
+        error = probe.exception()
+        if error is not None and not is_server_outage(error):
+            raise error
+        self._probe_error = error if isinstance(error, Exception) else None
+        return False
+
+    def _stop_requested(self) -> bool:
+        """True when ``st-run stop`` asked for this container (False if unreadable)."""
+        try:
+            return self.store.stop_requested(self.id)
+        except Exception:  # the database may be away too: the next wait asks again
+            return False
+
+    def _stopped_while_held(self) -> Outcome:
+        if self.holder.lost:
+            return Outcome(None, "lease lost", lost=True)
+        return self._finish(ContainerStatus.STOPPED, "stopped while the game server was "
+                            "unreachable (running it again resumes from its checkpoint)")
 
     def _retry_pending(self) -> bool:
         """One retry: renew the lease (False when another runner took it), then write the
@@ -207,8 +288,8 @@ class ContainerTask:
                 outcome.agent_token_expired = True
                 return outcome
             except Exception as exc:  # a failed run: the restart policy decides
-                if is_transient(exc):  # not the run's fault: the container holds instead
-                    raise
+                if is_transient(exc) or is_server_outage(exc):
+                    raise  # not the run's fault: the container holds instead
                 message = exc.message if isinstance(exc, StRunError) else \
                     f"{type(exc).__name__}: {exc}"
                 if not await self._back_off(message, started):

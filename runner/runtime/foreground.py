@@ -93,13 +93,16 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     supervisor.on_log, supervisor.on_message = view.on_log, view.say
     loaded = [supervisor.runtime.load(path, options.overrides) for path in options.paths]
     _refuse_duplicates(loaded)
+    fresh = options.fresh or options.sim
+    # Before anything starts: a resume asked with other -e values is refused (exit 2).
+    loaded = [supervisor.resume_values(playbook, fresh=fresh) for playbook in loaded]
     interrupted = asyncio.Event()
     refused = 0
     async with view, observing(supervisor, agents, store, metrics=options.metrics,
                                dashboard=options.dashboard, say=view.say):
         for playbook in loaded:
             try:
-                handle = await supervisor.start_loaded(playbook, fresh=options.fresh or options.sim)
+                handle = await supervisor.start_loaded(playbook, fresh=fresh)
             except StRunError as exc:
                 view.say(f"{playbook.name}: not started: {exc.message}")
                 refused += 1

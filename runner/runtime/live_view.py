@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runner.runtime.view import ContainerView
+from runner.terminal import literal, print_literal
 
 REFRESH_S = 0.25
 
@@ -35,7 +36,7 @@ def _transit_cell(view: ContainerView) -> Any:
         return Text("")
     fraction, left = view.transit.progress()
     bar = ProgressBar(total=1.0, completed=fraction, width=20)
-    label = Text(f" {view.transit.destination} ETA {left:4.0f}s")
+    label = literal(f" {view.transit.destination} ETA {left:4.0f}s")
     grid = Table.grid()
     grid.add_row(bar, label)
     return grid
@@ -49,13 +50,14 @@ def render(views: Iterable[ContainerView]) -> Group:
     """The renderable for the current state of every container: a line each, then its logs."""
     parts: list[Any] = []
     for view in views:
-        status = Text(view.status, style=_STATUS_STYLE.get(view.status, ""))
+        status = literal(view.status, style=_STATUS_STYLE.get(view.status, ""))
         if view.status == "BACKOFF" and view.next_retry is not None:
             status.append(f" retry {view.next_retry:%H:%M:%SZ}")
         step = view.step_text + (f" (iteration {view.iterations})" if view.iterations else "")
         head = Table.grid(padding=(0, 2))
-        head.add_row(Text(view.name, style="bold"), Text(view.ship), status, Text(step),
-                     _transit_cell(view))
+        # Names, steps and log lines are user and server text: literal, never markup.
+        head.add_row(literal(view.name, style="bold"), literal(view.ship), status,
+                     literal(step), _transit_cell(view))
         parts.append(head)
         parts.extend(Text("    " + line, style="dim", overflow="ellipsis", no_wrap=True)
                      for line in view.logs)
@@ -80,7 +82,7 @@ class LiveView:
     def say(self, message: str) -> None:
         """A message from the runner itself (not a container)."""
         if self._live is not None:
-            self._live.console.print(message)
+            print_literal(self._live.console, message)
         else:
             print(message, flush=True)
 

@@ -108,13 +108,21 @@ class DatabaseOutage:
             self.since = self.monotonic()
             count = self.live() if self.live is not None else 1
             noun = "container" if count == 1 else "containers"
-            self.say(f"database unreachable: {describe(exc)}; holding {count} {noun} "
-                     "(no game requests until it is back)")
+            self.say(self.gone_line(exc, f"{count} {noun}"))
 
     def leave(self, back: bool = True) -> None:
         """A container is no longer held; the last one out says the database is back."""
         self.held = max(0, self.held - 1)
         if self.held == 0 and self.since is not None:
             if back:
-                self.say(f"database back after {self.monotonic() - self.since:.0f} s")
+                self.say(self.back_line(self.monotonic() - self.since))
             self.since = None
+
+    def gone_line(self, exc: BaseException, held: str) -> str:
+        """The line announcing the outage (``held``: "3 containers")."""
+        return (f"database unreachable: {describe(exc)}; holding {held} "
+                "(no game requests until it is back)")
+
+    def back_line(self, seconds: float) -> str:
+        """The line announcing the end of the outage."""
+        return f"database back after {seconds:.0f} s"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import uuid
@@ -37,13 +38,19 @@ from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
+from runner.runtime.resume_values import decide_values
+from runner.runtime.server_outage import ServerOutage, server_retry_from_env
 from runner.runtime.view import ContainerView, LogListener
-from runner.state.records import ContainerRecord, Lease
+from runner.state.records import ContainerRecord, CorruptState, Lease
 from runner.state.store import Store
 
 
 class ShipTaken(StRunError):
     """Another container holds this ship (one container per ship)."""
+
+
+class StateUnreadable(StRunError):
+    """The container's stored state cannot be read: it is set aside (FAILED), not run."""
 
 
 def lease_ttl_from_env() -> float:
@@ -104,8 +111,14 @@ class Supervisor:
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
         # one "database unreachable" / "database back" line for all containers together
-        self.outage = DatabaseOutage(self.say, lambda: sum(
-            not h.done for h in self.handles.values()))
+        self.outage = DatabaseOutage(self.say, self._live_count)
+        # ... and one "game server unreachable" / "back" line; its limit is checked here,
+        # before any container starts (a bad ST_RUN_SERVER_OUTAGE_LIMIT is exit 2).
+        self.server_retry = server_retry_from_env()
+        self.server_outage = ServerOutage(self.say, self._live_count)
+
+    def _live_count(self) -> int:
+        return sum(not h.done for h in self.handles.values())
 
     # ---- starting ------------------------------------------------------------------------
 
@@ -118,20 +131,50 @@ class Supervisor:
     async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
                            ) -> ContainerHandle:
         """Start (or resume) a container for an already loaded playbook."""
+        loaded = self.resume_values(loaded, fresh=fresh)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
             self._take_over_or_refuse(ship, holder)
         record = self.store.upsert_container(
             loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
-            git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh)
+            git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh,
+            overrides=loaded.overrides)
         if record.content_hash != loaded.content_hash and record.source_text:
             self.say(f"{loaded.name}: resuming the version it started with "
                       f"({record.content_hash[:12]}); use --fresh to run the edited file")
             loaded = self.runtime.load_text(record.source_text, loaded)
         lease = await self._claim(record)
-        resumed_at = self._resume_text(record.id, loaded)
+        try:
+            resumed_at = self._resume_text(record.id, loaded)
+        except CorruptState as exc:
+            raise self._set_aside(lease, loaded.name, exc) from None
         return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    def _set_aside(self, lease: Lease, name: str, exc: CorruptState) -> StateUnreadable:
+        """A container whose stored state cannot be read: FAILED with the reason (so
+        ``status`` shows it), logged, its lease released; the others run on."""
+        reason = f"stored state cannot be read: {exc.message}"
+        self.store.set_status(lease, ContainerStatus.FAILED, error=reason)
+        self.store.log(lease.container_id, "ERROR", f"set aside: {reason}", lease=lease)
+        self.store.release(lease)
+        return StateUnreadable(f"set aside: {reason}; `--fresh` starts {name} over")
+
+    def resume_values(self, loaded: LoadedPlaybook, *, fresh: bool = False) -> LoadedPlaybook:
+        """The playbook with the ``-e`` values its container resumes with: the stored ones
+        when it has progress to resume (said once when none were asked); ``ResumeRefused``
+        (exit 2) when other values were asked. ``start_loaded`` calls it; a caller may call
+        it first to refuse before anything starts."""
+        record = None if fresh else self.store.get_container(loaded.name)
+        if record is None or record.status is ContainerStatus.COMPLETED \
+                or not self.store.has_checkpoint(record.id):
+            return loaded  # a new run: it runs with (and stores) the values asked
+        decision = decide_values(loaded.name, record.overrides or {}, loaded.overrides)
+        if decision.note is None:
+            return loaded
+        self.say(decision.note)
+        return self.runtime.load_text(loaded.source_text,
+                                      dataclasses.replace(loaded, overrides=decision.values))
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
@@ -184,13 +227,18 @@ class Supervisor:
                         f"({current.lease_owner}); stop it there or wait for it to end")
 
     def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
+        """"step N/M" where the container resumes (None from the top); reads and checks
+        its stored state first (``CorruptState`` when it cannot be read)."""
         checkpoint = self.store.last_checkpoint(container_id)
         intent = self.store.pending_intent(container_id)
         where = intent.step_path if intent is not None else \
             checkpoint.step_path if checkpoint is not None else None
         if where is None:
             return None
-        step = cur.top_step(cur.decode(where)) + 1
+        try:
+            step = cur.top_step(cur.decode(where)) + 1
+        except ValueError as exc:
+            raise CorruptState(f"its step cursor is unreadable: {exc}") from None
         text = f"step {step}/{len(loaded.steps)}"
         self.say(f"resuming {loaded.name} at {text}")
         return text
@@ -205,7 +253,9 @@ class Supervisor:
             store=self.store, holder=LeaseHolder(self.store, lease), view=view,
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
-            restarts=restarts, leases=self.leases, outage=self.outage)
+            restarts=restarts, leases=self.leases, outage=self.outage,
+            server_outage=self.server_outage, server_retry=self.server_retry,
+            probe=lambda: self.agents.client(loaded.agent).get_ship(ship))
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")

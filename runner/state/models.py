@@ -67,6 +67,8 @@ class Container(Base):
     source_text: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    overrides: Mapped[dict[str, Any] | None]
+    """The ``-e`` values the container runs with (raw text by name); None: none given."""
 
 
 class CheckpointRow(Base):

@@ -16,6 +16,8 @@ from runner.state.records import (
     Checkpoint,
     ContainerBusy,
     ContainerRecord,
+    CorruptState,
+    Intent,
     Lease,
     LeaseLost,
     LogRecord,
@@ -72,12 +74,51 @@ def reset_progress(conn: sa.Connection, container_id: int, now: datetime) -> Non
 
 
 def last_checkpoint_row(conn: sa.Connection, container_id: int) -> Checkpoint | None:
-    row = conn.execute(sa.select(checkpoints).where(checkpoints.c.container_id == container_id)
-                       .order_by(checkpoints.c.id.desc()).limit(1)).first()
+    """The newest checkpoint; ``CorruptState`` when its stored state cannot be read."""
+    query = (sa.select(checkpoints).where(checkpoints.c.container_id == container_id)
+             .order_by(checkpoints.c.id.desc()).limit(1))
+    row = _decoded_row(conn, query, f"the checkpoint of container {container_id}")
     if row is None:
         return None
+    _require_object(row.state, f"the checkpoint of container {container_id}")
     return Checkpoint(row.id, row.container_id, row.step_path, row.command_index, row.state,
                       row.created_at)
+
+
+def has_checkpoint(conn: sa.Connection, container_id: int) -> bool:
+    """True when the container has made progress (its checkpoints are not decoded)."""
+    return conn.execute(sa.select(checkpoints.c.id)
+                        .where(checkpoints.c.container_id == container_id).limit(1)
+                        ).first() is not None
+
+
+def pending_intent_row(conn: sa.Connection, container_id: int) -> Intent | None:
+    """The newest unresolved intent; ``CorruptState`` when it cannot be read."""
+    query = (sa.select(intents)
+             .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
+             .order_by(intents.c.id.desc()).limit(1))
+    what = f"the pending intent of container {container_id}"
+    row = _decoded_row(conn, query, what)
+    if row is None:
+        return None
+    _require_object(row.command, what)
+    _require_object(row.before, what)
+    return Intent(row.id, row.container_id, row.step_path, row.command_index, row.command,
+                  row.before, row.created_at)
+
+
+def _decoded_row(conn: sa.Connection, query: sa.Select[Any], what: str) -> sa.Row[Any] | None:
+    """The first row of ``query``, its JSON columns decoded; text that is not JSON (a
+    damaged file, a hand edit) is ``CorruptState`` naming ``what``, not a driver error."""
+    try:
+        return conn.execute(query).first()
+    except ValueError as exc:  # json.JSONDecodeError from the JSON column's decoder
+        raise CorruptState(f"{what} is not valid JSON ({exc})") from None
+
+
+def _require_object(value: Any, what: str) -> None:
+    if not isinstance(value, dict):
+        raise CorruptState(f"{what} is not a JSON object (found {type(value).__name__})")
 
 
 def insert_log(conn: sa.Connection, container_id: int | None, level: str, message: str,

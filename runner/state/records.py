@@ -25,6 +25,10 @@ class ContainerBusy(StRunError):
     """Another runner holds this container's lease; it cannot be reset now."""
 
 
+class CorruptState(StRunError):
+    """A container's stored checkpoint or intent cannot be read (not JSON, wrong shape)."""
+
+
 @dataclass(frozen=True)
 class ContainerRecord:
     """One supervised container (one playbook driving one ship) as last committed."""
@@ -52,6 +56,8 @@ class ContainerRecord:
     """The playbook/plan text this container started with; a resume runs this version."""
     created_at: datetime
     updated_at: datetime
+    overrides: dict[str, Any] | None = None
+    """The ``-e`` values this container started with; a resume runs with these."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ before a request: it also refuses a lease that has expired (heartbeat first).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -43,6 +43,7 @@ from runner.state.records import (
     Checkpoint,
     ContainerBusy,
     ContainerRecord,
+    CorruptState,
     Intent,
     Lease,
     LeaseLost,
@@ -56,6 +57,7 @@ __all__ = [
     "ContainerBusy",
     "ContainerRecord",
     "ContainerStatus",
+    "CorruptState",
     "Intent",
     "Lease",
     "LeaseLost",
@@ -153,19 +155,22 @@ class Store:
 
     def upsert_container(self, name: str, playbook_path: str, content_hash: str, ship: str,
                          agent: str, *, git_revision: str | None = None,
-                         source_text: str | None = None, fresh: bool = False) -> ContainerRecord:
+                         source_text: str | None = None, fresh: bool = False,
+                         overrides: Mapping[str, Any] | None = None) -> ContainerRecord:
         """Declare container ``name`` (creating it PENDING) and return it as committed.
 
-        For an existing container the path, ship and agent are updated. Its snapshot
-        (``content_hash``, ``git_revision``, ``source_text``) is replaced only when it has no
-        checkpoint yet, so that a resumed container runs the version it started with; compare
-        the returned ``content_hash`` with yours to tell the user. With ``fresh=True``, or when
+        For an existing container the path, ship and agent are updated. Its snapshot (what it
+        runs: ``content_hash``, ``git_revision``, ``source_text`` and the ``-e`` values
+        ``overrides``) is replaced only when it has no checkpoint yet, so that a resumed
+        container runs the version it started with; compare the returned snapshot with yours
+        to tell the user. With ``fresh=True``, or when
         the container had COMPLETED, its progress is reset first (see ``reset_progress``) and
         the snapshot replaced: running a finished playbook again starts it over. A reset
         while another runner holds a live lease raises ``ContainerBusy``.
         """
         snapshot = {"content_hash": content_hash, "git_revision": git_revision,
-                    "source_text": source_text}
+                    "source_text": source_text,
+                    "overrides": dict(overrides) if overrides else None}
         declared = {"playbook_path": playbook_path, "ship": ship, "agent": agent}
         try:
             return self._upsert(name, declared, snapshot, fresh)
@@ -192,7 +197,7 @@ class Store:
                     # Fence off any stalled holder: its checkpoints belong to the old run.
                     values.update(lease_owner=None, lease_expires_at=None,
                                   lease_version=containers.c.lease_version + 1)
-                if q.last_checkpoint_row(conn, row.id) is None:
+                if not q.has_checkpoint(conn, row.id):
                     values.update(snapshot)
                 conn.execute(sa.update(containers).where(containers.c.id == row.id)
                              .values(**values))
@@ -362,21 +367,23 @@ class Store:
             q.resolve_intents(conn, lease.container_id, now)
 
     def last_checkpoint(self, container_id: int) -> Checkpoint | None:
-        """The newest checkpoint of the container, or None when it has made no progress."""
+        """The newest checkpoint of the container, or None when it has made no progress.
+
+        Raises ``CorruptState`` when the stored state cannot be read."""
         with self._read() as conn:
             return q.last_checkpoint_row(conn, container_id)
 
-    def pending_intent(self, container_id: int) -> Intent | None:
-        """The intent written but not followed by a checkpoint (a crash mid-command), or None."""
-        query = (sa.select(intents)
-                 .where(intents.c.container_id == container_id, intents.c.resolved_at.is_(None))
-                 .order_by(intents.c.id.desc()).limit(1))
+    def has_checkpoint(self, container_id: int) -> bool:
+        """True when the container has a checkpoint (read or not: nothing is decoded)."""
         with self._read() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return None
-        return Intent(row.id, row.container_id, row.step_path, row.command_index, row.command,
-                      row.before, row.created_at)
+            return q.has_checkpoint(conn, container_id)
+
+    def pending_intent(self, container_id: int) -> Intent | None:
+        """The intent written but not followed by a checkpoint (a crash mid-command), or None.
+
+        Raises ``CorruptState`` when it cannot be read."""
+        with self._read() as conn:
+            return q.pending_intent_row(conn, container_id)
 
     def reset_progress(self, lease_or_id: Lease | int) -> None:
         """Start over (``--fresh``): drop checkpoints and intents, zero counters, PENDING.

@@ -268,9 +268,10 @@ class RuntimeFleet:
         by_watcher = record.status is ContainerStatus.STOPPED and \
             self._stopped_by_watcher(record.id)
         digest = text_digest(record.source_text) if record.source_text else record.content_hash
-        checkpoint = self.store.last_checkpoint(record.id)
+        # Not decoded: one container's unreadable checkpoint must not stop the recovery.
         return Remembered(str(record.id), record.name, rel, digest, record.status,
-                          step=record.step_path, checkpointed=checkpoint is not None,
+                          step=record.step_path, checkpointed=self.store.has_checkpoint(
+                              record.id),
                           lease_owner=_live_owner(record), lease_expires_at=
                           record.lease_expires_at, last_error=record.last_error,
                           stopped_by_watcher=by_watcher)
