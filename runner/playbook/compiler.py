@@ -73,12 +73,13 @@ def _memo_router() -> RouteFn:
     """``runner.routing.plan_route``, remembering answers for one compile (loops repeat)."""
     from runner.domain.ship import FlightMode
     from runner.routing.config import RoutingConfig
+    from runner.routing.results import Route
     from runner.routing.route import plan_route
 
-    memo: dict[tuple[Any, ...], Any] = {}
+    memo: dict[tuple[object, ...], Route] = {}
 
     def route(system: System, ship: Ship, start: str, goal: str, fuel_now: int,
-              mode: str | None = None, min_fuel_left: int = 0) -> Any:
+              mode: str | None = None, min_fuel_left: int = 0) -> Route:
         key = (start, goal, fuel_now, ship.fuel.capacity, ship.engine_speed, mode,
                min_fuel_left)
         if key not in memo:

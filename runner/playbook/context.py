@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runner.domain.loop import LoopState as LoopState  # one home: runner.domain.loop
 from runner.domain.ship import Agent, FlightMode, Ship
 from runner.domain.universe import System
 
-RouteFn = Callable[..., Any]
-"""``plan_route(system, ship, start, goal, fuel_now) -> Route`` (``runner.routing``)."""
+if TYPE_CHECKING:
+    from runner.routing.results import Route
+
+class RouteFn(Protocol):
+    """``plan_route``'s shape (``runner.routing``): the fastest fuel-feasible route."""
+
+    def __call__(self, system: System, ship: Ship, start: str, goal: str, fuel_now: int,
+                 mode: str | None = None, min_fuel_left: int = 0) -> Route:
+        ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class StepContext:
         return template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
 
     def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None,
-                   min_fuel_left: int = 0) -> Any:
+                   min_fuel_left: int = 0) -> Route:
         """The fastest fuel-feasible route for ``ship`` (its current fuel) from start to goal,
         landing with at least ``min_fuel_left`` fuel.
 

@@ -28,6 +28,10 @@ from runner.runtime.ports import Loop
 from runner.state.store import Store
 
 if TYPE_CHECKING:
+    from runner.domain.commands import Command
+    from runner.domain.restart import RestartPolicy
+    from runner.playbook.context import StepContext
+    from runner.playbook.model import Playbook
     from runner.runtime.container import ContainerTask
 
 #: Actions that trade at the ship's market: its live prices are read before expanding them.
@@ -46,15 +50,15 @@ class LoadedPlaybook:
 
     path: Path
     name: str
-    ship_selector: Any
+    ship_selector: str | Mapping[str, object] | None
     agent: str
     steps: tuple[Step, ...]
-    restart: Any
+    restart: RestartPolicy | None
     content_hash: str
     source_text: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
     git_revision: str | None = None
-    playbook: Any = None  # the language's own Playbook value
+    playbook: Playbook | None = None  # the language's own Playbook value
 
 
 class AgentDirectory:
@@ -163,7 +167,7 @@ class Language:
         self.vars: Mapping[str, Any] = dict(getattr(loaded.playbook, "vars", {}) or {})
 
     async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
-                      step: Step | None = None) -> Any:
+                      step: Step | None = None) -> StepContext:
         from runner.playbook import StepContext
 
         system = await self.universe.system(ship.nav.system)
@@ -178,12 +182,12 @@ class Language:
         return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
                            registered=dict(registered), loop=loop)
 
-    def expand(self, step: Step, ctx: Any) -> list[Any]:
+    def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step
 
         return list(expand_step(step, ctx))
 
-    def length(self, step: Step, ctx: Any) -> int | None:
+    def length(self, step: Step, ctx: StepContext) -> int | None:
         from runner.playbook import loop_items
 
         if step.action != "repeat":
@@ -191,12 +195,12 @@ class Language:
         items = loop_items(step, ctx)
         return None if items is None else len(items)
 
-    def stops(self, step: Step, ctx: Any) -> list[Any]:
-        from runner.playbook import loop_items
+    def stops(self, step: Step, ctx: StepContext) -> list[str]:
+        from runner.playbook.expand import tour_stops
 
-        return list(loop_items(step, ctx) or [])
+        return tour_stops(step, ctx)
 
-    def holds(self, expression: str, ctx: Any) -> bool:
+    def holds(self, expression: str, ctx: StepContext) -> bool:
         from runner.playbook import evaluate
 
         return bool(evaluate(expression, ctx.names()))

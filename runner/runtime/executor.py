@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from runner.api.errors import ApiError, TokenFromOldReset
 from runner.domain import commands as c
@@ -42,6 +42,9 @@ from runner.runtime.idle import IdleGuard, IterationActivity
 from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
 from runner.runtime.reactions import MAX_FIXUPS_PER_COMMAND, Reaction, reaction_for
 from runner.runtime.view import ContainerView, Transit
+
+if TYPE_CHECKING:
+    from runner.playbook.context import StepContext
 
 T = TypeVar("T")
 
@@ -433,7 +436,7 @@ class Executor:
         self.activity.requests += 1
         return await self.api.get_ship(self.symbol)
 
-    async def _ctx(self, loop: Loop | None, step: Step | None = None) -> Any:
+    async def _ctx(self, loop: Loop | None, step: Step | None = None) -> StepContext:
         assert self.ship is not None
         return await self.language.context(self.ship, self.progress.registered, loop, step)
 

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from runner.domain import commands as c
 from runner.domain.contract import Contract
 from runner.domain.ship import Ship
 from runner.runtime.ports import Sent
 
+if TYPE_CHECKING:
+    from runner.api.client import SpaceTradersClient
+
 
 class GameApi:
     """One agent's client, seen by one container (the client is shared by the agent's)."""
 
-    def __init__(self, client: Any, container: str | None = None) -> None:
+    def __init__(self, client: SpaceTradersClient, container: str | None = None) -> None:
         self.client = client
         self.container = container  # who asks, for the client's per-container accounting
         self.contract_id: str | None = None
@@ -57,64 +60,68 @@ class GameApi:
 
     async def _send(self, ship: Ship, command: c.Command) -> Sent:
         client, symbol = self.client, ship.symbol
-        who = {"container": self.container}
+        who = self.container
         match command:
             case c.Orbit():
-                return Sent(ship.with_nav(await client.orbit(symbol, **who)))
+                return Sent(ship.with_nav(await client.orbit(symbol, container=who)))
             case c.Dock():
-                return Sent(ship.with_nav(await client.dock(symbol, **who)))
+                return Sent(ship.with_nav(await client.dock(symbol, container=who)))
             case c.SetFlightMode(mode=mode):
-                return Sent(ship.with_nav(await client.set_flight_mode(symbol, mode, **who)))
+                nav = await client.set_flight_mode(symbol, mode, container=who)
+                return Sent(ship.with_nav(nav))
             case c.Navigate(destination=destination):
-                nav_result = await client.navigate(symbol, destination, **who)
+                nav_result = await client.navigate(symbol, destination, container=who)
                 moved = ship.with_nav(nav_result.nav).with_fuel(nav_result.fuel)
                 return Sent(moved, result={"arrival": nav_result.nav.route.arrival.isoformat()
                                            if nav_result.nav.route else None})
             case c.Refuel(units=units, from_cargo=from_cargo):
-                refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo, **who)
+                refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo,
+                                             container=who)
                 fueled = ship.with_fuel(refuel.fuel)
                 if refuel.cargo is not None:
                     fueled = fueled.with_cargo(refuel.cargo)
                 return Sent(fueled, _credits(refuel.agent))
             case c.Purchase(symbol=good, units=units):
-                trade = await client.purchase(symbol, good, units, **who)
+                trade = await client.purchase(symbol, good, units, container=who)
                 return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
                             _transaction(trade.transaction))
             case c.Sell(symbol=good, units=units):
-                trade = await client.sell(symbol, good, units, **who)
+                trade = await client.sell(symbol, good, units, container=who)
                 return Sent(ship.with_cargo(trade.cargo), _credits(trade.agent),
                             _transaction(trade.transaction))
             case c.Jettison(symbol=good, units=units):
-                return Sent(ship.with_cargo(await client.jettison(symbol, good, units, **who)))
+                left = await client.jettison(symbol, good, units, container=who)
+                return Sent(ship.with_cargo(left))
             case c.Extract():
-                extract = await client.extract(symbol, **who)
+                extract = await client.extract(symbol, container=who)
                 mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
                 return Sent(mined, result={"symbol": extract.yield_symbol,
                                            "units": extract.yield_units})
             case c.Survey():
-                survey = await client.survey(symbol, **who)
+                survey = await client.survey(symbol, container=who)
                 return Sent(replace(ship, cooldown=survey.cooldown),
                             result=[s.signature for s in survey.surveys])
             case c.Deliver(contract_id=contract_id, symbol=good, units=units):
                 contract_id = contract_id or await self._active_contract()
-                delivered = await client.deliver_contract(contract_id, symbol, good, units, **who)
+                delivered = await client.deliver_contract(contract_id, symbol, good, units,
+                                                          container=who)
                 self.contract_id = delivered.contract.id
                 return Sent(ship.with_cargo(delivered.cargo), result=_contract(delivered.contract))
             case c.NegotiateContract():
-                contract = await client.negotiate_contract(symbol, **who)
+                contract = await client.negotiate_contract(symbol, container=who)
                 self.contract_id = contract.id
                 return Sent(ship, result=_contract(contract))
             case c.AcceptContract(contract_id=contract_id):
                 contract_id = contract_id or await self._active_contract()
-                accepted = await client.accept_contract(contract_id, **who)
+                accepted = await client.accept_contract(contract_id, container=who)
                 self.contract_id = accepted.contract.id
                 return Sent(ship, _credits(accepted.agent), _contract(accepted.contract))
             case c.FulfillContract(contract_id=contract_id):
                 contract_id = contract_id or await self._active_contract()
-                fulfilled = await client.fulfill_contract(contract_id, **who)
+                fulfilled = await client.fulfill_contract(contract_id, container=who)
                 return Sent(ship, _credits(fulfilled.agent), _contract(fulfilled.contract))
             case c.ScanMarket(waypoint=waypoint):
-                market = await client.get_market(waypoint, **who)
+                market = await client.get_market(waypoint, container=who)
                 return Sent(ship, result={"symbol": market.symbol,
                                           "goods": sorted(market.trade_goods)})
             case c.Wait() | c.Log():

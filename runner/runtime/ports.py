@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runner.domain.commands import Command
 from runner.domain.loop import LoopState
 from runner.domain.plan import Step
 from runner.domain.ship import Ship
 from runner.state.records import Checkpoint, Intent
+
+if TYPE_CHECKING:
+    from runner.playbook.context import StepContext
 
 
 @dataclass(frozen=True)
@@ -65,24 +68,24 @@ class StepLanguage(Protocol):
     """The playbook language at run time, over a context built from LIVE state."""
 
     async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
-                      step: Step | None = None) -> Any:
+                      step: Step | None = None) -> StepContext:
         """The context steps are expanded and evaluated against (system, agent, names);
         with ``step``, fresh enough for it (live market prices before a trade)."""
         ...
 
-    def expand(self, step: Step, ctx: Any) -> list[Command]:
+    def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         """The commands for a leaf ``step``; raises the language's step error."""
         ...
 
-    def length(self, step: Step, ctx: Any) -> int | None:
+    def length(self, step: Step, ctx: StepContext) -> int | None:
         """How many iterations a ``repeat: {times}`` runs (None for until/forever)."""
         ...
 
-    def stops(self, step: Step, ctx: Any) -> list[Any]:
+    def stops(self, step: Step, ctx: StepContext) -> list[str]:
         """A ``tour``'s stops, in visiting order."""
         ...
 
-    def holds(self, expression: str, ctx: Any) -> bool:
+    def holds(self, expression: str, ctx: StepContext) -> bool:
         """The truth of a bare expression (a ``when``, a loop's or a step's ``until``)."""
         ...
 

@@ -224,12 +224,15 @@ class _env:
 
 
 def compare(text: str, sim: Sim, tmp: Path, index: int) -> tuple[bool, str]:
-    """Plan and run one playbook on a fresh agent; (equal, what differed)."""
+    """Plan and run one playbook on a fresh agent; (equal, what differed).
+
+    The runs share one database in ``tmp`` (each its own container name), so the system
+    the first run fetched is read from the store's cache by the others."""
     token = sim.register(f"PROP{os.getpid() % 1000}X{index}")
     path = tmp / f"prop{index}.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace("name: prop\n", f"name: prop{index}\n", 1), encoding="utf-8")
     plan = predicted(path, sim, token)
-    run = observed(path, sim, token, tmp / f"prop{index}.db")
+    run = observed(path, sim, token, tmp / "state.db")
     if not plan.ok:  # the plan refuses it: the run must not succeed either
         return (not run.ok, f"plan refused ({plan.detail}) but run succeeded")
     if not run.ok:

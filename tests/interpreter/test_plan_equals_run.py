@@ -21,6 +21,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
+def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("prop")
+
+
+@pytest.fixture(scope="module")
 def world() -> Iterator[tuple[Sim, Facts]]:
     with sim_process(seed=1, speed=500.0) as sim:
         yield sim, facts_of(sim, sim.register("PROPFACTS"))
@@ -32,11 +37,9 @@ COUNTER = itertools.count()
 @settings(max_examples=50, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
-def test_run_sends_what_plan_predicted(world: tuple[Sim, Facts],
-                                       tmp_path_factory: pytest.TempPathFactory,
+def test_run_sends_what_plan_predicted(world: tuple[Sim, Facts], tmp: Path,
                                        data: st.DataObject) -> None:
     sim, facts = world
     text = data.draw(playbooks(facts), label="playbook")
-    tmp: Path = tmp_path_factory.mktemp("prop")
     equal, detail = compare(text, sim, tmp, next(COUNTER))
     assert equal, f"{detail}\n--- playbook ---\n{text}"
