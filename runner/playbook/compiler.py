@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
+from runner.domain.cursor import Cursor
 from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
@@ -26,7 +27,6 @@ from runner.playbook.context import RouteFn, StepContext
 from runner.playbook.errors import PlaybookError, Problem, StepError
 from runner.playbook.expand import expand_step, loop_items, tour_order
 from runner.playbook.interpreter import (
-    Cursor,
     Interpreter,
     Progress,
     ResumePoint,

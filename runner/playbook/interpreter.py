@@ -24,12 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
+from runner.domain.cursor import Cursor, encode
 from runner.domain.loop import LoopState, enter_loop
 from runner.domain.plan import Step
 from runner.errors import StRunError
-
-Cursor = tuple[int, ...]
-"""A position in the step tree: step indices, with loop iterations in between."""
 
 
 class StepFailed(StRunError):
@@ -50,21 +48,25 @@ class TourFlight(Step):
 @dataclass
 class Progress:
     """The interpreter's state that a checkpoint keeps: the current leaf's commands (the
-    real world's), registered results, top-level iterations, and each tour's stops."""
+    real world's), registered results, top-level iterations, each tour's stops, and the
+    deadline (server clock, ISO) of each ``wait`` under way, so a resumed wait waits only
+    what is left."""
 
     commands: list[dict[str, Any]] = field(default_factory=list)
     registered: dict[str, Any] = field(default_factory=dict)
     iterations: int = 0
     stops: dict[str, list[Any]] = field(default_factory=dict)  # tour cursor -> its stops
+    waits: dict[str, str] = field(default_factory=dict)  # "cursor#command" -> deadline
 
     def to_state(self) -> dict[str, Any]:
         return {"commands": self.commands, "registered": self.registered,
-                "iterations": self.iterations, "stops": self.stops}
+                "iterations": self.iterations, "stops": self.stops, "waits": self.waits}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Progress:
         return cls(list(state.get("commands", [])), dict(state.get("registered", {})),
-                   int(state.get("iterations", 0)), dict(state.get("stops", {})))
+                   int(state.get("iterations", 0)), dict(state.get("stops", {})),
+                   {str(k): str(v) for k, v in dict(state.get("waits", {})).items()})
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,6 @@ class ResumePoint:
     def inner(self) -> ResumePoint:
         """The resume point one level down (an empty cursor: this leaf itself)."""
         return ResumePoint(self.cursor[1:], self.next_command, self.progress)
-
-
-def encode(cursor: Cursor) -> str:
-    """``(3, 1, 0)`` -> ``"3.1.0"`` (0-based, as stored in checkpoints)."""
-    return ".".join(str(i) for i in cursor)
 
 
 class World(Protocol):

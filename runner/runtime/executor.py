@@ -26,17 +26,17 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runner.api.errors import ApiError, TokenFromOldReset
 from runner.domain import commands as c
+from runner.domain import cursor as cur
 from runner.domain.plan import Step
 from runner.domain.ship import Nav, NavStatus, Ship
 from runner.domain.snapshot import ShipSnapshot
 from runner.errors import StRunError
 from runner.playbook.interpreter import Interpreter, Progress, ResumePoint, StepFailed
-from runner.runtime import cursor as cur
 from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
 from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
@@ -271,7 +271,7 @@ class Executor:
             self.journal.log(command.message, command.level)
             return None
         if isinstance(command, c.Wait):
-            await self._sleep_game(command.seconds)
+            await self._wait(command, path, index)
             return None
         for _ in range(MAX_FIXUPS_PER_COMMAND + 1):
             await self._at_safe_point()
@@ -388,6 +388,24 @@ class Executor:
         if seconds > 0:
             self.activity.waits += 1
             await self._sleep_wall(seconds)
+
+    async def _wait(self, command: c.Wait, path: cur.Cursor, index: int) -> None:
+        """A ``wait``: its deadline on the server's clock is checkpointed when it starts, so
+        a run resumed mid-wait waits only what is left, not the whole duration again."""
+        key = f"{cur.encode(path)}#{index}"
+        known = self.progress.waits.get(key)
+        if known is None:
+            until = self.api.server_now() + timedelta(seconds=command.seconds)
+            self.progress.waits[key] = until.isoformat()
+            # "command index - 1 done": a resume comes back to this wait, deadline known.
+            self.journal.checkpoint(cur.encode(path), index - 1, self.progress.to_state(),
+                                    f"wait {command.seconds:g}s (until "
+                                    f"{until:%H:%M:%S}Z on the server's clock)")
+        else:
+            until = datetime.fromisoformat(known)
+        self.activity.waits += 1
+        await self._wait_until(until)
+        self.progress.waits.pop(key, None)
 
     async def _sleep_game(self, game_seconds: float) -> None:
         self.activity.waits += 1

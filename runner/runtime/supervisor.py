@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.domain import cursor as cur
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
-from runner.runtime import cursor as cur
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome

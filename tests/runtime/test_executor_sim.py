@@ -420,3 +420,38 @@ def test_4000_cooldown_conflict_waits_then_extracts(world: World) -> None:
     assert outcome.status is ContainerStatus.COMPLETED
     extracts = [e for e in world.ledger() if e["path"].endswith("/extract")]
     assert len(extracts) == 2  # the other client's, then the runner's after the cooldown
+
+
+def test_a_resumed_wait_keeps_its_deadline(world: World) -> None:
+    """Issue 22: the deadline of a wait is checkpointed on the server's clock when it starts;
+    a run resumed mid-wait waits for the same deadline, not the whole duration again."""
+    def crash_in_the_wait(executor: Executor) -> None:
+        async def sleep(seconds: float) -> None:
+            raise Crash()
+
+        executor._sleep_wall = sleep  # type: ignore[method-assign]
+
+    wait = step(0, "wait", seconds=600)
+    with pytest.raises(Crash):
+        asyncio.run(run_container(world, [wait], hooks=Hooks(wrap_executor=crash_in_the_wait)))
+    first = world.store.last_checkpoint(world.store.require_container("c1").id)
+    assert first is not None
+    deadline = first.state["waits"]["1#0"]
+
+    waited: list[float] = []
+
+    def measure(executor: Executor) -> None:
+        original = executor._wait_until
+
+        async def wait_until(when: Any) -> None:
+            waited.append((when - executor.api.server_now()).total_seconds())
+            assert when.isoformat() == deadline  # the stored deadline, not a new one
+            await original(when)
+
+        executor._wait_until = wait_until  # type: ignore[method-assign]
+
+    outcome = asyncio.run(run_container(world, [wait], hooks=Hooks(wrap_executor=measure)))
+    assert outcome.status is ContainerStatus.COMPLETED
+    assert len(waited) == 1 and waited[0] < 600
+    lines = [r.message for r in world.store.logs("c1")]
+    assert sum(1 for m in lines if m.startswith("wait 600s")) == 1  # announced once

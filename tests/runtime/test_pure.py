@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from runner.domain import commands as c
+from runner.domain import cursor
 from runner.domain.ship import Cargo, Cooldown, FlightMode, Fuel, Nav, NavStatus, Route, Ship
 from runner.domain.snapshot import ShipSnapshot
-from runner.runtime import cursor
 from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
 from runner.runtime.reactions import Reaction, reaction_for
