@@ -30,6 +30,7 @@ from runner.cli.status_cmd import (
     status_text,
 )
 from runner.errors import InvalidInput, StRunError
+from runner.state.records import CorruptState
 
 if TYPE_CHECKING:
     from runner.state.store import Checkpoint, ContainerRecord, LogRecord, Store
@@ -60,8 +61,8 @@ def describe(container: str, as_json: bool, db: str | None, sim: bool) -> None:
         unreadable = None
         try:
             checkpoint = store.last_checkpoint(record.id)
-        except ValueError as exc:  # its stored state is not JSON: say so, show the rest
-            checkpoint, unreadable = None, f"unreadable ({type(exc).__name__}: {exc})"
+        except CorruptState as exc:  # its stored state cannot be read: say so, show the rest
+            checkpoint, unreadable = None, f"unreadable ({exc.message})"
         log = store.logs(record.id, limit=1000)
     now = datetime.now(UTC)
     data = describe_json(record, checkpoint, log, now)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.e2e.support import Sim, sim_process
 from tests.interpreter.plan_run import Facts, compare, facts_of, playbooks
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")
