@@ -32,8 +32,13 @@ MAX_OUTPUT = 1_000_000
 """Most characters a template may render."""
 MAX_INT_BITS = 14_000
 """Largest integer a template may build (about 4,200 digits; Python prints at most 4,300)."""
-DEADLINE_SECONDS = 0.3
-"""Wall-clock limit of one evaluation: the event loop is never held longer than this."""
+CPU_SECONDS = 0.3
+"""Processor time one evaluation may use (the event loop waits this long at most, on a
+machine that is not overloaded)."""
+WALL_SECONDS = 1.0
+"""Real time one evaluation may take, however loaded the machine (a backstop)."""
+CLOCK_EVERY = 256
+"""Work units between two readings of the clocks (a reading costs about a unit)."""
 CHUNK = 64
 """Characters of data (built, passed on or printed) that cost one work unit."""
 WALK = 4
@@ -50,13 +55,19 @@ class TemplateLimit(Exception):
 
 @dataclass
 class Budget:
-    """What is left of one evaluation's work units, and when its time runs out."""
+    """What is left of one evaluation's work units, and when its time runs out: after
+    ``cpu_seconds`` of this thread's processor time (what the template itself spends, however
+    loaded the machine is) or, as a backstop, ``wall_seconds`` of real time."""
 
     steps: int
-    deadline: float
+    cpu_seconds: float = CPU_SECONDS
+    wall_seconds: float = WALL_SECONDS
 
     def __post_init__(self) -> None:
         self.steps_left = self.steps
+        self._cpu_deadline = time.thread_time() + self.cpu_seconds
+        self._wall_deadline = time.monotonic() + self.wall_seconds
+        self._next_clock_check = self.steps - CLOCK_EVERY
 
     def charge(self, units: int = 1) -> None:
         """Spend ``units``; TemplateLimit when the work or the time is used up."""
@@ -64,8 +75,16 @@ class Budget:
         if self.steps_left < 0:
             raise TemplateLimit(f"the template needs more than {self.steps:,} steps "
                                 "(too many loop iterations, calls or too much data)")
-        if time.monotonic() > self.deadline:
-            raise TemplateLimit(f"the template runs longer than {DEADLINE_SECONDS} s")
+        if self.steps_left <= self._next_clock_check:
+            self._next_clock_check = self.steps_left - CLOCK_EVERY
+            self.check_clocks()
+
+    def check_clocks(self) -> None:
+        """TemplateLimit once either deadline has passed."""
+        if time.thread_time() > self._cpu_deadline:
+            raise TemplateLimit(f"the template computes for longer than {self.cpu_seconds} s")
+        if time.monotonic() > self._wall_deadline:
+            raise TemplateLimit(f"the template runs longer than {self.wall_seconds} s")
 
     @property
     def spent(self) -> int:
@@ -77,14 +96,15 @@ _CURRENT: ContextVar[Budget | None] = ContextVar("st_run_template_budget", defau
 
 
 @contextmanager
-def bounded(steps: int = MAX_STEPS, seconds: float = DEADLINE_SECONDS) -> Iterator[Budget]:
+def bounded(steps: int = MAX_STEPS, cpu_seconds: float = CPU_SECONDS,
+            wall_seconds: float = WALL_SECONDS) -> Iterator[Budget]:
     """A fresh budget for one evaluation, current until the block ends (nesting reuses the
     outer one: a template never gets more than one budget)."""
     outer = _CURRENT.get()
     if outer is not None:
         yield outer
         return
-    budget = Budget(steps, time.monotonic() + seconds)
+    budget = Budget(steps, cpu_seconds, wall_seconds)
     token = _CURRENT.set(budget)
     try:
         yield budget
@@ -111,6 +131,11 @@ def weigh(value: Any, limit: int = MAX_SIZE) -> int:
     deeply shared or cyclic value costs at most ``limit`` to weigh). Charges the walk (a
     step per WALK items) and the weight (a step per CHUNK): data a template builds, passes
     on or prints costs steps."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        total = _other_weight(value, _no_parts)
+        current().charge(1 + total // CHUNK)
+        return total
     total, walked, stack = 0, 0, [value]
     pop, extend = stack.pop, stack.extend
     while stack and total <= limit:
@@ -132,6 +157,10 @@ def weigh(value: Any, limit: int = MAX_SIZE) -> int:
             total += _other_weight(item, extend)
     charge(1 + walked // WALK + total // CHUNK)
     return total
+
+
+def _no_parts(parts: Iterable[Any]) -> None:
+    """A scalar has no parts to walk."""
 
 
 def _other_weight(item: Any, extend: Callable[[Iterable[Any]], None]) -> int:

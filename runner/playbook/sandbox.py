@@ -21,13 +21,14 @@ any budget.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from jinja2 import StrictUndefined, Template, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -44,8 +45,10 @@ from runner.playbook.bounds import (
     weigh,
 )
 
-CALL_COST = 8
-"""Steps a call costs (a macro call is some ten times the work of an operator)."""
+CALL_COST = 4
+"""Steps a call costs."""
+MACRO_COST = 40
+"""Steps a call of a template's macro costs (some forty times the work of an operator)."""
 
 # Filter names no template can spell (a filter name is an identifier): the metering hooks.
 _ITERATE = "(metered iteration)"
@@ -91,9 +94,8 @@ class BoundedSandbox(SandboxedEnvironment):
              **kwargs: Any) -> Any:
         """Call from sandboxed code, charged: arguments weighed, growth predicted, result
         (and the list or dict a method may have grown) weighed."""
-        charge(CALL_COST)
-        weigh(args)
-        weigh(kwargs)
+        charge(MACRO_COST if isinstance(__obj, Macro) else CALL_COST)
+        weigh((args, kwargs) if kwargs else args)
         receiver = getattr(__obj, "__self__", None)
         if isinstance(receiver, str):
             args = _check_str_method(receiver, getattr(__obj, "__name__", ""), args, kwargs)
@@ -101,6 +103,15 @@ class BoundedSandbox(SandboxedEnvironment):
         if isinstance(receiver, list | dict | set):
             sized(receiver, "list or dict")
         return sized(result)
+
+    def handle_exception(self, source: str | None = None) -> NoReturn:
+        """Re-raise the error under way as it is: Jinja's rewrite of the traceback into
+        template lines compiles code per frame (a deep macro recursion took 200 ms), and
+        st-run reports messages, not tracebacks. Syntax errors keep Jinja's handling."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, TemplateSyntaxError):
+            super().handle_exception(source)
+        raise error.with_traceback(None)
 
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
                   defer_init: bool = False) -> str:
