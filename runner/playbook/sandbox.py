@@ -50,6 +50,9 @@ CALL_COST = 4
 MACRO_COST = 40
 """Steps a call of a template's macro costs (some forty times the work of an operator)."""
 
+_JINJA_KWARGS = frozenset({"_loop_vars", "_block_vars"})
+"""What Jinja passes a call besides the template's own arguments (not the call's data)."""
+
 # Filter names no template can spell (a filter name is an identifier): the metering hooks.
 _ITERATE = "(metered iteration)"
 _LITERAL = "(weighed literal)"
@@ -95,7 +98,8 @@ class BoundedSandbox(SandboxedEnvironment):
         """Call from sandboxed code, charged: arguments weighed, growth predicted, result
         (and the list or dict a method may have grown) weighed."""
         charge(MACRO_COST if isinstance(__obj, Macro) else CALL_COST)
-        weigh((args, kwargs) if kwargs else args)
+        given = {k: v for k, v in kwargs.items() if k not in _JINJA_KWARGS}
+        weigh((args, given) if given else args)
         receiver = getattr(__obj, "__self__", None)
         if isinstance(receiver, str):
             args = _check_str_method(receiver, getattr(__obj, "__name__", ""), args, kwargs)
@@ -222,14 +226,14 @@ def _metered(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def metered(*args: Any, **kwargs: Any) -> Any:
         charge()
         value, rest = (args[skip] if len(args) > skip else None), args[skip + 1:]
-        weight = weigh(value) + weigh(rest) + weigh(kwargs)
-        charge(weight * slow // CHUNK)
         if name == "join" and value is not None:  # materialise once, to measure it
             value = list(value)
             args = (*args[:skip], value, *rest)
+        weight = weigh(value) + weigh((rest, kwargs))
         predict = _GROWTH.get(name)
         if predict is not None:
             refuse_size(predict(value, weight, rest, kwargs), f"text with `{name}`")
+        charge(weight * slow // CHUNK)
         return sized(func(*args, **kwargs))
     return metered
 
@@ -239,7 +243,7 @@ def _arg(rest: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, key: str,
     return rest[index] if len(rest) > index else kwargs.get(key, default)
 
 
-def _count(value: Any, rest: tuple[Any, ...], kwargs: Mapping[str, Any], key: str) -> int:
+def _count(rest: tuple[Any, ...], kwargs: Mapping[str, Any], key: str) -> int:
     """An integer argument that sets a width or a count (0 when absent or not a number)."""
     n = _arg(rest, kwargs, 0, key, 0)
     return abs(n) if isinstance(n, int) else 0
@@ -269,7 +273,7 @@ def _join_size(value: Any, weight: int, rest: tuple[Any, ...],
 
 
 def _tojson(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
-    indent = _count(value, rest, kwargs, "indent")
+    indent = _count(rest, kwargs, "indent")
     return weight * (2 + indent)
 
 
@@ -281,13 +285,13 @@ def _percent(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str
 
 _Growth = Callable[[Any, int, tuple[Any, ...], Mapping[str, Any]], int]
 _GROWTH: dict[str, _Growth] = {
-    "center": lambda v, w, r, k: w + _count(v, r, k, "width"),
+    "center": lambda v, w, r, k: w + _count(r, k, "width"),
     "indent": _indent,
     "format": _percent,
     "join": _join_size,
     "replace": _replace,
-    "batch": lambda v, w, r, k: w + _count(v, r, k, "linecount"),
-    "slice": lambda v, w, r, k: w + _count(v, r, k, "slices"),
+    "batch": lambda v, w, r, k: w + _count(r, k, "linecount"),
+    "slice": lambda v, w, r, k: w + _count(r, k, "slices"),
     "tojson": _tojson,
     "sum": lambda v, w, r, k: w if isinstance(_arg(r, k, 1, "start", 0), int | float) else
     w * max(1, len(v) if isinstance(v, list | tuple) else 1),
