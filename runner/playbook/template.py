@@ -11,14 +11,14 @@ No environment, files or Python internals are reachable (``SandboxedEnvironment`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import TemplateError, Undefined, nodes
 
 from runner.domain.ship import Agent, Ship
-from runner.playbook.bounds import TemplateLimit, bounded
+from runner.playbook.bounds import TemplateLimit, bounded, check_binop
 from runner.playbook.context import LoopState
 from runner.playbook.errors import StepError
 from runner.playbook.sandbox import environment as environment
@@ -191,6 +191,8 @@ def _analyse(text: str, expression: bool) -> tuple[str | None, frozenset[str]]:
     free = frozenset(loaded - stored)
     if free <= set(environment().globals):
         return _constant_limit(text, expression), free
+    if any(True for _ in tree.find_all(_OPERATIONS)):
+        return _constant_parts_limit(text, expression), free
     return None, free
 
 
@@ -208,6 +210,69 @@ def _constant_limit(text: str, expression: bool) -> str | None:
     except Exception:  # division by zero, wrong types ...: the step reports them when run
         return None
     return None
+
+
+_OPERATIONS = (nodes.BinExpr, nodes.Filter, nodes.Call, nodes.Concat, nodes.CondExpr)
+"""Nodes whose value is computed (worth evaluating at validation when they read no names)."""
+
+
+def _constant_parts_limit(text: str, expression: bool) -> str | None:
+    """The bound tripped by a part of ``text`` that reads no names (``'x' * 10 ** 9`` in
+    ``ship.symbol ~ ('x' * 10 ** 9)``), or None. Runs on a fresh parse: compiling a part
+    rewrites its tree, and the cached one must stay as parsed."""
+    source = bare_expression(text) if expression else text
+    fresh = _parse_expression(source) if expression else environment().parse(source)
+    for part in _constant_operations(fresh):
+        try:
+            with bounded():
+                _expression_node_value(part)
+        except TemplateLimit as exc:
+            return f"in `{_quoted(text)}`: {exc.message}"
+        except Exception:  # left to the step at run time, as for a whole template
+            continue
+    for fmt in _constant_formats(fresh):
+        try:
+            with bounded():
+                check_binop("%", fmt, ())  # its widths alone, whatever it formats
+        except TemplateLimit as exc:
+            return f"in `{_quoted(text)}`: {exc.message}"
+    return None
+
+
+def _constant_formats(tree: nodes.Node) -> Iterator[str]:
+    """The constant format strings of ``tree``'s ``%`` operators and ``format`` filters."""
+    for node in tree.find_all((nodes.Mod, nodes.Filter)):
+        fmt: nodes.Node | None = None
+        if isinstance(node, nodes.Mod):
+            fmt = node.left
+        elif isinstance(node, nodes.Filter) and node.name == "format":
+            fmt = node.node
+        if isinstance(fmt, nodes.Const) and isinstance(fmt.value, str):
+            yield fmt.value
+
+
+def _constant_operations(node: nodes.Node) -> Iterator[nodes.Expr]:
+    """The largest computed parts of ``node`` that read no names but Jinja's globals."""
+    for child in node.iter_child_nodes():
+        if isinstance(child, _OPERATIONS) and _reads_no_names(child) \
+                and not (isinstance(child, nodes.Filter) and child.node is None):
+            yield child
+        else:
+            yield from _constant_operations(child)
+
+
+def _reads_no_names(node: nodes.Node) -> bool:
+    known = environment().globals
+    return all(n.name in known for n in node.find_all(nodes.Name))
+
+
+def _expression_node_value(expr: nodes.Expr) -> Any:
+    """The value of a parsed expression, as ``compile_expression`` computes it."""
+    from jinja2.environment import TemplateExpression
+
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    template = environment().from_string(nodes.Template(body, lineno=1))
+    return TemplateExpression(template, undefined_to_none=False)()
 
 
 def unsafe_access(tree: nodes.Node) -> str | None:

@@ -87,7 +87,7 @@ def test_every_rule_of_the_bounded_sandbox_trips(rule: str, template: str) -> No
     with pytest.raises(StepError, match=BOUND) as caught:
         render(template, names())
     name = rule.split()[0].removeprefix("str.")
-    if rule.endswith(" filter") or rule.startswith("str.") and name not in ("join", "format"):
+    if rule.endswith(" filter") or (rule.startswith("str.") and name not in ("join", "format")):
         assert f"with `{name}`" in caught.value.message  # refused by its own prediction
 
 
@@ -178,11 +178,29 @@ def test_validate_refuses_a_constant_payload_at_its_location(tmp_path: Path, whe
     assert message in problem.message and problem.col > 1
 
 
-def test_validate_leaves_a_template_that_reads_names_to_run_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("value", "message"), [
+    ("\"{{ belt ~ ('x' * 10 ** 9) }}\"", "repetition larger than"),
+    ("\"{{ '%0999999999d' % ship.fuel.current }}\"", "text larger than"),
+    ("\"{{ '%0999999999d' | format(ship.fuel.current) }}\"", "text larger than"),
+    ("\"{{ ship.symbol ~ ('x' | center(10 ** 9)) }}\"", "with `center`"),
+])
+def test_validate_refuses_a_constant_part_of_a_template_that_reads_names(
+        tmp_path: Path, value: str, message: str) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("ship: T-1\nsteps:\n  - log: \"{{ '%0999999999d' % ship.fuel.current }}\"\n"
-                    "  - log: \"{{ 1 / 0 }}\"\n")
-    assert len(load_playbook(path).steps) == 2
+    path.write_text(f"ship: T-1\nvars: {{belt: B}}\nsteps:\n  - log: {value}\n")
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook(path)
+    problem = caught.value.problems[0]
+    assert problem.line == 4 and message in problem.message
+
+
+def test_validate_leaves_what_depends_on_names_to_run_time(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("ship: T-1\nsteps:\n"
+                    "  - log: \"{{ '%0*d' % (ship.fuel.current * 2500000, 1) }}\"\n"
+                    "  - log: \"{{ 1 / 0 }}\"\n"
+                    "  - log: \"{{ (range(9) | list) ~ ship.symbol * 3 }}\"\n")
+    assert len(load_playbook(path).steps) == 3
 
 
 LEGAL_HEAVY = "{% for i in range(300) %}{% for j in range(200) %}{% endfor %}{% endfor %}ok"

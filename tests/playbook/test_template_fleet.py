@@ -2,7 +2,8 @@
 
 One runner (the supervisor, the real playbook language, client, simulator and SQLite store)
 runs two containers: ``heavy`` renders templates that use most of their budget, then meets
-the 1 GB ``%``-formatted line of the issue; ``sibling`` logs forty lines (each loop of
+the 1 GB ``%``-formatted line of the issue (its width read from the ship, so that
+``validate`` cannot see it); ``sibling`` logs forty lines (each loop of
 both sends requests: the runtime slows down a loop that sends none). The heavy
 container fails at once with the bound's error, located at its step (as the runtime locates
 every step error); the sibling logs all along and completes; a ticker task on the same
@@ -38,7 +39,7 @@ steps:
         - log: "{% for i in range(300) %}{% for j in range(200) %}{% endfor %}{% endfor %}heavy"
         - orbit
         - dock
-  - log: "{{ '%0999999999d' % ship.fuel.current }}"
+  - log: "{{ '%0*d' % (ship.fuel.current * 2500000, 1) }}"
 """
 SIBLING = """name: sibling
 ship: {role: SATELLITE}
@@ -103,7 +104,7 @@ def test_a_heavy_template_fails_located_while_its_sibling_keeps_logging(
     store: Store = env["store"]
     failed = store.require_container("heavy")
     assert failed.status is ContainerStatus.FAILED
-    assert (failed.last_error or "").startswith("step 2 log: in `'%0999999999d' % ship."), \
+    assert (failed.last_error or "").startswith("step 2 log: in `'%0*d' % (ship.fuel"), \
         failed.last_error
     assert "larger than 1,000,000 characters" in (failed.last_error or "")
     heavy_logs = [r for r in store.logs("heavy") if r.message == "heavy"]
