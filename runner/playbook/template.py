@@ -105,13 +105,19 @@ def _expression_value(bare: str, names: Mapping[str, Any]) -> Any:
 
 def render(value: Any, names: Mapping[str, Any]) -> Any:
     """``value`` with every template string rendered; lists and mappings recursively.
-    Each string is one bounded evaluation."""
+    All of ``value``'s templates share one budget (a step's arguments are one evaluation:
+    ten heavy strings may not hold the event loop ten times as long)."""
+    with bounded():
+        return _render_value(value, names)
+
+
+def _render_value(value: Any, names: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return _render_text(value, names) if is_template(value) else value
     if isinstance(value, Mapping):
-        return {k: render(v, names) for k, v in value.items()}
+        return {k: _render_value(v, names) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [render(v, names) for v in value]
+        return [_render_value(v, names) for v in value]
     return value
 
 

@@ -150,9 +150,12 @@ def test_the_sandbox_refuses_to_run_outside_a_budget() -> None:
     assert Budget(5).steps_left == 5
 
 
-def test_each_string_of_a_step_gets_its_own_budget() -> None:
+def test_the_strings_of_one_value_share_one_budget() -> None:
     heavy = "{% for i in range(30000) %}{% endfor %}ok"  # about a third of a budget
-    assert render({"a": heavy, "b": [heavy, heavy]}, names()) == {"a": "ok", "b": ["ok", "ok"]}
+    assert render({"a": heavy, "b": [heavy]}, names()) == {"a": "ok", "b": ["ok"]}
+    with pytest.raises(StepError, match="steps"):
+        render({"a": heavy, "b": [heavy, heavy, heavy]}, names())
+    assert [render(heavy, names()) for _ in range(4)] == ["ok"] * 4  # one budget per call
 
 
 CONSTANT_PAYLOADS = [
