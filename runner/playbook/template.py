@@ -5,7 +5,11 @@
 ``if: "x ${{ a }}"`` is always true and nobody notices. Values elsewhere are templates: a
 string that is exactly one ``{{ expr }}`` renders to the expression's native value (so
 ``units: "{{ ship.cargo.free }}"`` is an int), other strings render to text.
-No environment, files or Python internals are reachable (``SandboxedEnvironment``).
+No environment, files or Python internals are reachable (``SandboxedEnvironment``), and
+every evaluation is bounded in work, size and time (``runner.playbook.bounds``, enforced by
+``runner.playbook.sandbox`` and the tree interpreter ``runner.playbook.fasteval``): a bound
+that trips is a StepError naming it, and ``validate`` reports the bounds tripped by what
+reads no names.
 """
 
 from __future__ import annotations
