@@ -101,8 +101,8 @@ class BoundedSandbox(SandboxedEnvironment):
         given = {k: v for k, v in kwargs.items() if k not in _JINJA_KWARGS}
         weigh((args, given) if given else args)
         receiver = getattr(__obj, "__self__", None)
-        if isinstance(receiver, str):
-            args = _check_str_method(receiver, getattr(__obj, "__name__", ""), args, kwargs)
+        if receiver is not None:
+            args = _check_method(receiver, getattr(__obj, "__name__", ""), args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(receiver, list | dict | set):
             sized(receiver, "list or dict")
@@ -258,11 +258,26 @@ def _indent(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str,
 
 
 def _replace(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+    """The filter turns all three to text: a non-text ``old`` may match anywhere."""
     old, new = _arg(rest, kwargs, 0, "old", ""), _arg(rest, kwargs, 1, "new", "")
-    if not isinstance(value, str) or not isinstance(old, str) or not isinstance(new, str):
-        return weight
-    hits = value.count(old) if old else len(value) + 1
-    return weight + hits * max(0, len(new) - len(old))
+    if isinstance(value, str) and isinstance(old, str) and old:
+        hits = value.count(old)
+    else:
+        hits = weight + 1
+    return weight + hits * (len(new) if isinstance(new, str) else weigh(new))
+
+
+def _wordwrap(value: Any, weight: int, rest: tuple[Any, ...],
+              kwargs: Mapping[str, Any]) -> int:
+    width = max(1, _count(rest, kwargs, "width") or 79)
+    wrap = _arg(rest, kwargs, 2, "wrapstring", None)
+    per_line = len(wrap) if isinstance(wrap, str) else 2
+    return weight + (weight // width + 1) * per_line
+
+
+def _urlize(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+    """Every word may become a link carrying the ``target`` and ``rel`` given."""
+    return weight * (64 + weigh((rest, kwargs)))
 
 
 def _join_size(value: Any, weight: int, rest: tuple[Any, ...],
@@ -273,14 +288,14 @@ def _join_size(value: Any, weight: int, rest: tuple[Any, ...],
 
 
 def _tojson(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
-    indent = _count(rest, kwargs, "indent")
-    return weight * (2 + indent)
+    indent = _arg(rest, kwargs, 0, "indent", None)
+    return weight * (2 + (len(indent) if isinstance(indent, str) else _count(rest, kwargs,
+                                                                             "indent")))
 
 
 def _percent(value: Any, weight: int, rest: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
-    if not isinstance(value, str):
-        return weight
-    return percent_size(value, dict(kwargs) if kwargs else rest)
+    """The filter formats the value's text (a list's text may hold ``%0999999999d``)."""
+    return percent_size(str(value), dict(kwargs) if kwargs else rest)
 
 
 _Growth = Callable[[Any, int, tuple[Any, ...], Mapping[str, Any]], int]
@@ -293,6 +308,8 @@ _GROWTH: dict[str, _Growth] = {
     "batch": lambda v, w, r, k: w + _count(r, k, "linecount"),
     "slice": lambda v, w, r, k: w + _count(r, k, "slices"),
     "tojson": _tojson,
+    "wordwrap": _wordwrap,
+    "urlize": _urlize,
     "sum": lambda v, w, r, k: w if isinstance(_arg(r, k, 1, "start", 0), int | float) else
     w * max(1, len(v) if isinstance(v, list | tuple) else 1),
 }
@@ -308,12 +325,20 @@ more than copying it."""
 
 
 _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+_NO_BYTES = frozenset({"encode", "to_bytes"})
+"""Methods that make bytes, which no playbook needs (and whose methods would need the same
+predictions as text's)."""
 
 
-def _check_str_method(text: str, method: str, args: tuple[Any, ...],
-                      kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+def _check_method(receiver: Any, method: str, args: tuple[Any, ...],
+                  kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
     """``args`` (a ``join``'s items made a list, to measure them); TemplateLimit when a
-    ``str`` method would build more than MAX_SIZE characters."""
+    method of text would build more than MAX_SIZE characters; SecurityError for a method
+    that makes bytes."""
+    if method in _NO_BYTES and isinstance(receiver, str | int):
+        raise SecurityError(f"templates may not call `{method}` (bytes have no use here)")
+    if not isinstance(receiver, str):
+        return args
     first = args[0] if args else None
     if method == "join" and first is not None and not isinstance(first, list | tuple):
         first = list(first)
@@ -322,12 +347,15 @@ def _check_str_method(text: str, method: str, args: tuple[Any, ...],
         refuse_size(first, f"text with `{method}`")
     elif method == "expandtabs":
         size = first if isinstance(first, int) else kwargs.get("tabsize", 8)
-        refuse_size(len(text) + text.count("\t") * abs(int(size)), "text with `expandtabs`")
+        refuse_size(len(receiver) + receiver.count("\t") * abs(int(size)),
+                    "text with `expandtabs`")
     elif method == "replace" and len(args) >= 2 and isinstance(args[0], str) \
             and isinstance(args[1], str):
-        hits = text.count(args[0]) if args[0] else len(text) + 1
-        refuse_size(len(text) + hits * len(args[1]), "text with `replace`")
+        hits = receiver.count(args[0]) if args[0] else len(receiver) + 1
+        refuse_size(len(receiver) + hits * len(args[1]), "text with `replace`")
     elif method == "join" and isinstance(first, list | tuple):
-        refuse_size(weigh(first) + len(first) * len(text), "text with `join`")
+        refuse_size(weigh(first) + len(first) * len(receiver), "text with `join`")
+    elif method == "translate" and isinstance(first, Mapping):
+        longest = max((len(v) for v in first.values() if isinstance(v, str)), default=1)
+        refuse_size(len(receiver) * longest, "text with `translate`")
     return args
-

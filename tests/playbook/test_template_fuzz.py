@@ -39,10 +39,14 @@ FILTERS = st.sampled_from([
     "batch({n}, 'x')", "slice({n})", "tojson(indent={n})", "list", "string", "length",
     "sum", "sort", "unique", "reverse", "upper", "wordwrap({n})", "truncate({n})",
     "map('string')", "select", "first", "default({x})", "int", "abs", "round({n})",
+    "replace({x}, {x})", "format({x})", "wordwrap({n}, wrapstring={x})", "urlize(target={x})",
+    "tojson(indent={x})", "indent({x})", "center({x})",
 ])
 METHODS = st.sampled_from([
     "ljust({n})", "rjust({n}, 'x')", "center({n})", "zfill({n})", "expandtabs({n})",
     "replace('', {x})", "join({x})", "split()", "upper()", "count('a')", "startswith('X')",
+    "translate({{97: {x}}})", "encode()", "to_bytes({n}, 'big')", "replace({x}, {x})",
+    "expandtabs({x})", "ljust({x})",
 ])
 
 
