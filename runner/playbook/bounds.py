@@ -41,7 +41,7 @@ CLOCK_EVERY = 256
 """Work units between two readings of the clocks (a reading costs about a unit)."""
 CHUNK = 64
 """Characters of data (built, passed on or printed) that cost one work unit."""
-WALK = 4
+WALK = 2
 """Items of a list or dict walked to weigh it that cost one work unit."""
 
 
@@ -153,6 +153,8 @@ def weigh(value: Any, limit: int = MAX_SIZE) -> int:
             total += 2 + 4 * len(item)
             extend(item.keys())
             extend(item.values())
+        elif kind in _OPAQUE:
+            total += OPAQUE_WEIGHT
         else:
             total += _other_weight(item, extend)
     charge(1 + walked // WALK + total // CHUNK)
@@ -181,7 +183,15 @@ def _other_weight(item: Any, extend: Callable[[Iterable[Any]], None]) -> int:
         extend(item.keys())
         extend(item.values())
         return 2 + 4 * len(item)
-    return 16  # an object whose text is short: a range, a method, an undefined, a loop
+    _OPAQUE.add(type(item))
+    return OPAQUE_WEIGHT
+
+
+OPAQUE_WEIGHT = 16
+"""The weight of an object whose text is short: a range, a method, an undefined, a loop."""
+_OPAQUE: set[type] = set()
+"""Types found to be none of text, number, list or mapping (checked once per type: the
+abstract ``Mapping`` check is slow)."""
 
 
 def sized(value: Any, what: str = "value") -> Any:

@@ -57,7 +57,7 @@ RULES = {
     "format filter on a list": "{{ ['%0999999999d'] | format(1) }}",
     "wordwrap filter": "{{ ('a b ' * 50000) | wordwrap(1, wrapstring='x' * 9999) }}",
     "urlize filter": "{{ ('http://a.b ' * 50000) | urlize(target='x' * 9999) }}",
-    "tojson filter": "{{ (range(99999) | list) | tojson(indent='x' * 99) }}",
+    "tojson filter": "{{ (range(9999) | list) | tojson(indent='x' * 999) }}",
     "join filter": "{{ range(99999) | join('x' * 99999) }}",
     "batch filter": "{{ [1] | batch(1000000000, 'x') | list }}",
     "slice filter": "{{ [1] | slice(1000000000) | list }}",
