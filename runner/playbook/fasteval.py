@@ -4,8 +4,10 @@ Compiling a Jinja expression generates and compiles Python code (about half a mi
 each); a 200-step playbook has a hundred distinct templates. Most are a name, an attribute
 path, a comparison or arithmetic, so they are evaluated here straight from the tree that
 validation already parsed. Attribute and item access go through the sandboxed environment's
-own ``getattr``/``getitem``, so the sandbox's rules hold. Anything else (calls, filters,
-tests, loops) raises :class:`Unsupported` and the caller uses Jinja's compiled path.
+own ``getattr``/``getitem``, so the sandbox's rules hold, and the interpreter charges the
+current budget exactly as the sandbox does (``runner.playbook.bounds``): a step per node,
+operators through ``binop``, literals and printed values weighed. Anything else (calls,
+filters, tests, loops) raises :class:`Unsupported` and the caller uses Jinja's compiled path.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 from jinja2 import Undefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-_BINARY: dict[type[nodes.Node], Callable[[Any, Any], Any]] = {
-    nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Mul: operator.mul,
-    nodes.Div: operator.truediv, nodes.FloorDiv: operator.floordiv, nodes.Mod: operator.mod,
+from runner.playbook.bounds import MAX_OUTPUT, TemplateLimit, binop, charge, sized
+
+_BINARY: dict[type[nodes.Node], str] = {
+    nodes.Add: "+", nodes.Sub: "-", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//",
+    nodes.Mod: "%",
 }
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lteq": operator.le,
@@ -58,8 +62,11 @@ def render_tree(tree: nodes.Template, names: Mapping[str, Any],
             if isinstance(part, nodes.TemplateData):
                 out.append(part.data)
             else:
-                out.append(str(ev.eval(part)))
-    return "".join(out)
+                out.append(str(sized(ev.eval(part), "printed value")))
+    text = "".join(out)
+    if len(text) > MAX_OUTPUT:
+        raise TemplateLimit(f"the template renders more than {MAX_OUTPUT:,} characters")
+    return text
 
 
 class _Evaluator:
@@ -70,6 +77,7 @@ class _Evaluator:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise Unsupported(type(node).__name__)
+        charge()
         return method(node)
 
     def _defined(self, value: Any) -> Any:
@@ -100,10 +108,10 @@ class _Evaluator:
         return self._defined(self.env.getitem(self.eval(node.node), self.eval(node.arg)))
 
     def _List(self, node: nodes.List) -> Any:
-        return [self.eval(item) for item in node.items]
+        return sized([self.eval(item) for item in node.items], "list")
 
     def _Tuple(self, node: nodes.Tuple) -> Any:
-        return tuple(self.eval(item) for item in node.items)
+        return sized(tuple(self.eval(item) for item in node.items), "list")
 
     def _And(self, node: nodes.And) -> Any:
         return self.eval(node.left) and self.eval(node.right)
@@ -139,11 +147,6 @@ class _Evaluator:
         return True
 
     def _binary(self, node: nodes.BinExpr) -> Any:
-        left, right = self.eval(node.left), self.eval(node.right)
-        if isinstance(node, nodes.Mul):
-            from runner.playbook.template import check_binop
-
-            check_binop("*", left, right)
-        return _BINARY[type(node)](left, right)
+        return binop(_BINARY[type(node)], self.eval(node.left), self.eval(node.right))
 
     _Add = _Sub = _Mul = _Div = _FloorDiv = _Mod = _binary

@@ -5,66 +5,34 @@
 ``if: "x ${{ a }}"`` is always true and nobody notices. Values elsewhere are templates: a
 string that is exactly one ``{{ expr }}`` renders to the expression's native value (so
 ``units: "{{ ship.cargo.free }}"`` is an int), other strings render to text.
-No environment, files or Python internals are reachable (``SandboxedEnvironment``).
+No environment, files or Python internals are reachable (``SandboxedEnvironment``), and
+every evaluation is bounded in work, size and time (``runner.playbook.bounds``, enforced by
+``runner.playbook.sandbox`` and the tree interpreter ``runner.playbook.fasteval``): a bound
+that trips is a StepError naming it, and ``validate`` reports the bounds tripped by what
+reads no names.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError, Undefined, nodes
 
 from runner.domain.ship import Agent, Ship
+from runner.playbook.bounds import TemplateLimit, bounded, check_binop
 from runner.playbook.context import LoopState
 from runner.playbook.errors import StepError
+from runner.playbook.sandbox import environment as environment
+from runner.playbook.sandbox import render_template
 
 _WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.DOTALL)
 _MARKERS = ("{{", "{%", "{#")
 
 BUILTIN_NAMES = frozenset({"ship", "agent", "loop", "vars"})
 """Names every template may use besides the playbook's vars and registered results."""
-
-
-MAX_SEQUENCE = 100_000
-"""Longest string or list a template may build by repetition (``'x' * n``)."""
-MAX_EXPONENT = 1_000
-"""Largest exponent in ``a ** b`` (huge powers would hang the runner)."""
-
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing ``*`` and ``**`` that would exhaust memory or time."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
-
-
-def check_binop(operator: str, left: Any, right: Any) -> None:
-    """SecurityError for a repetition or power beyond the limits above."""
-    from jinja2.exceptions import SecurityError
-
-    if operator == "*":
-        for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, str | list | tuple) and isinstance(n, int) \
-                    and len(seq) * n > MAX_SEQUENCE:
-                raise SecurityError(f"repetition longer than {MAX_SEQUENCE}")
-    if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-        raise SecurityError(f"exponent larger than {MAX_EXPONENT}")
-
-
-@lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    """The one sandboxed Jinja environment st-run uses; of Jinja's globals only ``range`` and
-    ``dict`` remain (``cycler``, ``joiner``, ``lipsum``, ``namespace`` serve no playbook)."""
-    env = _Sandbox(undefined=StrictUndefined, autoescape=False)
-    env.globals = {k: v for k, v in env.globals.items() if k in ("range", "dict")}
-    return env
 
 
 def is_template(value: object) -> bool:
@@ -120,63 +88,81 @@ def _fast(expression: bool, text: str, names: Mapping[str, Any]) -> Any:
 
 
 def evaluate(expr: str, names: Mapping[str, Any]) -> Any:
-    """The value of bare expression ``expr`` with ``names``; StepError on any failure."""
-    from runner.playbook.fasteval import Unsupported
-
+    """The value of bare expression ``expr`` with ``names``; StepError on any failure,
+    a tripped bound (``runner.playbook.bounds``) included."""
     bare = bare_expression(expr)
-    try:
-        return _fast(True, bare, names)
-    except Unsupported:
-        pass
-    except StepError:
-        raise
-    except Exception as exc:  # arithmetic on the wrong types, division by zero ...
-        raise StepError(f"in `{expr.strip()}`: {type(exc).__name__}: {exc}") from None
-    try:
-        value = _compiled_expression(bare)(**names)
-    except TemplateError as exc:
-        raise StepError(f"in `{expr.strip()}`: {_describe(exc)}") from None
-    except StepError:
-        raise
-    except Exception as exc:  # a sandboxed expression can still divide by zero
-        raise StepError(f"in `{expr}`: {type(exc).__name__}: {exc}") from None
+    value = _guarded(expr, lambda: _expression_value(bare, names))
     if isinstance(value, Undefined):  # a bare undefined name, or an unsafe attribute
         raise StepError(f"in `{expr.strip()}`: "
                         + value._undefined_message.replace("'", "`"))
     return value
 
 
+def _expression_value(bare: str, names: Mapping[str, Any]) -> Any:
+    from runner.playbook.fasteval import Unsupported
+
+    try:
+        return _fast(True, bare, names)
+    except Unsupported:
+        return _compiled_expression(bare)(**names)
+
+
 def render(value: Any, names: Mapping[str, Any]) -> Any:
-    """``value`` with every template string rendered; lists and mappings recursively."""
+    """``value`` with every template string rendered; lists and mappings recursively.
+    All of ``value``'s templates share one budget (a step's arguments are one evaluation:
+    ten heavy strings may not hold the event loop ten times as long)."""
+    with bounded():
+        return _render_value(value, names)
+
+
+def _render_value(value: Any, names: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return _render_text(value, names) if is_template(value) else value
     if isinstance(value, Mapping):
-        return {k: render(v, names) for k, v in value.items()}
+        return {k: _render_value(v, names) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [render(v, names) for v in value]
+        return [_render_value(v, names) for v in value]
     return value
 
 
 def _render_text(text: str, names: Mapping[str, Any]) -> Any:
-    from runner.playbook.fasteval import Unsupported
-
     match = _WHOLE.match(text)
     if match and "{{" not in match.group(1) and "}}" not in match.group(1):
         return evaluate(match.group(1), names)
+    return _guarded(text, lambda: _text_value(text, names))
+
+
+def _text_value(text: str, names: Mapping[str, Any]) -> str:
+    from runner.playbook.fasteval import Unsupported
+
     try:
-        return _fast(False, text, names)
+        return str(_fast(False, text, names))
     except Unsupported:
-        pass
+        return render_template(_compiled_template(text), names)
+
+
+def _guarded(text: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` within one budget; any failure a StepError that quotes ``text``."""
+    shown = _quoted(text)
+    try:
+        with bounded():
+            return compute()
     except StepError:
         raise
-    except Exception as exc:
-        raise StepError(f"in `{text}`: {type(exc).__name__}: {exc}") from None
-    try:
-        return _compiled_template(text).render(**names)
+    except RecursionError:
+        raise StepError(f"in `{shown}`: the template is nested too deeply") from None
+    except TemplateLimit as exc:
+        raise StepError(f"in `{shown}`: {exc.message}") from None
     except TemplateError as exc:
-        raise StepError(f"in `{text}`: {_describe(exc)}") from None
-    except Exception as exc:
-        raise StepError(f"in `{text}`: {type(exc).__name__}: {exc}") from None
+        raise StepError(f"in `{shown}`: {_describe(exc)}") from None
+    except Exception as exc:  # wrong types, division by zero, recursion too deep ...
+        raise StepError(f"in `{shown}`: {type(exc).__name__}: {exc}") from None
+
+
+def _quoted(text: str, width: int = 100) -> str:
+    """``text`` stripped, cut to ``width`` characters for an error message."""
+    text = text.strip()
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _describe(exc: TemplateError) -> str:
@@ -197,20 +183,106 @@ def used_names(text: str, *, expression: bool) -> set[str]:
 @lru_cache(maxsize=4096)
 def _analyse(text: str, expression: bool) -> tuple[str | None, frozenset[str]]:
     """(syntax error or None, names read): one parse, no code generation (that is slow)."""
+    kind = "expression" if expression else "template"
     try:
         tree = _parsed(bare_expression(text) if expression else text, expression)
     except StepError as exc:
         return exc.message, frozenset()
     except TemplateError as exc:
-        kind = "expression" if expression else "template"
         return f"{kind} syntax error: {exc.message}", frozenset()
+    except RecursionError:
+        return f"{kind} nested too deeply", frozenset()
     unsafe = unsafe_access(tree)
     if unsafe:
         return unsafe, frozenset()
     names = [tree, *tree.find_all(nodes.Name)]  # find_all skips the root: `x` alone is a Name
     loaded = {n.name for n in names if isinstance(n, nodes.Name) and n.ctx == "load"}
     stored = {n.name for n in names if isinstance(n, nodes.Name) and n.ctx in ("store", "param")}
-    return None, frozenset(loaded - stored)
+    free = frozenset(loaded - stored)
+    if free <= set(environment().globals):
+        return _constant_limit(text, expression), free
+    if any(True for _ in tree.find_all(_OPERATIONS)):
+        return _constant_parts_limit(text, expression), free
+    return None, free
+
+
+def _constant_limit(text: str, expression: bool) -> str | None:
+    """Validation's run of a template that reads no names (its value cannot change): the
+    bound it trips, as its error, or None. Other failures are left to the step at run time."""
+    try:
+        with bounded():
+            if expression:
+                _expression_value(bare_expression(text), {})
+            else:
+                _text_value(text, {})
+    except TemplateLimit as exc:
+        return f"in `{_quoted(text)}`: {exc.message}"
+    except Exception:  # division by zero, wrong types ...: the step reports them when run
+        return None
+    return None
+
+
+_OPERATIONS = (nodes.BinExpr, nodes.Filter, nodes.Call, nodes.Concat, nodes.CondExpr)
+"""Nodes whose value is computed (worth evaluating at validation when they read no names)."""
+
+
+def _constant_parts_limit(text: str, expression: bool) -> str | None:
+    """The bound tripped by a part of ``text`` that reads no names (``'x' * 10 ** 9`` in
+    ``ship.symbol ~ ('x' * 10 ** 9)``), or None. Runs on a fresh parse: compiling a part
+    rewrites its tree, and the cached one must stay as parsed."""
+    source = bare_expression(text) if expression else text
+    fresh = _parse_expression(source) if expression else environment().parse(source)
+    for part in _constant_operations(fresh):
+        try:
+            with bounded():
+                _expression_node_value(part)
+        except TemplateLimit as exc:
+            return f"in `{_quoted(text)}`: {exc.message}"
+        except Exception:  # left to the step at run time, as for a whole template
+            continue
+    for fmt in _constant_formats(fresh):
+        try:
+            with bounded():
+                check_binop("%", fmt, ())  # its widths alone, whatever it formats
+        except TemplateLimit as exc:
+            return f"in `{_quoted(text)}`: {exc.message}"
+    return None
+
+
+def _constant_formats(tree: nodes.Node) -> Iterator[str]:
+    """The constant format strings of ``tree``'s ``%`` operators and ``format`` filters."""
+    for node in tree.find_all((nodes.Mod, nodes.Filter)):
+        fmt: nodes.Node | None = None
+        if isinstance(node, nodes.Mod):
+            fmt = node.left
+        elif isinstance(node, nodes.Filter) and node.name == "format":
+            fmt = node.node
+        if isinstance(fmt, nodes.Const) and isinstance(fmt.value, str):
+            yield fmt.value
+
+
+def _constant_operations(node: nodes.Node) -> Iterator[nodes.Expr]:
+    """The largest computed parts of ``node`` that read no names but Jinja's globals."""
+    for child in node.iter_child_nodes():
+        if isinstance(child, _OPERATIONS) and _reads_no_names(child) \
+                and not (isinstance(child, nodes.Filter) and child.node is None):
+            yield child
+        else:
+            yield from _constant_operations(child)
+
+
+def _reads_no_names(node: nodes.Node) -> bool:
+    known = environment().globals
+    return all(n.name in known for n in node.find_all(nodes.Name))
+
+
+def _expression_node_value(expr: nodes.Expr) -> Any:
+    """The value of a parsed expression, as ``compile_expression`` computes it."""
+    from jinja2.environment import TemplateExpression
+
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    template = environment().from_string(nodes.Template(body, lineno=1))
+    return TemplateExpression(template, undefined_to_none=False)()
 
 
 def unsafe_access(tree: nodes.Node) -> str | None:
