@@ -49,6 +49,9 @@ def run_seed(seed: int, examples: int, tmp: Path, out: list[str]) -> tuple[int, 
                 counts["equal"] += 1
             else:
                 out.append(f"--- seed {seed} example {index}\n{detail}\n{text}")
+            if counts["tried"] % 25 == 0:  # a partial figure survives an interrupted run
+                print(f"  seed {seed}: {counts['tried']} tried, {counts['equal']} equal",
+                      flush=True)
 
         one()
     return counts["tried"], counts["equal"]
@@ -67,7 +70,8 @@ def main() -> None:
         for seed in (1, 2, 3):
             t, e = run_seed(seed, min(share, args.examples - tried), Path(tmp), diffs)
             tried, equal = tried + t, equal + e
-    Path(args.out).write_text("\n".join(diffs), encoding="utf-8")
+            print(f"seed {seed}: {t} tried, {e} equal", flush=True)
+            Path(args.out).write_text("\n".join(diffs), encoding="utf-8")
     print(f"{tried} tried, {equal} equal ({time.monotonic() - started:.0f} s; "
           f"differences in {args.out})")
 
