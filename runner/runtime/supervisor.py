@@ -171,7 +171,8 @@ class Supervisor:
                  f"{expires:%H:%M:%SZ}; taking it over if it is not renewed" if expires else
                  f"{record.name}: held by runner {current.lease_owner}")
         while expires is not None:
-            wait = (expires - self.clock.now()).total_seconds() + 0.2
+            # the database's clock judges expiry: this host's may be skewed
+            wait = (expires - self.store.now()).total_seconds() + 0.2
             await self.clock.sleep(max(0.05, wait))
             lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
             if lease is not None:

@@ -25,6 +25,10 @@ class ContainerBusy(StRunError):
     """Another runner holds this container's lease; it cannot be reset now."""
 
 
+class ShipHeld(ContainerBusy):
+    """Another active container holds a live lease on this ship (one container per ship)."""
+
+
 @dataclass(frozen=True)
 class ContainerRecord:
     """One supervised container (one playbook driving one ship) as last committed."""

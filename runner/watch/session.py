@@ -74,7 +74,7 @@ class WatchSession:
             for memory in remembered:
                 self.echo(f"  {memory.path}: db says {memory.describe()}; starts over")
             remembered = []
-        plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.clock())
+        plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.now())
         self.watcher.ignored |= plan.foreign
         self.watcher.running = dict(plan.managed)
         failed: set[int] = set()
