@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import click
@@ -85,6 +86,7 @@ def rewrite_args(args: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors, exit codes 0/1/2, never a traceback."""
     args = rewrite_args(sys.argv[1:] if argv is None else argv)
+    _redact_every_sink()
     try:
         # Without standalone mode click returns a command's `ctx.exit(code)` / `Exit(code)`
         # as a value instead of exiting: pass it on, or a failure would exit 0.
@@ -112,10 +114,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # the last line of defence against tracebacks
         if os.environ.get("ST_RUN_DEBUG"):
-            raise
+            from runner.secrets import redact_known
+
+            sys.stderr.write(redact_known(traceback.format_exc()))
+            sys.exit(1)
         click.echo(f"internal error: {type(exc).__name__}: {exc} "
                    "(set ST_RUN_DEBUG=1 for a traceback)", err=True)
         sys.exit(1)
+
+
+def _redact_every_sink() -> None:
+    """No token reaches the console, a log record or a traceback (the database has its own
+    hook): the tokens of the environment are known before anything runs."""
+    from runner import secrets
+
+    secrets.install()
+    for name in ("SPACETRADERS_TOKEN", "SPACETRADERS_ACCOUNT_TOKEN"):
+        if os.environ.get(name, "").strip():
+            secrets.remember(os.environ[name])
 
 
 if __name__ == "__main__":  # pragma: no cover

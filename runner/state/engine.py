@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from runner.errors import InvalidInput
+from runner.secrets import known_secrets, redact_known
 
 DB_ENV = "ST_RUN_DB"
 """Environment variable naming the database URL (or a SQLite file path)."""
@@ -57,7 +58,9 @@ def create_engine(url: str, *, connect_timeout_s: int | None = None) -> sa.Engin
             return _sqlite_engine(parsed)
         connect_args = {} if connect_timeout_s is None else \
             {"connect_timeout": connect_timeout_s}
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        sa.event.listen(engine, "before_cursor_execute", _redact_statement, retval=True)
+        return engine
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise InvalidInput(f"invalid database URL {url!r}: {exc}") from None
 
@@ -72,6 +75,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
                                   connect_args={"check_same_thread": False})
     sa.event.listen(engine, "connect", _sqlite_on_connect)
     sa.event.listen(engine, "begin", _sqlite_on_begin)
+    sa.event.listen(engine, "before_cursor_execute", _redact_statement, retval=True)
     return engine
 
 
@@ -99,6 +103,27 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: sa.Connection) -> None:
     immediate = conn.get_execution_options().get("st_run_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _redact_statement(_conn: sa.Connection, _cursor: Any, statement: str, parameters: Any,
+                      _context: Any, _executemany: bool) -> tuple[str, Any]:
+    """The database sink's redaction: no known token is ever written, whatever the table
+    (log lines, errors, journal JSON); values are bound already (JSON is text by now)."""
+    if not known_secrets():
+        return statement, parameters
+    return statement, _redact_value(parameters)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_known(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_redact_value(v) for v in value)
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    return value
 
 
 def display_url(url: str) -> str:
