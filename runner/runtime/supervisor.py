@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from runner.domain.status import ContainerStatus
+from runner.envconfig import LEASE_TTL_ENV, seconds_from_env
 from runner.errors import StRunError
 from runner.runtime import cursor as cur
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.leases import LeaseKeeper
-from runner.runtime.outage import DatabaseOutage
+from runner.runtime.outage import DatabaseOutage, RetryPolicy
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView, LogListener
 from runner.state.records import ContainerRecord, Lease
@@ -47,12 +48,9 @@ class ShipTaken(StRunError):
 
 
 def lease_ttl_from_env() -> float:
-    """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default."""
-    try:
-        value = float(os.environ.get("ST_RUN_LEASE_TTL", ""))
-    except ValueError:
-        return LEASE_TTL_S
-    return value if value > 0 else LEASE_TTL_S
+    """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default; a value that is
+    not a positive number is ``InvalidInput`` (exit 2)."""
+    return seconds_from_env(LEASE_TTL_ENV, LEASE_TTL_S)
 
 
 def runner_id() -> str:
@@ -97,6 +95,7 @@ class Supervisor:
         self.owner = owner or runner_id()
         self.clock = clock or SystemClock()
         self.lease_ttl_s = lease_ttl_s or lease_ttl_from_env()
+        self.db_retry = RetryPolicy.from_env()  # read now: a bad value stops the runner
         self.on_log = on_log
         self.runtime = runtime or Runtime(store, agents)
         self.handles: dict[int, ContainerHandle] = {}
@@ -206,7 +205,8 @@ class Supervisor:
             store=self.store, holder=LeaseHolder(self.store, lease), view=view,
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
-            restarts=restarts, leases=self.leases, outage=self.outage)
+            restarts=restarts, leases=self.leases, outage=self.outage,
+            db_retry=self.db_retry)
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")
