@@ -25,6 +25,7 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,12 @@ class Supervisor:
             loaded = self.runtime.load_text(record.source_text, loaded)
         lease = await self._claim(record)
         resumed_at = self._resume_text(record.id, loaded)
-        return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+        # a back-off a previous runner reached is kept: no probe before its restart time
+        current = self.store.require_container(record.id)
+        resume_at = current.next_restart_at \
+            if current.status is ContainerStatus.BACKOFF and not fresh else None
+        return self._launch(record.id, ship, loaded, lease, current.restarts, resumed_at,
+                            resume_at=resume_at)
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
@@ -196,7 +202,8 @@ class Supervisor:
         return text
 
     def _launch(self, container_id: int, ship: str, loaded: LoadedPlaybook, lease: Lease,
-                restarts: int, resumed_at: str | None) -> ContainerHandle:
+                restarts: int, resumed_at: str | None, *,
+                resume_at: datetime | None = None) -> ContainerHandle:
         from runner.runtime.journal import LeaseHolder
 
         view = ContainerView(str(container_id), loaded.name, ship=ship,
@@ -206,7 +213,7 @@ class Supervisor:
             agent=loaded.agent, build=lambda task: self.runtime.build_executor(task, loaded, ship),
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
             restarts=restarts, leases=self.leases, outage=self.outage,
-            db_retry=self.db_retry)
+            db_retry=self.db_retry, resume_at=resume_at)
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")

@@ -167,3 +167,35 @@ def test_a_ship_held_by_a_dead_runners_container_is_released(env: dict[str, Any]
     assert outcomes["alive"].status is ContainerStatus.COMPLETED
     assert store.require_container("dead").status is ContainerStatus.STOPPED
     assert any("runner is gone" in r.message for r in store.logs("dead"))
+
+
+def test_a_restarted_runner_keeps_the_back_off_its_container_had(env: dict[str, Any]) -> None:
+    """The previous runner left the container in BACKOFF until an hour from now: the new
+    one sends nothing for it before then, and a stop meanwhile ends it STOPPED."""
+    from datetime import UTC, datetime, timedelta
+
+    store: Store = env["store"]
+    record = store.upsert_container("flyer", "old.yaml", "h", "SUPER-1", "main")
+    retry_at = datetime.now(UTC) + timedelta(hours=1)
+    store.set_status(record.id, ContainerStatus.BACKOFF, error="endpoint down",
+                     next_restart_at=retry_at, restarts=4)
+
+    async def scenario() -> Any:
+        sup, agents = supervisor(env)
+        try:
+            handle = await sup.start(playbook(env, "flyer"))
+            async def backing_off() -> None:
+                while not any("resuming its back-off" in r.message
+                              for r in store.logs("flyer")):
+                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(backing_off(), timeout=30)
+            assert handle.view.status == "BACKOFF"
+            assert store.require_container("flyer").status is ContainerStatus.BACKOFF
+            return await sup.stop("flyer")
+        finally:
+            await agents.aclose()
+
+    outcome = asyncio.run(scenario())
+    assert outcome is not None and outcome.status is ContainerStatus.STOPPED
+    assert store.require_container("flyer").restarts == 4
+    assert not any("arrived" in r.message for r in store.logs("flyer"))
