@@ -19,6 +19,7 @@ never shows the token.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import sys
@@ -99,6 +100,11 @@ class Token:
     def bearer(self) -> str:
         """The ``Authorization`` header value."""
         return f"Bearer {self._value}"
+
+    def digest(self) -> str:
+        """SHA-256 of the token, hex: lets the store remember a token (e.g. as dead after a
+        server reset) without ever writing it down."""
+        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def fingerprint(self) -> str:
         """A short non-secret tag (last 4 characters) that tells two tokens apart in logs."""

@@ -69,6 +69,11 @@ class ClientCore:
         await self._session.aclose()
 
     @property
+    def token(self) -> Token | None:
+        """The agent token this client sends (redacted when printed)."""
+        return self._session.token
+
+    @property
     def base_url(self) -> str:
         """The API root this client talks to (ends in ``/v2``)."""
         return self._session.base_url

@@ -24,6 +24,7 @@ from runner.api.errors import (
     ApiError,
     RateLimited,
     ServerUnavailable,
+    TokenFromOldReset,
     UnexpectedResponse,
     api_error,
 )
@@ -125,6 +126,7 @@ class ApiSession:
         self.deadline_s = deadline_s if deadline_s is not None else \
             DEADLINE_READS * float(timeout.read or DEFAULT_TIMEOUT.read or 30.0) + \
             float(timeout.connect or 0.0)
+        self.dead_tokens: set[Token] = set()  # answered 4113: from an old reset, never resent
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
                                        timeout=timeout,
                                        headers={"Accept": "application/json"})
@@ -165,6 +167,10 @@ class ApiSession:
         await asyncio.sleep(decision.delay)
 
     async def _attempt(self, call: Call) -> Answer:
+        token = self._token_of(call)
+        if token is not None and token in self.dead_tokens:
+            raise TokenFromOldReset("the token is from an old server reset (the server said "
+                                    "so before); not sent again", status=401)
         permit = await self.limiter.acquire(call.priority)
         self.metrics.request(call.endpoint, ship=call.ship, container=call.container,
                              priority=call.priority.name)
@@ -192,8 +198,11 @@ class ApiSession:
             raise DeadlinePassed(f"no complete answer within the request's deadline of "
                                  f"{self.deadline_s:g} s") from None
 
+    def _token_of(self, call: Call) -> Token | None:
+        return None if call.anonymous else call.token or self.token
+
     def _auth(self, call: Call) -> dict[str, str]:
-        token = None if call.anonymous else call.token or self.token
+        token = self._token_of(call)
         return {"Authorization": token.bearer()} if token is not None else {}
 
     def _tokens(self, call: Call) -> tuple[Token | None, ...]:
@@ -225,6 +234,9 @@ class ApiSession:
         if status >= 500 or error.code in SERVER_ERROR_CODES:
             return _Retryable(Failure(FailureKind.SERVER_ERROR), f"{where}: HTTP {status}",
                               ambiguous=True, error=error)
+        token = self._token_of(call)
+        if isinstance(error, TokenFromOldReset) and token is not None:
+            self.dead_tokens.add(token)
         return error
 
     def _rate_limited(self, response: httpx.Response, body: Any, where: str) -> _Retryable:

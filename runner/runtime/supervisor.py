@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from runner.api.secrets import Token
 from runner.domain.status import ContainerStatus
 from runner.envconfig import LEASE_TTL_ENV, seconds_from_env
 from runner.errors import StRunError
@@ -118,6 +119,7 @@ class Supervisor:
     async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
                            ) -> ContainerHandle:
         """Start (or resume) a container for an already loaded playbook."""
+        self._refuse_dead_token(loaded.agent)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
@@ -137,6 +139,21 @@ class Supervisor:
             if current.status is ContainerStatus.BACKOFF and not fresh else None
         return self._launch(record.id, ship, loaded, lease, current.restarts, resumed_at,
                             resume_at=resume_at)
+
+    def _agent_token(self, agent: str) -> Token | None:
+        token = getattr(self.agents.client(agent), "token", None)
+        return token if isinstance(token, Token) else None
+
+    def _refuse_dead_token(self, agent: str) -> None:
+        """A token the server called from an old reset is never sent again, not even by a
+        restarted runner: the store remembers it (by digest)."""
+        token = self._agent_token(agent)
+        dead = None if token is None else self.store.dead_token(token.digest())
+        if dead is not None:
+            reason, noticed = dead
+            raise StRunError(f"agent {agent}: its token is from an old server reset "
+                             f"({reason}, noticed {noticed:%Y-%m-%d %H:%M} UTC); nothing "
+                             "is sent with it: register again (`st-run register`)")
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
@@ -226,6 +243,10 @@ class Supervisor:
     def _ended(self, handle: ContainerHandle) -> None:
         outcome = handle.outcome
         if outcome is not None and outcome.agent_token_expired:
+            token = self._agent_token(handle.agent)
+            if token is not None:
+                with contextlib.suppress(Exception):  # best effort: the session refuses too
+                    self.store.mark_token_dead(token.digest(), "the server answered 4113")
             for other in self.handles.values():
                 if other.agent == handle.agent and not other.done:
                     other.container.request_stop()

@@ -38,7 +38,7 @@ from runner.state import queries as q
 from runner.state.engine import WRITE, create_engine, display_url, resolve_url
 from runner.state.gitrev import git_revision
 from runner.state.migrate import upgrade
-from runner.state.models import checkpoints, containers, intents, logs
+from runner.state.models import checkpoints, containers, dead_tokens, intents, logs
 from runner.state.records import (
     Checkpoint,
     ContainerBusy,
@@ -628,6 +628,24 @@ class Store:
         with self._read() as conn:
             return cache.get_ship(conn, symbol)
 
+
+    # -- tokens a server reset made useless --------------------------------------------------
+
+    def mark_token_dead(self, digest: str, reason: str) -> None:
+        """Remember that the token with this digest is from an old reset (4113)."""
+        with self._write() as conn:
+            known = conn.execute(sa.select(dead_tokens.c.digest)
+                                 .where(dead_tokens.c.digest == digest)).first()
+            if known is None:
+                conn.execute(sa.insert(dead_tokens).values(
+                    digest=digest, reason=reason, noticed_at=self.clock()))
+
+    def dead_token(self, digest: str) -> tuple[str, datetime] | None:
+        """Why and when the token with this digest was found dead, or None."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(dead_tokens.c.reason, dead_tokens.c.noticed_at)
+                               .where(dead_tokens.c.digest == digest)).first()
+        return None if row is None else (row.reason, row.noticed_at)
 
 def _serialization_failure(exc: sa.exc.OperationalError) -> bool:
     """Postgres aborted the transaction to keep it serialisable (or broke a deadlock)."""

@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from runner.api.client import SpaceTradersClient
+from runner.api.errors import TokenFromOldReset
 from runner.api.limiter import LimiterConfig, RateLimiter
 from runner.api.secrets import Token
 from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory
 from runner.runtime.supervisor import ShipTaken, Supervisor
 from runner.state.store import Store
@@ -199,3 +201,43 @@ def test_a_restarted_runner_keeps_the_back_off_its_container_had(env: dict[str, 
     assert outcome is not None and outcome.status is ContainerStatus.STOPPED
     assert store.require_container("flyer").restarts == 4
     assert not any("arrived" in r.message for r in store.logs("flyer"))
+
+
+def test_a_token_from_an_old_reset_is_never_sent_again(env: dict[str, Any]) -> None:
+    """After a 4113, neither this runner nor a restarted one sends anything with the token:
+    the session refuses it, and the store remembers it (by digest, never the token)."""
+    store: Store = env["store"]
+
+    async def first_run() -> Any:
+        sup, agents = supervisor(env)
+        try:
+            handle = await sup.start(playbook(env, "a"))
+            while handle.view.transit is None:
+                await asyncio.sleep(0.02)
+            httpx.post(f"{env['url']}/_sim/reset", timeout=10)
+            await asyncio.wait_for(sup.wait(), timeout=60)
+            client = agents.client("main")
+            sent = sum(client.metrics.requests.values())
+            with pytest.raises(TokenFromOldReset):  # in this process: refused, not sent
+                await client.get_agent()
+            assert sum(client.metrics.requests.values()) == sent
+        finally:
+            await agents.aclose()
+
+    async def restarted_run() -> tuple[str, int]:
+        sup, agents = supervisor(env)  # a new process: a new client, same token
+        try:
+            with pytest.raises(StRunError) as refused:
+                await sup.start(playbook(env, "a"))
+            return refused.value.message, sum(agents.client("main").metrics.requests.values())
+        finally:
+            await agents.aclose()
+
+    asyncio.run(first_run())
+    message, sent = asyncio.run(restarted_run())
+    assert "old server reset" in message and "register again" in message
+    assert sent == 0
+    with store.engine.connect() as conn:  # only a digest is stored
+        raw = "\n".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM dead_tokens")
+                        for v in row)
+    assert Token(env["token"]).digest() in raw and env["token"] not in raw
