@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runner.errors import InvalidInput
+from runner.errors import InvalidInput, StRunError
 from runner.secrets import known_secrets, redact_known
 
 DB_ENV = "ST_RUN_DB"
@@ -79,14 +79,28 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     return engine
 
 
+class StateNotWritable(StRunError):
+    """The state database's file or directory cannot be created or written."""
+
+
 def _prepare_file(path: Path) -> None:
-    """Create the directory and an empty database file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if name.exists():
-            os.chmod(name, 0o600)
+    """Create the directory and an empty database file readable by its owner only.
+
+    A directory or file that cannot be made (read-only, no permission, a full disk) is
+    ``StateNotWritable``: one line naming the path."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        for name in (path, path.with_name(path.name + "-wal"),
+                     path.with_name(path.name + "-shm")):
+            if name.exists():
+                os.chmod(name, 0o600)
+    except OSError as exc:
+        where = "" if exc.filename in (None, str(path)) else f"{exc.filename}: "
+        raise StateNotWritable(f"cannot create the state database {path}: {where}"
+                               f"{exc.strerror or exc} (set ST_RUN_DB or XDG_STATE_HOME to "
+                               "a writable place)") from None
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -124,6 +138,46 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact_value(v) for v in value]
     return value
+
+
+class DatabaseFileGone(ConnectionError):
+    """The SQLite file was deleted or replaced under a running store: a write would land
+    in a file nobody will read (a deleted inode) or in someone else's database. A
+    ``ConnectionError``, so a container holds as during an outage (no game request is sent
+    until the file is back) instead of carrying on."""
+
+
+class DatabaseDiskFull(ConnectionError):
+    """The disk holding the database is full: a container holds as during an outage."""
+
+
+FileIdentity = tuple[int, int]
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """The (device, inode) of ``path``, or None when it does not exist."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def sqlite_path(engine: sa.Engine) -> Path | None:
+    """The database file of a file-backed SQLite engine, else None."""
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def check_same_file(path: Path, identity: FileIdentity) -> None:
+    """Raise ``DatabaseFileGone`` unless ``path`` is still the file opened as ``identity``."""
+    now = file_identity(path)
+    if now is None:
+        raise DatabaseFileGone(f"the state database {path} was deleted")
+    if now != identity:
+        raise DatabaseFileGone(f"the state database {path} was replaced by another file")
 
 
 def display_url(url: str) -> str:

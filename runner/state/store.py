@@ -35,7 +35,17 @@ from runner.domain.universe import Market, System, Waypoint
 from runner.errors import StRunError
 from runner.state import cache
 from runner.state import queries as q
-from runner.state.engine import WRITE, create_engine, display_url, resolve_url
+from runner.state.engine import (
+    WRITE,
+    DatabaseDiskFull,
+    StateNotWritable,
+    check_same_file,
+    create_engine,
+    display_url,
+    file_identity,
+    resolve_url,
+    sqlite_path,
+)
 from runner.state.gitrev import git_revision
 from runner.state.migrate import upgrade
 from runner.state.models import checkpoints, containers, dead_tokens, intents, logs
@@ -109,6 +119,8 @@ class Store:
         self.engine = engine
         self.clock = clock
         self.lease_clock = lease_clock
+        self.file = sqlite_path(engine)
+        self.file_identity = None if self.file is None else file_identity(self.file)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -151,16 +163,43 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        """A connection in a write transaction, committed on success, rolled back on error."""
-        with self.engine.connect() as conn:
+        """A connection in a write transaction, committed on success, rolled back on error.
+
+        On SQLite the file must still be the one opened (``DatabaseFileGone``), and a full
+        disk is ``DatabaseDiskFull`` naming the file: both hold a container like an outage.
+        """
+        self._check_file()
+        with self._disk_full_named(), self.engine.connect() as conn:
             conn = conn.execution_options(**WRITE)
             with conn.begin():
                 yield conn
 
+    def _check_file(self) -> None:
+        if self.file is not None and self.file_identity is not None:
+            check_same_file(self.file, self.file_identity)
+
+    @contextmanager
+    def _disk_full_named(self) -> Iterator[None]:
+        """A full disk or a read-only database, named by its file (see ``_write``)."""
+        try:
+            yield
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).lower()
+            where = self.file or display_url(self.url)
+            if "disk is full" in reason:
+                raise DatabaseDiskFull(f"the disk holding the state database {where} is "
+                                       "full (free some space: the runner holds until "
+                                       "then)") from exc
+            if "readonly database" in reason:
+                raise StateNotWritable(f"the state database {where} is read-only "
+                                       f"({exc.orig})") from None
+            raise
+
     @contextmanager
     def _serializable(self) -> Iterator[sa.Connection]:
         """A write transaction that no concurrent one can interleave with (see ``claim``)."""
-        with self.engine.connect() as conn:
+        self._check_file()
+        with self._disk_full_named(), self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="SERIALIZABLE")
             conn = conn.execution_options(**WRITE)
