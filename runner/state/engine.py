@@ -137,6 +137,9 @@ def _redact_value(value: Any) -> Any:
         return tuple(_redact_value(v) for v in value)
     if isinstance(value, list):
         return [_redact_value(v) for v in value]
+    if type(value).__name__ in ("Json", "Jsonb") and hasattr(value, "obj"):
+        # psycopg's JSON parameter: the Python value, serialised later by the driver
+        return type(value)(_redact_value(value.obj), getattr(value, "dumps", None))
     return value
 
 
