@@ -7,6 +7,7 @@ Stores here keep their default lease clock, the database's; a runner's skewed cl
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runner.domain.status import ContainerStatus
+from runner.runtime.adapters import AgentDirectory
+from runner.runtime.clock import SystemClock
+from runner.runtime.supervisor import Supervisor
 from runner.state.models import containers
 from runner.state.store import Lease, LeaseLost, ShipHeld, Store
 
@@ -204,3 +208,38 @@ def test_lease_times_come_from_the_database(db_url: str, setup: Store) -> None:
         assert abs((far.now() - setup.now()).total_seconds()) < 5
     finally:
         far.close()
+
+
+class SkewedRunnerClock(SystemClock):
+    """A runner clock off by ``offset_s``; records the sleeps asked of it."""
+
+    def __init__(self, offset_s: float) -> None:
+        self.offset = timedelta(seconds=offset_s)
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return super().now() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await super().sleep(seconds)
+
+
+@pytest.mark.parametrize("offset_s", [-60, 60])
+def test_a_skewed_runner_waits_out_a_dead_lease_by_the_database_clock(
+        db_url: str, setup: Store, offset_s: float) -> None:
+    """The takeover of a dead runner's container waits for its expiry on the database's
+    clock: a runner 60 s behind does not wait 60 s longer (nor one ahead less)."""
+    record = setup.upsert_container("dead", "dead.yaml", "h", "SHIP-1", "AGENT")
+    dead = setup.claim(record.id, "runner-dead", ttl_s=1.0)
+    assert dead is not None
+    store = Store.open(db_url, clock=Skewed(offset_s))
+    clock = SkewedRunnerClock(offset_s)
+    supervisor = Supervisor(store, AgentDirectory({}, default="main"), clock=clock,
+                            lease_ttl_s=30)
+    try:
+        lease = asyncio.run(asyncio.wait_for(supervisor._claim(record), 30))
+    finally:
+        store.close()
+    assert lease.owner == supervisor.owner and lease.version == dead.version + 1
+    assert clock.sleeps and all(0 < s <= 2.0 for s in clock.sleeps), clock.sleeps
