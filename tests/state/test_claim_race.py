@@ -8,6 +8,7 @@ Stores here keep their default lease clock, the database's; a runner's skewed cl
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from runner.runtime.supervisor import Supervisor
 from runner.state.models import containers
 from runner.state.store import Lease, LeaseLost, ShipHeld, Store
 
-RACES = 40
-"""Races per backend (hypothesis examples); each draws its latencies and lock hold anew."""
+RACES = int(os.environ.get("ST_RUN_TEST_RACES", "40"))
+"""Races per backend (hypothesis examples); each draws its latencies and lock hold anew
+(``ST_RUN_TEST_RACES`` raises it for a longer soak)."""
 
 
 @dataclass(frozen=True)
