@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from runner.api.client import DEFAULT_API_URL
-from runner.api.secrets import Token
 from runner.errors import InvalidInput, StRunError
+from runner.secrets import BadToken, Token
 
 TOKEN_ENV = "SPACETRADERS_TOKEN"
 ACCOUNT_TOKEN_ENV = "SPACETRADERS_ACCOUNT_TOKEN"
@@ -109,7 +109,7 @@ def _from_toml(raw: dict[str, Any], path: Path) -> UserConfig:
                 or not item["token"].strip():
             raise ConfigFileError(f"{path}: agent {name!r} needs a 'token' string")
         agents[name] = AgentEntry(symbol=str(item.get("symbol", name)),
-                                  token=Token(item["token"]),
+                                  token=token_from(item["token"], f"{path}: agent {name!r}"),
                                   faction=str(item.get("faction", "")),
                                   api_url=str(item.get("api_url", DEFAULT_API_URL)))
     default = raw.get("default_agent")
@@ -177,7 +177,7 @@ def resolve_token(agent: str | None = None, config: UserConfig | None = None) ->
     """``$SPACETRADERS_TOKEN`` (unless an agent is named), else the saved agent's token."""
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env and agent is None:
-        return Token(env)
+        return token_from(env, f"${TOKEN_ENV}")
     entry = (config if config is not None else load_config()).agent(agent)
     return entry.token if entry else None
 
@@ -194,7 +194,16 @@ def resolve_api_url(agent: str | None = None, config: UserConfig | None = None) 
 def account_token() -> Token | None:
     """``$SPACETRADERS_ACCOUNT_TOKEN`` (the real server needs it to register)."""
     value = os.environ.get(ACCOUNT_TOKEN_ENV, "").strip()
-    return Token(value) if value else None
+    return token_from(value, f"${ACCOUNT_TOKEN_ENV}") if value else None
+
+
+def token_from(value: str, source: str) -> Token:
+    """A ``Token`` from ``value``; a bad one is one line naming ``source``, never the token
+    (``BadToken``, exit 2)."""
+    try:
+        return Token(value)
+    except BadToken as exc:
+        raise BadToken(f"{source}: {exc.message}") from None
 
 
 def load_agents(path: Path | None = None) -> dict[str, Token]:

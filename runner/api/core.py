@@ -19,7 +19,14 @@ from runner.api.limiter import LimiterConfig, Priority, RateLimiter
 from runner.api.metrics import Metrics
 from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token
-from runner.api.transport import Answer, ApiSession, Call, OutcomeUnknown, log_event
+from runner.api.transport import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    ApiSession,
+    Call,
+    OutcomeUnknown,
+    log_event,
+)
 from runner.domain.contract import Contract
 from runner.domain.ship import Cargo, Cooldown, Fuel, Nav, Ship
 
@@ -41,11 +48,11 @@ class ClientCore:
         self.limiter = limiter or RateLimiter(LimiterConfig())
         self.clock = clock or ServerClock()
         self.retry = retry or RetryPolicy()
-        extra = {} if timeout is None else {"timeout": httpx.Timeout(timeout)} \
-            if not isinstance(timeout, httpx.Timeout) else {"timeout": timeout}
+        timeouts = DEFAULT_TIMEOUT if timeout is None else timeout \
+            if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._session = ApiSession(base_url, token, limiter=self.limiter, retry=self.retry,
                                    metrics=self.metrics, clock=self.clock,
-                                   transport=transport, **extra)
+                                   transport=transport, timeout=timeouts)
         self._ships: dict[str, Ship] = {}
         self._contracts: dict[str, Contract] = {}
 
@@ -60,6 +67,11 @@ class ClientCore:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._session.aclose()
+
+    @property
+    def token(self) -> Token | None:
+        """The agent token this client sends (redacted when printed)."""
+        return self._session.token
 
     @property
     def base_url(self) -> str:

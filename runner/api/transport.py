@@ -24,6 +24,7 @@ from runner.api.errors import (
     ApiError,
     RateLimited,
     ServerUnavailable,
+    TokenFromOldReset,
     UnexpectedResponse,
     api_error,
 )
@@ -35,6 +36,9 @@ from runner.api.secrets import Token, redact
 log = logging.getLogger("runner.api")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEADLINE_READS = 2.0
+"""A request's overall deadline, in per-read timeouts: httpx's timeouts bound each read, so
+an answer that drips one byte at a time would never time out without it."""
 MAINTENANCE_CODES = frozenset({3100, 3200})
 SERVER_ERROR_CODES = frozenset({3000, 3002})
 
@@ -79,6 +83,10 @@ def log_event(level: int, event: str, call: Call, **context: object) -> None:
     log.log(level, "event=%s %s", event, text)
 
 
+class DeadlinePassed(httpx.ReadTimeout):
+    """The whole request (a slow, dripping answer included) took longer than its deadline."""
+
+
 class OutcomeUnknown(Exception):
     """A mutating request may or may not have been applied (its answer was lost)."""
 
@@ -104,7 +112,10 @@ class ApiSession:
     def __init__(self, base_url: str, token: Token | None, *, limiter: RateLimiter,
                  retry: RetryPolicy, metrics: Metrics, clock: ServerClock,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+                 deadline_s: float | None = None) -> None:
+        """``timeout`` bounds each connect and read; ``deadline_s`` the whole request,
+        answer included (default: two read timeouts plus the connect timeout)."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.limiter = limiter
@@ -112,6 +123,10 @@ class ApiSession:
         self.metrics = metrics
         self.clock = clock
         self.read_timeout = float(timeout.read or 0.0)
+        self.deadline_s = deadline_s if deadline_s is not None else \
+            DEADLINE_READS * float(timeout.read or DEFAULT_TIMEOUT.read or 30.0) + \
+            float(timeout.connect or 0.0)
+        self.dead_tokens: set[Token] = set()  # answered 4113: from an old reset, never resent
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport,
                                        timeout=timeout,
                                        headers={"Accept": "application/json"})
@@ -153,15 +168,17 @@ class ApiSession:
         await asyncio.sleep(decision.delay)
 
     async def _attempt(self, call: Call) -> Answer:
+        token = self._token_of(call)
+        if token is not None and token in self.dead_tokens:
+            raise TokenFromOldReset("the token is from an old server reset (the server said "
+                                    "so before); not sent again", status=401)
         permit = await self.limiter.acquire(call.priority)
         self.metrics.request(call.endpoint, ship=call.ship, container=call.container,
                              priority=call.priority.name)
         self.metrics.wait(call.priority.name, permit.waited)
         log_event(logging.DEBUG, "request", call, waited=f"{permit.waited:.3f}s")
         try:
-            response = await self._http.request(
-                call.method, call.path, json=_body(call), params=dict(call.params) or None,
-                headers=self._auth(call))
+            response = await self._request_by_deadline(call)
         except httpx.TransportError as exc:
             self._count(call, _transport_outcome(exc))
             raise _transport_failure(exc, call, self._tokens(call)) from None
@@ -175,8 +192,22 @@ class ApiSession:
         self.metrics.outcome(call.endpoint, outcome, method=call.method,
                              priority=call.priority.name, container=call.container)
 
+    async def _request_by_deadline(self, call: Call) -> httpx.Response:
+        """The request, whole answer read, within ``deadline_s``; else ``DeadlinePassed``
+        (a timeout: the request may have been received, so a mutating one is ambiguous)."""
+        try:
+            return await asyncio.wait_for(self._http.request(
+                call.method, call.path, json=_body(call), params=dict(call.params) or None,
+                headers=self._auth(call)), timeout=self.deadline_s)
+        except TimeoutError:
+            raise DeadlinePassed(f"no complete answer within the request's deadline of "
+                                 f"{self.deadline_s:g} s") from None
+
+    def _token_of(self, call: Call) -> Token | None:
+        return None if call.anonymous else call.token or self.token
+
     def _auth(self, call: Call) -> dict[str, str]:
-        token = None if call.anonymous else call.token or self.token
+        token = self._token_of(call)
         return {"Authorization": token.bearer()} if token is not None else {}
 
     def _tokens(self, call: Call) -> tuple[Token | None, ...]:
@@ -208,6 +239,9 @@ class ApiSession:
         if status >= 500 or error.code in SERVER_ERROR_CODES:
             return _Retryable(Failure(FailureKind.SERVER_ERROR), f"{where}: HTTP {status}",
                               ambiguous=True, error=error)
+        token = self._token_of(call)
+        if isinstance(error, TokenFromOldReset) and token is not None:
+            self.dead_tokens.add(token)
         return error
 
     def _rate_limited(self, response: httpx.Response, body: Any, where: str) -> _Retryable:

@@ -13,6 +13,7 @@ import difflib
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -171,6 +172,7 @@ def strip_no_color(args: Sequence[str]) -> tuple[list[str], bool]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors, exit codes 0/1/2/3/130, never a traceback."""
+    _redact_every_sink()
     try:
         args, no_color = strip_no_color(sys.argv[1:] if argv is None else argv)
         if no_color:
@@ -203,10 +205,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # the last line of defence against tracebacks
         if os.environ.get("ST_RUN_DEBUG"):
-            raise
+            from runner.secrets import redact_known
+
+            sys.stderr.write(redact_known(traceback.format_exc()))
+            sys.exit(1)
         click.echo(f"internal error: {type(exc).__name__}: {exc} "
                    "(set ST_RUN_DEBUG=1 for a traceback)", err=True)
         sys.exit(1)
+
+
+def _redact_every_sink() -> None:
+    """No token reaches the console, a log record or a traceback (the database has its own
+    hook): the tokens of the environment are known before anything runs."""
+    from runner import secrets
+
+    secrets.install()
+    for name in ("SPACETRADERS_TOKEN", "SPACETRADERS_ACCOUNT_TOKEN"):
+        if os.environ.get(name, "").strip():
+            secrets.remember(os.environ[name])
 
 
 if __name__ == "__main__":  # pragma: no cover

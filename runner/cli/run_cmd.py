@@ -55,8 +55,10 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     Exit status: 0 all completed, 1 any failed, 2 invalid input, 3 stopped by `st-run stop`,
     130 interrupted.
     """
+    from runner.envconfig import check_seconds_settings
     from runner.runtime.foreground import RunOptions, run_foreground
 
+    check_seconds_settings()
     paths = [Path(p) for p in playbooks]
     for path in paths:
         if not path.is_file():
@@ -74,7 +76,9 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     if sim_seed is not None:
         options.sim_seed = sim_seed
     if grace is not None:
-        options.grace_s = max(0.0, grace)
+        if not grace >= 0:
+            raise InvalidInput(f"--grace={grace:g}: expected 0 or more seconds")
+        options.grace_s = grace
     code = asyncio.run(run_foreground(options))
     # SystemExit, not click's Exit: the group runs with standalone_mode=False, where click
     # would turn Exit into a return value and the process would exit 0.

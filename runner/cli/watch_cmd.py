@@ -53,16 +53,21 @@ def watch(directory: Path, sim: bool, db: str | None, agent: str | None,
     same container.  On start, prints what the database remembers for each playbook and
     what was resumed.  SIGTERM/SIGINT: stop at safe points, exit 0; a second one: at once.
     """
+    from runner.envconfig import check_seconds_settings
+
+    check_seconds_settings()
     try:
         folder = Folder.open(directory)
     except (FileNotFoundError, NotADirectoryError):
         raise InvalidInput(f"{directory}: no such directory") from None
     if sim_speed is not None and not sim_speed > 0:
         raise InvalidInput("--sim-speed must be positive")
+    if not grace >= 0:
+        raise InvalidInput(f"--grace={grace:g}: expected 0 or more seconds")
     if lease_ttl is not None and not lease_ttl >= 1:
         raise InvalidInput("--lease-ttl must be at least 1 second")
     code = asyncio.run(_watch(folder, sim=sim, db=db, agent=agent, sim_speed=sim_speed,
-                              grace_s=max(0.0, grace), lease_ttl_s=lease_ttl,
+                              grace_s=grace, lease_ttl_s=lease_ttl,
                               metrics=metrics, dashboard=dashboard))
     raise click.exceptions.Exit(code)
 

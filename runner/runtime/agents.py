@@ -12,8 +12,7 @@ import os
 from typing import Any
 
 from runner.api.client import SpaceTradersClient
-from runner.api.secrets import Token
-from runner.config import TOKEN_ENV, load_config, resolve_api_url
+from runner.config import TOKEN_ENV, load_config, resolve_api_url, token_from
 from runner.runtime.adapters import AgentDirectory, NoAgent
 
 ENV_AGENT = "default"
@@ -23,7 +22,7 @@ def agents_from_environment(agent: str | None = None) -> AgentDirectory:
     """Clients for the configured agents; ``agent`` (``--agent``) picks the default one."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token and agent is None:
-        client = SpaceTradersClient(resolve_api_url(None), Token(token))
+        client = SpaceTradersClient(resolve_api_url(None), token_from(token, f"${TOKEN_ENV}"))
         return AgentDirectory({ENV_AGENT: client}, default=ENV_AGENT, any_name=True)
     config = load_config()
     clients: dict[str, Any] = {

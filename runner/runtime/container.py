@@ -19,7 +19,7 @@ from runner.domain.restart import Outcome as RunOutcome
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
 from runner.runtime.clock import Clock
-from runner.runtime.executor import AgentTokenExpired, Executor, StopAtSafePoint
+from runner.runtime.executor import STOP_POLL_S, AgentTokenExpired, Executor, StopAtSafePoint
 from runner.runtime.journal import LeaseHolder, StoreJournal
 from runner.runtime.leases import LeaseKeeper
 from runner.runtime.outage import DatabaseOutage, RetryPolicy, decide, describe, is_transient
@@ -57,12 +57,15 @@ class ContainerTask:
                  db_retry: RetryPolicy | None = None,
                  server_outage: DatabaseOutage | None = None,
                  server_retry: RetryPolicy | None = None,
-                 probe: ServerProbe | None = None) -> None:
+                 probe: ServerProbe | None = None,
+                 resume_at: datetime | None = None) -> None:
         """``leases``: the runner's shared heartbeat; without it the container renews its
         own lease (one write per container per interval). ``outage``: the runner's
         announcer of an unreachable database; ``db_retry``: how long to wait for it.
         ``server_outage``, ``server_retry``: the same for the game server, which ``probe``
-        reads while it is away (without a probe, the next run is the probe)."""
+        reads while it is away (without a probe, the next run is the probe).
+        ``resume_at``: the restart time of a back-off a previous runner left (the stored
+        ``next_restart_at``): the first attempt waits for it, as that runner would have."""
         self.store = store
         self.holder = holder
         self.view = view
@@ -78,6 +81,7 @@ class ContainerTask:
         self.server_retry = server_retry or RetryPolicy(give_up_after_s=DEFAULT_LIMIT_S)
         self.probe = probe
         self._probe_error: Exception | None = None
+        self.resume_at = resume_at
         self.stop = asyncio.Event()
         self.journal = StoreJournal(store, holder, self._on_line)
         self.outcome: Outcome | None = None
@@ -127,6 +131,8 @@ class ContainerTask:
     async def _supervise(self) -> Outcome:
         """Run attempts until one ends the container; a database or game server outage
         holds it meanwhile."""
+        if await self._finish_inherited_back_off():
+            return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
         while True:
             try:
                 outcome = await self._attempt()
@@ -298,6 +304,48 @@ class ContainerTask:
                 if self.stop.is_set():
                     return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
 
+    async def _finish_inherited_back_off(self) -> bool:
+        """Wait out the back-off a previous runner of this container had reached (a failing
+        endpoint is not probed again just because the runner restarted); True if a stop
+        was asked meanwhile."""
+        if self.resume_at is None:
+            return False
+        left = (self.resume_at - self.clock.now()).total_seconds()
+        if left <= 0:
+            return False
+        self.view.status, self.view.next_retry = "BACKOFF", self.resume_at
+        self.journal.log(f"resuming its back-off: restart {self.restarts} at "
+                         f"{self.resume_at:%H:%M:%SZ} (in {left:.0f}s)")
+        stopped = await self._sleep_unless_stopped(left)
+        self.view.next_retry = None
+        return stopped
+
+    async def _sleep_unless_stopped(self, seconds: float) -> bool:
+        """Sleep ``seconds`` on the container's clock; True as soon as a stop is asked,
+        here or by ``st-run stop`` from another process (read every ``STOP_POLL_S``)."""
+        sleeper = asyncio.create_task(self.clock.sleep(seconds))
+        stopper = asyncio.create_task(self._stop_signal())
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleeper, stopper):
+            task.cancel()
+        return self.stop.is_set()
+
+    async def _stop_signal(self) -> None:
+        """Return once a stop is asked: the event, or the database's ``stop_requested``."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=STOP_POLL_S)
+            if not self.stop.is_set() and self._stop_requested_in_db():
+                self.stop.set()
+
+    def _stop_requested_in_db(self) -> bool:
+        try:
+            return self.store.stop_requested(self.id)
+        except Exception as exc:  # an outage: the executor's own checks see it next
+            if not is_transient(exc):
+                raise
+            return False
+
     async def _back_off(self, message: str, started: datetime) -> bool:
         """Log the failure, then sleep in BACKOFF if the policy restarts; False if not."""
         decision = self.rule.decide(RunOutcome.FAILED, self.restarts, started)
@@ -313,11 +361,7 @@ class ContainerTask:
         self.store.set_status(self.holder.lease, ContainerStatus.BACKOFF, error=message,
                               next_restart_at=retry_at, restarts=self.restarts,
                               **self.journal.take_progress())
-        sleeper = asyncio.create_task(self.clock.sleep(decision.delay_s))
-        stopper = asyncio.create_task(self.stop.wait())
-        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleeper, stopper):
-            task.cancel()
+        await self._sleep_unless_stopped(decision.delay_s)
         self.view.next_retry = None
         return True
 

@@ -10,15 +10,16 @@ database goes away and one when it is back, for all containers of a runner toget
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy.exc as sa_exc
 
+from runner.envconfig import DB_OUTAGE_LIMIT_ENV, seconds_from_env
+
 #: Environment variable: seconds to wait for the database before failing a container.
-GIVE_UP_ENV = "ST_RUN_DB_OUTAGE_LIMIT"
+GIVE_UP_ENV = DB_OUTAGE_LIMIT_ENV
 
 #: Fragments of driver messages that mean "the server is not there right now".
 _TRANSIENT_TEXT = (
@@ -59,12 +60,9 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        """The default policy, with ``$ST_RUN_DB_OUTAGE_LIMIT`` seconds when it is set."""
-        try:
-            limit = float(os.environ.get(GIVE_UP_ENV, ""))
-        except ValueError:
-            return cls()
-        return cls(give_up_after_s=limit) if limit > 0 else cls()
+        """The default policy, with ``$ST_RUN_DB_OUTAGE_LIMIT`` seconds when it is set (a
+        value that is not a positive number is ``InvalidInput``, exit 2)."""
+        return cls(give_up_after_s=seconds_from_env(GIVE_UP_ENV, cls.give_up_after_s))
 
 
 def decide(policy: RetryPolicy, attempt: int, elapsed_s: float) -> float | None:

@@ -10,16 +10,13 @@ for all containers of a runner together (``ServerOutage``).
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Mapping
 
 from runner.api.errors import ResponseLost, ServerUnavailable
-from runner.errors import InvalidInput
+from runner.envconfig import SERVER_OUTAGE_LIMIT_ENV, seconds_from_env
 from runner.runtime.outage import DatabaseOutage, RetryPolicy
 
-#: Environment variable: seconds a container waits for the server before it counts as failed.
-LIMIT_ENV = "ST_RUN_SERVER_OUTAGE_LIMIT"
+LIMIT_ENV = SERVER_OUTAGE_LIMIT_ENV
 #: Default of ``ST_RUN_SERVER_OUTAGE_LIMIT``: ten minutes, longer than a usual restart.
 DEFAULT_LIMIT_S = 600.0
 
@@ -37,16 +34,7 @@ def server_retry_from_env(environ: Mapping[str, str] | None = None) -> RetryPoli
 
     Raises ``InvalidInput`` (exit 2) for a value that is not a positive number of seconds.
     """
-    raw = (os.environ if environ is None else environ).get(LIMIT_ENV, "").strip()
-    if not raw:
-        return RetryPolicy(give_up_after_s=DEFAULT_LIMIT_S)
-    try:
-        limit = float(raw)
-    except ValueError:
-        limit = math.nan
-    if not math.isfinite(limit) or limit <= 0:
-        raise InvalidInput(f"{LIMIT_ENV}={raw!r}: expected a number of seconds greater than 0")
-    return RetryPolicy(give_up_after_s=limit)
+    return RetryPolicy(give_up_after_s=seconds_from_env(LIMIT_ENV, DEFAULT_LIMIT_S, environ))
 
 
 class ServerOutage(DatabaseOutage):

@@ -26,17 +26,20 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from runner.api.secrets import Token
 from runner.domain import cursor as cur
 from runner.domain.status import ContainerStatus
+from runner.envconfig import LEASE_TTL_ENV, seconds_from_env
 from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
 from runner.runtime.leases import LeaseKeeper
-from runner.runtime.outage import DatabaseOutage
+from runner.runtime.outage import DatabaseOutage, RetryPolicy
 from runner.runtime.restarts import RestartRule
 from runner.runtime.resume_values import decide_values
 from runner.runtime.server_outage import ServerOutage, server_retry_from_env
@@ -54,12 +57,9 @@ class StateUnreadable(StRunError):
 
 
 def lease_ttl_from_env() -> float:
-    """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default."""
-    try:
-        value = float(os.environ.get("ST_RUN_LEASE_TTL", ""))
-    except ValueError:
-        return LEASE_TTL_S
-    return value if value > 0 else LEASE_TTL_S
+    """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default; a value that is
+    not a positive number is ``InvalidInput`` (exit 2)."""
+    return seconds_from_env(LEASE_TTL_ENV, LEASE_TTL_S)
 
 
 def runner_id() -> str:
@@ -104,6 +104,7 @@ class Supervisor:
         self.owner = owner or runner_id()
         self.clock = clock or SystemClock()
         self.lease_ttl_s = lease_ttl_s or lease_ttl_from_env()
+        self.db_retry = RetryPolicy.from_env()  # read now: a bad value stops the runner
         self.on_log = on_log
         self.runtime = runtime or Runtime(store, agents)
         self.handles: dict[int, ContainerHandle] = {}
@@ -132,6 +133,7 @@ class Supervisor:
                            ) -> ContainerHandle:
         """Start (or resume) a container for an already loaded playbook."""
         loaded = self.resume_values(loaded, fresh=fresh)
+        self._refuse_dead_token(loaded.agent)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
@@ -149,7 +151,27 @@ class Supervisor:
             resumed_at = self._resume_text(record.id, loaded)
         except CorruptState as exc:
             raise self._set_aside(lease, loaded.name, exc) from None
-        return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+        # a back-off a previous runner reached is kept: no probe before its restart time
+        current = self.store.require_container(record.id)
+        resume_at = current.next_restart_at \
+            if current.status is ContainerStatus.BACKOFF and not fresh else None
+        return self._launch(record.id, ship, loaded, lease, current.restarts, resumed_at,
+                            resume_at=resume_at)
+
+    def _agent_token(self, agent: str) -> Token | None:
+        token = getattr(self.agents.client(agent), "token", None)
+        return token if isinstance(token, Token) else None
+
+    def _refuse_dead_token(self, agent: str) -> None:
+        """A token the server called from an old reset is never sent again, not even by a
+        restarted runner: the store remembers it (by digest)."""
+        token = self._agent_token(agent)
+        dead = None if token is None else self.store.dead_token(token.digest())
+        if dead is not None:
+            reason, noticed = dead
+            raise StRunError(f"agent {agent}: its token is from an old server reset "
+                             f"({reason}, noticed {noticed:%Y-%m-%d %H:%M} UTC); nothing "
+                             "is sent with it: register again (`st-run register`)")
 
     def _set_aside(self, lease: Lease, name: str, exc: CorruptState) -> StateUnreadable:
         """A container whose stored state cannot be read: FAILED with the reason (so
@@ -214,7 +236,8 @@ class Supervisor:
                  f"{expires:%H:%M:%SZ}; taking it over if it is not renewed" if expires else
                  f"{record.name}: held by runner {current.lease_owner}")
         while expires is not None:
-            wait = (expires - self.clock.now()).total_seconds() + 0.2
+            # the database's clock judges expiry: this host's may be skewed
+            wait = (expires - self.store.now()).total_seconds() + 0.2
             await self.clock.sleep(max(0.05, wait))
             lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
             if lease is not None:
@@ -244,7 +267,8 @@ class Supervisor:
         return text
 
     def _launch(self, container_id: int, ship: str, loaded: LoadedPlaybook, lease: Lease,
-                restarts: int, resumed_at: str | None) -> ContainerHandle:
+                restarts: int, resumed_at: str | None, *,
+                resume_at: datetime | None = None) -> ContainerHandle:
         from runner.runtime.journal import LeaseHolder
 
         view = ContainerView(str(container_id), loaded.name, ship=ship,
@@ -255,7 +279,8 @@ class Supervisor:
             rule=RestartRule.from_spec(loaded.restart, clock=self.clock), clock=self.clock,
             restarts=restarts, leases=self.leases, outage=self.outage,
             server_outage=self.server_outage, server_retry=self.server_retry,
-            probe=lambda: self.agents.client(loaded.agent).get_ship(ship))
+            probe=lambda: self.agents.client(loaded.agent).get_ship(ship),
+            db_retry=self.db_retry, resume_at=resume_at)
         if self.on_log is not None:
             container.listeners.append(self.on_log)
         task = asyncio.create_task(container.run(), name=f"container:{loaded.name}")
@@ -268,6 +293,10 @@ class Supervisor:
     def _ended(self, handle: ContainerHandle) -> None:
         outcome = handle.outcome
         if outcome is not None and outcome.agent_token_expired:
+            token = self._agent_token(handle.agent)
+            if token is not None:
+                with contextlib.suppress(Exception):  # best effort: the session refuses too
+                    self.store.mark_token_dead(token.digest(), "the server answered 4113")
             for other in self.handles.values():
                 if other.agent == handle.agent and not other.done:
                     other.container.request_stop()

@@ -158,6 +158,18 @@ class CachedShip(Base):
     fetched_at: Mapped[datetime]
 
 
+class DeadToken(Base):
+    """A token the server refused as from an old reset (4113): never sent again.
+
+    Only its SHA-256 digest is kept (``runner.secrets.Token.digest``), never the token."""
+
+    __tablename__ = "dead_tokens"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    noticed_at: Mapped[datetime]
+
+
 containers = cast(sa.Table, Container.__table__)
 checkpoints = cast(sa.Table, CheckpointRow.__table__)
 intents = cast(sa.Table, IntentRow.__table__)
@@ -166,3 +178,4 @@ cache_systems = cast(sa.Table, CachedSystem.__table__)
 cache_waypoints = cast(sa.Table, CachedWaypoint.__table__)
 cache_markets = cast(sa.Table, CachedMarket.__table__)
 cache_ships = cast(sa.Table, CachedShip.__table__)
+dead_tokens = cast(sa.Table, DeadToken.__table__)

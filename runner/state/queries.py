@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from runner.domain.status import ContainerStatus
+from runner.domain.status import ACTIVE_STATUSES, ContainerStatus
 from runner.state.models import checkpoints, containers, intents, logs
 from runner.state.records import (
     Checkpoint,
@@ -154,3 +154,58 @@ def record(row: sa.Row[Any]) -> ContainerRecord:
 
 def log_record(row: sa.Row[Any]) -> LogRecord:
     return LogRecord(row.id, row.container_id, row.name, row.time, row.level, row.message)
+
+
+def db_now(conn: sa.Connection) -> datetime:
+    """The database server's current time, aware UTC: the one clock every lease is timed by.
+
+    Postgres: ``now()`` (this transaction's start; callers ask first thing in the
+    transaction). SQLite: its own ``strftime('%f', 'now')`` (milliseconds). Never the
+    runner's clock, which may be skewed on another host.
+    """
+    if conn.dialect.name == "sqlite":
+        text = conn.execute(sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now"))).scalar_one()
+        return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    value = conn.execute(sa.select(sa.func.now())).scalar_one()
+    if not isinstance(value, datetime):
+        raise TypeError(f"now() returned {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def ship_held_elsewhere(conn: sa.Connection, container_id: int, now: datetime
+                        ) -> sa.Row[Any] | None:
+    """Another active container of the same ship and agent with a live lease, or None."""
+    mine = containers.alias("mine")
+    c = containers.c
+    return conn.execute(
+        sa.select(containers)
+        .join(mine, sa.and_(mine.c.ship == c.ship, mine.c.agent == c.agent))
+        .where(mine.c.id == container_id, c.id != container_id,
+               c.status.in_([s.value for s in ACTIVE_STATUSES]),
+               c.lease_owner.is_not(None), c.lease_expires_at >= now)
+        .order_by(c.id).limit(1)).first()
+
+
+def fence_dead_holders(conn: sa.Connection, container_id: int, now: datetime) -> list[str]:
+    """Release the ship of ``container_id`` from other active containers whose runner is gone.
+
+    Such a container (same ship and agent, a lease that expired) is marked STOPPED with its
+    lease cleared and its version bumped, so its runner, should it only have been slow, is
+    fenced off and cannot revive its lease with a heartbeat. Returns their names.
+    """
+    mine = sa.select(containers.c.ship, containers.c.agent).where(
+        containers.c.id == container_id).subquery()
+    c = containers.c
+    rows = conn.execute(
+        sa.update(containers)
+        .where(c.ship == sa.select(mine.c.ship).scalar_subquery(),
+               c.agent == sa.select(mine.c.agent).scalar_subquery(),
+               c.id != container_id,
+               c.status.in_([s.value for s in ACTIVE_STATUSES]),
+               c.lease_owner.is_not(None), c.lease_expires_at < now)
+        .values(status=ContainerStatus.STOPPED.value, stop_requested=False, finished_at=now,
+                next_restart_at=None, lease_owner=None, lease_expires_at=None,
+                lease_version=c.lease_version + 1, updated_at=now,
+                last_error="its ship was taken over after its runner died")
+        .returning(c.name)).scalars()
+    return list(rows)

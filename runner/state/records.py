@@ -29,6 +29,10 @@ class CorruptState(StRunError):
     """A container's stored checkpoint or intent cannot be read (not JSON, wrong shape)."""
 
 
+class ShipHeld(ContainerBusy):
+    """Another active container holds a live lease on this ship (one container per ship)."""
+
+
 @dataclass(frozen=True)
 class ContainerRecord:
     """One supervised container (one playbook driving one ship) as last committed."""

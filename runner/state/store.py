@@ -35,10 +35,20 @@ from runner.domain.universe import Market, System, Waypoint
 from runner.errors import StRunError
 from runner.state import cache
 from runner.state import queries as q
-from runner.state.engine import WRITE, create_engine, display_url, resolve_url
+from runner.state.engine import (
+    WRITE,
+    DatabaseDiskFull,
+    StateNotWritable,
+    check_same_file,
+    create_engine,
+    display_url,
+    file_identity,
+    resolve_url,
+    sqlite_path,
+)
 from runner.state.gitrev import git_revision
 from runner.state.migrate import upgrade
-from runner.state.models import checkpoints, containers, intents, logs
+from runner.state.models import checkpoints, containers, dead_tokens, intents, logs
 from runner.state.records import (
     Checkpoint,
     ContainerBusy,
@@ -48,6 +58,7 @@ from runner.state.records import (
     Lease,
     LeaseLost,
     LogRecord,
+    ShipHeld,
     UnknownContainer,
 )
 
@@ -62,6 +73,7 @@ __all__ = [
     "Lease",
     "LeaseLost",
     "LogRecord",
+    "ShipHeld",
     "Store",
     "UnknownContainer",
     "git_revision",
@@ -87,6 +99,9 @@ HEARTBEAT_CHUNK = 250
 """Leases per statement in ``heartbeat_many`` (3 bound parameters each, well within
 SQLite's limit)."""
 
+SERIALIZATION_RETRIES = 20
+"""Attempts of a claim that Postgres aborted as not serialisable (another claim raced it)."""
+
 DEFAULT_LOG_LIMIT = 1000
 """Rows returned by ``Store.logs`` when no limit is given."""
 
@@ -94,15 +109,26 @@ DEFAULT_LOG_LIMIT = 1000
 class Store:
     """st-run's state in SQLite or Postgres; open it with ``Store.open``."""
 
-    def __init__(self, engine: sa.Engine, *, clock: Clock = utcnow) -> None:
-        """Wrap an engine whose schema is already at head (``Store.open`` ensures that)."""
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utcnow,
+                 lease_clock: Clock | None = None) -> None:
+        """Wrap an engine whose schema is already at head (``Store.open`` ensures that).
+
+        ``clock`` stamps what is only shown (log lines, checkpoints, caches). Lease times
+        (claims, renewals, expiry, the gate before a request) come from ``lease_clock``,
+        which defaults to the database's own clock: runners on hosts whose clocks disagree
+        still agree on who holds a lease. A test may pass a controllable ``lease_clock``.
+        """
         self.engine = engine
         self.clock = clock
+        self.lease_clock = lease_clock
+        self.file = sqlite_path(engine.url)
+        self.file_identity = None if self.file is None else file_identity(self.file)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None, *, clock: Clock = utcnow) -> Store:
+    def open(cls, url: str | None = None, *, clock: Clock = utcnow,
+             lease_clock: Clock | None = None) -> Store:
         """Open (and create or migrate) the store.
 
         ``url`` wins, else ``$ST_RUN_DB``, else SQLite at ``$XDG_STATE_HOME/st-run/state.db``.
@@ -120,7 +146,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, clock=clock)
+        return cls(engine, clock=clock, lease_clock=lease_clock)
 
     @property
     def url(self) -> str:
@@ -139,11 +165,60 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        """A connection in a write transaction, committed on success, rolled back on error."""
-        with self.engine.connect() as conn:
+        """A connection in a write transaction, committed on success, rolled back on error.
+
+        On SQLite the file must still be the one opened (``DatabaseFileGone``), and a full
+        disk is ``DatabaseDiskFull`` naming the file: both hold a container like an outage.
+        """
+        self._check_file()
+        with self._disk_full_named(), self.engine.connect() as conn:
             conn = conn.execution_options(**WRITE)
             with conn.begin():
                 yield conn
+
+    def _check_file(self) -> None:
+        if self.file is not None and self.file_identity is not None:
+            check_same_file(self.file, self.file_identity)
+
+    @contextmanager
+    def _disk_full_named(self) -> Iterator[None]:
+        """A full disk or a read-only database, named by its file (see ``_write``)."""
+        try:
+            yield
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).lower()
+            where = self.file or display_url(self.url)
+            if "disk is full" in reason:
+                raise DatabaseDiskFull(f"the disk holding the state database {where} is "
+                                       "full (free some space: the runner holds until "
+                                       "then)") from exc
+            if "readonly database" in reason:
+                raise StateNotWritable(f"the state database {where} is read-only "
+                                       f"({exc.orig})") from None
+            raise
+
+    @contextmanager
+    def _serializable(self) -> Iterator[sa.Connection]:
+        """A write transaction that no concurrent one can interleave with (see ``claim``)."""
+        self._check_file()
+        with self._disk_full_named(), self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="SERIALIZABLE")
+            conn = conn.execution_options(**WRITE)
+            with conn.begin():
+                yield conn
+
+    def _lease_now(self, conn: sa.Connection) -> datetime:
+        """The time leases are judged by, read in the caller's transaction."""
+        return self.lease_clock() if self.lease_clock is not None else q.db_now(conn)
+
+    def now(self) -> datetime:
+        """The lease clock's current time (the database's unless a test gave one): compare
+        a record's ``lease_expires_at`` with this, never with this process's clock."""
+        if self.lease_clock is not None:
+            return self.lease_clock()
+        with self._read() as conn:
+            return q.db_now(conn)
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -192,7 +267,7 @@ class Store:
             else:
                 values: dict[str, Any] = {**declared, "updated_at": now}
                 if fresh or row.status == ContainerStatus.COMPLETED.value:
-                    q.refuse_if_held(row, now)
+                    q.refuse_if_held(row, self._lease_now(conn))
                     q.reset_progress(conn, row.id, now)
                     # Fence off any stalled holder: its checkpoints belong to the old run.
                     values.update(lease_owner=None, lease_expires_at=None,
@@ -241,19 +316,45 @@ class Store:
         """Take the container's lease for ``ttl_s`` seconds; None when another owner holds it.
 
         Succeeds when the lease is free, expired, or already ``owner``'s; each success bumps
-        the version, so any older ``Lease`` of this container is fenced off. Atomic: two
-        claimers never both succeed.
+        the version, so any older ``Lease`` of this container is fenced off. Raises
+        ``ShipHeld`` when another active container of the same ship and agent holds a live
+        lease (one container per ship); other active containers of the ship whose lease
+        expired are released from it (STOPPED, fenced) in the same transaction.
+
+        Atomic whatever the timing: on SQLite the transaction holds the write lock from its
+        first statement; on Postgres it is SERIALIZABLE and retried on a serialisation
+        failure, so two claimers of one ship (same container or not) never both succeed.
+        Expiry is judged and stamped by the database's clock, never this process's.
         """
-        now = self.clock()
-        expires = now + timedelta(seconds=ttl_s)
+        for attempt in range(SERIALIZATION_RETRIES):
+            try:
+                return self._claim_once(container_id, owner, ttl_s)
+            except sa.exc.OperationalError as exc:
+                if not _serialization_failure(exc) or attempt == SERIALIZATION_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _claim_once(self, container_id: int, owner: str, ttl_s: float) -> Lease | None:
         c = containers.c
-        free = sa.or_(c.lease_owner.is_(None), c.lease_expires_at < now, c.lease_owner == owner)
-        with self._write() as conn:
+        with self._serializable() as conn:
+            now = self._lease_now(conn)
+            expires = now + timedelta(seconds=ttl_s)
+            holder = q.ship_held_elsewhere(conn, container_id, now)
+            if holder is not None:
+                raise ShipHeld(
+                    f"ship {holder.ship} is held by container {holder.name!r} (id {holder.id}, "
+                    f"runner {holder.lease_owner}, lease until "
+                    f"{holder.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC); stop it first with "
+                    f"`st-run stop {holder.name}`")
+            free = sa.or_(c.lease_owner.is_(None), c.lease_expires_at < now,
+                          c.lease_owner == owner)
             version = conn.execute(
                 sa.update(containers).where(c.id == container_id, free)
                 .values(lease_owner=owner, lease_expires_at=expires,
                         lease_version=c.lease_version + 1, updated_at=now)
                 .returning(c.lease_version)).scalar()
+            if version is not None:
+                q.fence_dead_holders(conn, container_id, now)
         if version is None:
             return None
         return Lease(container_id, owner, version, ttl_s, expires)
@@ -263,9 +364,9 @@ class Store:
 
         An expired lease that nobody claimed meanwhile is still ours (its version is intact).
         """
-        now = self.clock()
-        expires = now + timedelta(seconds=lease.ttl_s)
         with self._write() as conn:
+            now = self._lease_now(conn)
+            expires = now + timedelta(seconds=lease.ttl_s)
             q.fence(conn, lease, now, lease_expires_at=expires)
         return Lease(lease.container_id, lease.owner, lease.version, lease.ttl_s, expires)
 
@@ -279,13 +380,13 @@ class Store:
         """
         if not leases:
             return {}
-        now = self.clock()
         renewed: dict[int, Lease | LeaseLost] = {}
         by_ttl: dict[float, list[Lease]] = {}
         for lease in leases:
             by_ttl.setdefault(lease.ttl_s, []).append(lease)
         c = containers.c
         with self._write() as conn:
+            now = self._lease_now(conn)
             for ttl_s, group in by_ttl.items():
                 expires = now + timedelta(seconds=ttl_s)
                 for start in range(0, len(group), HEARTBEAT_CHUNK):
@@ -324,8 +425,8 @@ class Store:
         expired (heartbeat first), else ``LeaseLost``. A newer intent supersedes older
         unresolved ones (``pending_intent`` returns the newest; a checkpoint resolves all).
         """
-        now = self.clock()
         with self._write() as conn:
+            now = self._lease_now(conn)
             q.fence(conn, lease, now, require_unexpired=True)
             conn.execute(sa.insert(intents).values(
                 container_id=lease.container_id, step_path=step_path,
@@ -434,9 +535,9 @@ class Store:
         STOPPED at once, and its lease version bumped so a late runner is fenced off. A
         container that is not active is returned unchanged. Raises ``UnknownContainer``.
         """
-        now = self.clock()
         c = containers.c
         with self._write() as conn:
+            now = self._lease_now(conn)
             found = q.find(conn, name_or_id)
             if found is None:
                 raise UnknownContainer(f"no container named or numbered {name_or_id!r}")
@@ -572,3 +673,26 @@ class Store:
         """The cached ship with its fetch time, or None."""
         with self._read() as conn:
             return cache.get_ship(conn, symbol)
+
+
+    # -- tokens a server reset made useless --------------------------------------------------
+
+    def mark_token_dead(self, digest: str, reason: str) -> None:
+        """Remember that the token with this digest is from an old reset (4113)."""
+        with self._write() as conn:
+            known = conn.execute(sa.select(dead_tokens.c.digest)
+                                 .where(dead_tokens.c.digest == digest)).first()
+            if known is None:
+                conn.execute(sa.insert(dead_tokens).values(
+                    digest=digest, reason=reason, noticed_at=self.clock()))
+
+    def dead_token(self, digest: str) -> tuple[str, datetime] | None:
+        """Why and when the token with this digest was found dead, or None."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(dead_tokens.c.reason, dead_tokens.c.noticed_at)
+                               .where(dead_tokens.c.digest == digest)).first()
+        return None if row is None else (row.reason, row.noticed_at)
+
+def _serialization_failure(exc: sa.exc.OperationalError) -> bool:
+    """Postgres aborted the transaction to keep it serialisable (or broke a deadlock)."""
+    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")

@@ -151,7 +151,8 @@ def _report(desired: Mapping[str, DesiredFile], mine: Sequence[Remembered],
 def _foreign_line(record: Remembered) -> ReportLine:
     until = f"{record.lease_expires_at:%Y-%m-%dT%H:%M:%SZ}" if record.lease_expires_at else "?"
     return ReportLine(record.path, record.describe(), Did.NOT_RECOVERED,
-                      f"runner {record.lease_owner} holds its lease until {until}")
+                      f"runner {record.lease_owner} holds its lease until {until}; "
+                      "taken over if it is not renewed by then")
 
 
 def _kept_line(record: Remembered) -> ReportLine:

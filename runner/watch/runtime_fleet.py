@@ -221,7 +221,7 @@ class RuntimeFleet:
         """
         if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None:
             return not self.stopping.is_set()
-        left = (record.lease_expires_at - self.store.clock()).total_seconds()
+        left = (record.lease_expires_at - self.store.now()).total_seconds()
         if left > 0:
             await self.report(str(record.id), "info", f"waiting {left:.0f}s for the lease of "
                               f"dead runner {record.lease_owner} to expire")

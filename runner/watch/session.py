@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -19,8 +20,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from runner.watch.folder import Folder
-from runner.watch.reconcile import Rename
-from runner.watch.recovery import Did, RecoveryPlan, plan_recovery
+from runner.watch.reconcile import Managed, Rename
+from runner.watch.recovery import Did, RecoveryPlan, Remembered, plan_recovery
 from runner.watch.runtime_fleet import RuntimeFleet, validate_playbook
 from runner.watch.watcher import Watcher
 
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 
 DEFAULT_GRACE_S = 30.0
 """Seconds the containers get to reach a safe point after SIGTERM/SIGINT."""
+
+LAPSE_MARGIN_S = 0.5
+"""Seconds past a foreign lease's expiry before looking again (its last renewal may be
+committing just then)."""
 
 EXIT_AT_ONCE = 130
 """Exit code after a second signal (the shell's code for an interrupted process)."""
@@ -54,6 +59,7 @@ class WatchSession:
                                after_sync=lambda: self.fleet.revive(self.watcher.running))
         self.stop = asyncio.Event()
         self.signals = 0
+        self.takeovers: set[asyncio.Task[None]] = set()
 
     async def run(self) -> int:
         """Recover, follow the folder until a signal, shut down; 0 after a clean stop."""
@@ -63,6 +69,8 @@ class WatchSession:
         try:
             await self.watcher.run(self.stop, first=self.recover)
         finally:
+            for task in self.takeovers:
+                task.cancel()
             await self.shutdown()
         return 0
 
@@ -75,8 +83,13 @@ class WatchSession:
             for memory in remembered:
                 self.echo(f"  {memory.path}: db says {memory.describe()}; starts over")
             remembered = []
-        plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.clock())
+        plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.now())
         self.watcher.ignored |= plan.foreign
+        for path in plan.foreign:
+            task = asyncio.create_task(self._take_over_when_lapsed(path),
+                                       name=f"take-over:{path}")
+            self.takeovers.add(task)
+            task.add_done_callback(self.takeovers.discard)
         self.watcher.running = dict(plan.managed)
         failed: set[int] = set()
         for memory in plan.resume:
@@ -90,6 +103,44 @@ class WatchSession:
         await self.watcher.apply(actions, files)
         self.watcher.reloads += 1
         return plan
+
+    async def _take_over_when_lapsed(self, path: str) -> None:
+        """Another runner held ``path``'s container at start: take it over once its lease
+        lapses unrenewed (that runner stopped or hung), as recovery does with a dead one.
+
+        Waits until the lease's expiry on the database's clock, reads it again, and waits
+        again while that runner keeps renewing it. Ends when the watcher stops.
+        """
+        while not self.stop.is_set():
+            memory = next((m for m in self.fleet.remembered(self.folder) if m.path == path),
+                          None)
+            if memory is None:  # its record is gone: the path is an ordinary file now
+                self.watcher.ignored.discard(path)
+                return
+            now = self.store.now()
+            if not memory.held_by_other(self.supervisor.owner, now):
+                await self._adopt(memory)
+                return
+            assert memory.lease_expires_at is not None  # held_by_other says so
+            wait = (memory.lease_expires_at - now).total_seconds() + LAPSE_MARGIN_S
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=wait)
+
+    async def _adopt(self, memory: Remembered) -> None:
+        """Manage a container whose other runner let its lease lapse; resume it if active."""
+        self.watcher.ignored.discard(memory.path)
+        owner = f"runner {memory.lease_owner}" if memory.lease_owner else "its runner"
+        if not memory.active:
+            self.watcher.running[memory.container] = Managed(memory.container, memory.path,
+                                                             memory.digest)
+            return
+        await self.fleet.report(memory.container, "warning", f"{memory.path}: {owner} "
+                                "stopped renewing its lease; taking the container over")
+        self.watcher.running[memory.container] = Managed(memory.container, memory.path,
+                                                         memory.digest)
+        if await self.fleet.resume(memory) is None:
+            # unmanaged again: the next re-scan retries it as a start (which resumes)
+            del self.watcher.running[memory.container]
 
     async def shutdown(self) -> None:
         """Stop every container at a safe point within the grace period; mark them."""

@@ -11,9 +11,13 @@ and config folders (SQLite database, ``-wal``, ``-shm``), ``status``, ``status -
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.support import Sim, sim_process
@@ -104,3 +108,97 @@ def test_token_run_against_a_sim_process_leaks_nowhere(tmp_path: Path) -> None:
     assert leaks(token, outputs, files) == []
     assert leaks(garbage, outputs, files) == []
     assert "Traceback" not in "".join(outputs.values())
+
+
+# ---- the canary: every sink, after each failure mode -----------------------------------------
+
+def echo_proxy(upstream: str) -> ThreadingHTTPServer:
+    """A proxy to ``upstream`` that answers every state-changing request (POST) 401/4104
+    quoting the Authorization header it got, as a careless server would; reads pass."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            answer = httpx.get(f"{upstream}{self.path}", headers=headers, timeout=30)
+            self._reply(answer.status_code, answer.content,
+                        {"Date": answer.headers.get_list("date")[-1:],
+                         "x-sim-speed": answer.headers.get_list("x-sim-speed")})
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            header = self.headers.get("Authorization")
+            body = {"error": {"code": 4104, "message":
+                              f"Invalid Authorization header: {header!r}",
+                              "data": {"authorization": header}}}
+            self._reply(401, json.dumps(body).encode(), {})
+
+        do_PATCH = do_POST
+
+        def _reply(self, status: int, data: bytes, extra: dict[str, list[str]]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, values in extra.items():
+                for value in values:
+                    self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_canary_token_reaches_no_sink_after_any_failure(tmp_path: Path, debug: str) -> None:
+    """A token with a line break inside, and a server that echoes the header (4104): the
+    token is in no output (run, health, status, logs, their --json), no file (database,
+    WAL) and no traceback, with and without ST_RUN_DEBUG."""
+    db = str(tmp_path / "state" / "runs.db")
+    (tmp_path / "state").mkdir()
+    with sim_process(seed=3, speed=200.0) as sim:
+        canary = sim.register("CANARY")
+        proxy = echo_proxy(sim.url)
+        try:
+            outputs = canary_runs(tmp_path, canary, f"http://127.0.0.1:"
+                                  f"{proxy.server_address[1]}", db, debug)
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+    outputs.update(read_everything(tmp_path, "--db", db))
+    assert "4104" in outputs["logs"] and "4104" in outputs["status --all --json"], outputs
+    files = files_under(tmp_path / "state", tmp_path / "config")
+    assert any(name.endswith("runs.db") for name in files)
+    assert leaks(canary, {"probe": f"x{canary}x"}, {}), "the check itself can fail"
+    assert leaks(canary, outputs, files) == []
+    assert "Traceback" not in "".join(outputs.values())
+
+
+def canary_runs(home: Path, canary: str, url: str, db: str, debug: str) -> dict[str, str]:
+    """``run`` and ``health`` with the canary broken by a line break, then whole against
+    the echoing server; what each printed."""
+    half = len(canary) // 2
+    playbook = home / "canary.yaml"  # its first POST (orbit) is answered with the echo
+    playbook.write_text("name: canary\nship: {role: COMMAND}\nrestart: 'no'\nsteps:\n"
+                        "  - orbit\n  - dock\n")
+    outputs: dict[str, str] = {}
+    for name, token in (("crlf", f"{canary[:half]}\r\n{canary[half:]}"),
+                        ("lf", canary.replace(".", "\n", 1)), ("echo", canary)):
+        env = {"SPACETRADERS_TOKEN": token, "ST_RUN_API_URL": url, "ST_RUN_DEBUG": debug,
+               "ST_RUN_DB": db}
+        run = st_run(home, "run", str(playbook), env=env, timeout=120)
+        health = st_run(home, "health", env=env)
+        outputs[f"run {name}"], outputs[f"health {name}"] = run.text, health.text
+        if name == "echo":
+            assert run.code == 1 and "4104" in run.text, run.text
+            assert health.code == 0, health.text  # reads pass the proxy
+        else:  # one clear line, exit 2, and it does not print the token
+            for result in (run, health):
+                assert result.code == 2, result.text
+                lines = result.err.strip().splitlines()
+                assert len(lines) == 1 and "line break" in lines[0], result.err
+                assert "SPACETRADERS_TOKEN" in lines[0]
+    return outputs

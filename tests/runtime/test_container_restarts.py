@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from runner.domain.status import ContainerStatus
-from runner.runtime.clock import ManualClock
+from runner.runtime.clock import Clock, ManualClock, SystemClock
 from runner.runtime.container import ContainerTask
 from runner.runtime.journal import LeaseHolder
 from runner.runtime.restarts import RestartRule
@@ -34,8 +35,8 @@ class FakeExecutor:
         await self.body()
 
 
-def make_task(store: Store, clock: ManualClock, policy: str,
-              body: Callable[[ContainerTask], Any]) -> ContainerTask:
+def make_task(store: Store, clock: Clock, policy: str,
+              body: Callable[[ContainerTask], Any], **extra: Any) -> ContainerTask:
     record = store.upsert_container("c1", "pb.yaml", "hash", "SHIP-1", "agent")
     lease = store.claim(record.id, "me", 30)
     assert lease is not None
@@ -45,7 +46,7 @@ def make_task(store: Store, clock: ManualClock, policy: str,
 
     return ContainerTask(store=store, holder=LeaseHolder(store, lease),
                          view=ContainerView(str(record.id), "c1"), agent="agent", build=build,
-                         rule=RestartRule.from_spec(policy, clock=clock), clock=clock)
+                         rule=RestartRule.from_spec(policy, clock=clock), clock=clock, **extra)
 
 
 @pytest.fixture
@@ -194,3 +195,62 @@ def test_an_unexpected_error_is_one_line_and_failed(store: Store,
     assert record.status is ContainerStatus.FAILED
     assert record.last_error == "internal error: RuntimeError: disk on fire"
     assert task.view.logs[-1] == "internal error: RuntimeError: disk on fire"
+
+
+def test_st_run_stop_during_a_back_off_ends_it_stopped_and_resumable(tmp_path: Path) -> None:
+    """``st-run stop`` (another process: the database's flag) during a long back-off."""
+    store = Store.open(str(tmp_path / "state.db"))
+    other = Store.open(str(tmp_path / "state.db"))  # the `st-run stop` process
+    runs: list[int] = []
+
+    async def fail(task: ContainerTask) -> None:
+        runs.append(1)
+        raise Boom("the endpoint is down")
+
+    async def scenario() -> Any:
+        task = make_task(store, SystemClock(), "on-failure:1", fail)
+        store.checkpoint(task.holder.lease, "steps[0]", 0, {"done": 1}, "first step done")
+        running = asyncio.create_task(task.run())
+        while store.require_container("c1").status is not ContainerStatus.BACKOFF:
+            await asyncio.sleep(0.02)
+        assert other.request_stop("c1").stop_requested  # its runner is alive: asked
+        return await running  # the back-off is 10 s; the stop ends it long before
+
+    outcome = asyncio.run(scenario())
+    record = store.require_container("c1")
+    assert outcome.status is ContainerStatus.STOPPED and record.status is ContainerStatus.STOPPED
+    assert runs == [1] and not record.stop_requested and record.lease_owner is None
+    last = store.last_checkpoint(record.id)  # resumable: its progress is kept
+    assert last is not None and last.step_path == "steps[0]"
+    store.close()
+    other.close()
+
+
+def test_a_back_off_left_by_a_previous_runner_is_waited_out_first(store: Store) -> None:
+    """A restarted runner does not probe a failing endpoint before the stored restart time."""
+    clock = ManualClock()
+    starts: list[Any] = []
+
+    async def fail(task: ContainerTask) -> None:
+        starts.append(clock.now())
+        raise Boom("still down")
+
+    resume_at = clock.now() + timedelta(seconds=160)
+    task = make_task(store, clock, "on-failure:5", fail, restarts=4, resume_at=resume_at)
+    outcome = asyncio.run(task.run())
+    assert outcome.status is ContainerStatus.FAILED
+    assert starts[0] == resume_at  # not a probe right away
+    assert clock.sleeps == [160, 160]  # then restart 5 of 5 (160 s), not a first 10 s
+    assert any("resuming its back-off" in r.message for r in store.logs("c1"))
+
+
+def test_a_stop_during_an_inherited_back_off_ends_it_stopped(store: Store) -> None:
+    clock = ManualClock()
+
+    async def never(task: ContainerTask) -> None:
+        raise AssertionError("must not run")
+
+    task = make_task(store, clock, "on-failure:5", never,
+                     resume_at=clock.now() + timedelta(seconds=60))
+    task.request_stop()
+    assert asyncio.run(task.run()).status is ContainerStatus.STOPPED

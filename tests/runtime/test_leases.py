@@ -29,7 +29,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    opened = Store.open(str(tmp_path / "state.db"), clock=clock)
+    opened = Store.open(str(tmp_path / "state.db"), clock=clock, lease_clock=clock)
     yield opened
     opened.close()
 

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 import sqlalchemy.exc as sa_exc
 
+from runner.errors import InvalidInput
 from runner.runtime.outage import DatabaseOutage, RetryPolicy, decide, describe, is_transient
 
 
@@ -54,8 +55,9 @@ def test_back_off_table(attempt: int, elapsed: float, delay: float | None) -> No
 def test_policy_limit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ST_RUN_DB_OUTAGE_LIMIT", "12")
     assert RetryPolicy.from_env().give_up_after_s == 12
-    monkeypatch.setenv("ST_RUN_DB_OUTAGE_LIMIT", "soon")
-    assert RetryPolicy.from_env().give_up_after_s == 300
+    monkeypatch.setenv("ST_RUN_DB_OUTAGE_LIMIT", "soon")  # refused, not a silent default
+    with pytest.raises(InvalidInput, match="ST_RUN_DB_OUTAGE_LIMIT='soon'"):
+        RetryPolicy.from_env()
     monkeypatch.delenv("ST_RUN_DB_OUTAGE_LIMIT")
     assert RetryPolicy.from_env() == RetryPolicy()
 

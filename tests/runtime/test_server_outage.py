@@ -145,4 +145,4 @@ def test_run_refuses_a_bad_limit_with_exit_2(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
-        f"error: {LIMIT_ENV}='soon': expected a number of seconds greater than 0"]
+        f"error: ${LIMIT_ENV}='soon': expected a number of seconds greater than 0"]

@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from runner.api.client import SpaceTradersClient
+from runner.api.errors import TokenFromOldReset
 from runner.api.limiter import LimiterConfig, RateLimiter
 from runner.api.secrets import Token
 from runner.domain.status import ContainerStatus
+from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory
 from runner.runtime.supervisor import ShipTaken, Supervisor
 from runner.state.store import Store
@@ -167,3 +169,75 @@ def test_a_ship_held_by_a_dead_runners_container_is_released(env: dict[str, Any]
     assert outcomes["alive"].status is ContainerStatus.COMPLETED
     assert store.require_container("dead").status is ContainerStatus.STOPPED
     assert any("runner is gone" in r.message for r in store.logs("dead"))
+
+
+def test_a_restarted_runner_keeps_the_back_off_its_container_had(env: dict[str, Any]) -> None:
+    """The previous runner left the container in BACKOFF until an hour from now: the new
+    one sends nothing for it before then, and a stop meanwhile ends it STOPPED."""
+    from datetime import UTC, datetime, timedelta
+
+    store: Store = env["store"]
+    record = store.upsert_container("flyer", "old.yaml", "h", "SUPER-1", "main")
+    retry_at = datetime.now(UTC) + timedelta(hours=1)
+    store.set_status(record.id, ContainerStatus.BACKOFF, error="endpoint down",
+                     next_restart_at=retry_at, restarts=4)
+
+    async def scenario() -> Any:
+        sup, agents = supervisor(env)
+        try:
+            handle = await sup.start(playbook(env, "flyer"))
+            async def backing_off() -> None:
+                while not any("resuming its back-off" in r.message
+                              for r in store.logs("flyer")):
+                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(backing_off(), timeout=30)
+            assert handle.view.status == "BACKOFF"
+            assert store.require_container("flyer").status is ContainerStatus.BACKOFF
+            return await sup.stop("flyer")
+        finally:
+            await agents.aclose()
+
+    outcome = asyncio.run(scenario())
+    assert outcome is not None and outcome.status is ContainerStatus.STOPPED
+    assert store.require_container("flyer").restarts == 4
+    assert not any("arrived" in r.message for r in store.logs("flyer"))
+
+
+def test_a_token_from_an_old_reset_is_never_sent_again(env: dict[str, Any]) -> None:
+    """After a 4113, neither this runner nor a restarted one sends anything with the token:
+    the session refuses it, and the store remembers it (by digest, never the token)."""
+    store: Store = env["store"]
+
+    async def first_run() -> Any:
+        sup, agents = supervisor(env)
+        try:
+            handle = await sup.start(playbook(env, "a"))
+            while handle.view.transit is None:
+                await asyncio.sleep(0.02)
+            httpx.post(f"{env['url']}/_sim/reset", timeout=10)
+            await asyncio.wait_for(sup.wait(), timeout=60)
+            client = agents.client("main")
+            sent = sum(client.metrics.requests.values())
+            with pytest.raises(TokenFromOldReset):  # in this process: refused, not sent
+                await client.get_agent()
+            assert sum(client.metrics.requests.values()) == sent
+        finally:
+            await agents.aclose()
+
+    async def restarted_run() -> tuple[str, int]:
+        sup, agents = supervisor(env)  # a new process: a new client, same token
+        try:
+            with pytest.raises(StRunError) as refused:
+                await sup.start(playbook(env, "a"))
+            return refused.value.message, sum(agents.client("main").metrics.requests.values())
+        finally:
+            await agents.aclose()
+
+    asyncio.run(first_run())
+    message, sent = asyncio.run(restarted_run())
+    assert "old server reset" in message and "register again" in message
+    assert sent == 0
+    with store.engine.connect() as conn:  # only a digest is stored
+        raw = "\n".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM dead_tokens")
+                        for v in row)
+    assert Token(env["token"]).digest() in raw and env["token"] not in raw

@@ -68,6 +68,6 @@ def clock() -> Clock:
 @pytest.fixture
 def store(db_url: str, clock: Clock) -> Iterator[Store]:
     """An opened (migrated) store on a controllable clock."""
-    opened = Store.open(db_url, clock=clock)
+    opened = Store.open(db_url, clock=clock, lease_clock=clock)
     yield opened
     opened.close()

@@ -125,9 +125,9 @@ def test_reclaim_by_same_owner_fences_its_older_lease(store: Store,
 
 def test_concurrent_claims_have_exactly_one_winner(db_url: str, clock: Clock) -> None:
     """Eight threads, each with its own Store (own connections), race for the same lease."""
-    setup = Store.open(db_url, clock=clock)
+    setup = Store.open(db_url, clock=clock, lease_clock=clock)
     record = setup.upsert_container("race", "pb.yaml", "h", "SHIP-9", "AGENT")
-    stores = [Store.open(db_url, clock=clock) for _ in range(8)]
+    stores = [Store.open(db_url, clock=clock, lease_clock=clock) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
     results: dict[int, object] = {}
 

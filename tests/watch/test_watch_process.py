@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -361,3 +362,48 @@ def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_url: str
             conn.execute(sa.text("DELETE FROM logs WHERE container_id IS NULL "
                                  "AND message LIKE :m"), {"m": f"watch: %{folder}%"})
         state.close()
+
+
+def test_a_second_watcher_takes_over_from_one_that_stopped_renewing(
+        tmp_path: Path, agent: Agent, db: Path) -> None:
+    """The first watcher hangs (SIGSTOP: alive, but renewing nothing). The second reports
+    the container as held, then takes it over once the lease lapses, and the first, woken
+    up, is fenced off: no state change is sent twice."""
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    ship = agent.ships[0]
+    (folder / "solo.yaml").write_text(patrol("solo", ship, "tick"))
+    state = State(db)
+
+    def ticks() -> int:
+        return sum("tick tick" in m for m in state.messages("solo"))
+
+    def holder() -> str | None:
+        record = state.container("solo")
+        return None if record is None else record.lease_owner
+
+    with watcher(folder, db, agent, tmp_path / "a.log", "--lease-ttl", "4") as first:
+        until(lambda: ticks() >= 2, "solo iterating", on_fail=first.output)
+        first.signal(signal.SIGSTOP)
+        with watcher(folder, db, agent, tmp_path / "b.log") as second:
+            until(lambda: "could not recover" in second.output(), "held at start",
+                  on_fail=second.output)
+            until(lambda: "stopped renewing its lease" in second.output(), "taken over",
+                  on_fail=second.output)
+            me = re.search(r"\(runner (\S+), database", second.output())
+            assert me is not None
+            until(lambda: holder() == me[1],
+                  "the second watcher holds the lease", on_fail=second.output)
+            taken_at = ticks()
+            until(lambda: ticks() >= taken_at + 2, "solo iterating under the second watcher",
+                  on_fail=second.output)
+            first.signal(signal.SIGCONT)  # wakes up fenced: its writes are refused
+            until(lambda: "lost the lease" in "\n".join(state.messages("solo"))
+                  or ticks() >= taken_at + 4, "runs on", on_fail=first.output)
+            assert holder() == me[1]
+            second.signal(signal.SIGTERM)
+            assert second.wait() == 0
+        first.signal(signal.SIGTERM)
+        first.wait()
+    assert_each_change_sent_once(state, agent, "solo", ship, journal_complete=False)
+    state.close()
