@@ -8,9 +8,9 @@ Runtime-facing API (imported lazily, so ``st-run validate`` stays fast):
   predicted commands, legs and totals (used by ``st-run plan`` and ``validate``).
 - ``expand_step(step, ctx) -> list[Command]``: one leaf step against LIVE state (the
   executor calls it before running a step); raises ``StepError``.
-- ``step_applies(step, ctx)``: the step's ``when``; ``repeat_continues(step, ctx, done)``:
-  whether a ``repeat`` runs another iteration; ``loop_items(step, ctx)``: a ``tour``'s
-  ordered stops (or a ``repeat: {times}`` range), None when unbounded.
+- ``loop_items(step, ctx)``: a ``tour``'s ordered stops (or a ``repeat: {times}`` range),
+  None when unbounded. The step tree itself is walked only by the interpreter
+  (``runner.playbook.interpreter``), for ``plan`` and ``run`` alike.
 - ``evaluate(expr, names)``, ``render(value, names)``, ``template_names(...)``.
 - ``resolve_ship(selector, ships)``, ``resolve_waypoint(selector, ctx)``.
 """
@@ -27,9 +27,6 @@ if TYPE_CHECKING:  # real types for checkers; at run time the names load lazily
     from runner.playbook.expand import (
         expand_step,
         loop_items,
-        repeat_continues,
-        retry_satisfied,
-        step_applies,
     )
     from runner.playbook.model import Playbook, load_playbook, load_playbook_text
     from runner.playbook.selectors import resolve_ship, resolve_waypoint
@@ -46,10 +43,7 @@ _EXPORTS = {
     "LoopState": "runner.playbook.context",
     "compile_playbook": "runner.playbook.compiler",
     "expand_step": "runner.playbook.expand",
-    "step_applies": "runner.playbook.expand",
-    "repeat_continues": "runner.playbook.expand",
     "loop_items": "runner.playbook.expand",
-    "retry_satisfied": "runner.playbook.expand",
     "evaluate": "runner.playbook.template",
     "render": "runner.playbook.template",
     "template_names": "runner.playbook.template",
@@ -71,11 +65,8 @@ __all__ = [
     "load_playbook_text",
     "loop_items",
     "render",
-    "repeat_continues",
     "resolve_ship",
     "resolve_waypoint",
-    "retry_satisfied",
-    "step_applies",
     "template_names",
 ]
 

@@ -1,11 +1,9 @@
 """Run-time expansion: one step against LIVE state -> commands (and loop decisions).
 
-The executor walks the step tree itself. Before a step it calls ``step_applies`` (``when``);
-for a leaf it calls ``expand_step`` and runs the commands; for ``repeat`` it asks
-``repeat_continues`` before each iteration; for ``tour`` it asks ``loop_items`` for the
-ordered stops and, per stop (``ctx.loop.item``), runs ``expand_step(tour_step)`` (the flight)
-then the children. ``retry_satisfied`` is the ``until`` keyword after an attempt.
-The compiler calls the same functions on predicted state, so plan and run agree.
+The step tree is walked by the one interpreter (``runner.playbook.interpreter``); its two
+worlds call these on their state: ``expand_step`` for a leaf's commands, ``loop_items`` for a
+``repeat: {times}``'s length or a tour's ordered stops (per stop, ``expand_step(tour_step)``
+with ``ctx.loop.item`` set is the flight there).
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from runner.domain.plan import Step
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
 from runner.playbook.selectors import resolve_waypoints
-from runner.playbook.template import evaluate, render
+from runner.playbook.template import render
 
 
 def expand_step(step: Step, ctx: StepContext) -> list[Command]:
@@ -36,26 +34,6 @@ def expand_step(step: Step, ctx: StepContext) -> list[Command]:
     args = {k: (v if k in action.expressions else render(v, names))
             for k, v in step.args.items()}
     return action.expand(args, ctx)
-
-
-def step_applies(step: Step, ctx: StepContext) -> bool:
-    """False when the step's ``when`` is false for ``ctx`` (the step is then skipped)."""
-    return step.when is None or bool(evaluate(step.when, ctx.names()))
-
-
-def retry_satisfied(step: Step, ctx: StepContext) -> bool:
-    """After an attempt: True when no ``until`` is set or it holds (stop retrying)."""
-    return step.until is None or bool(evaluate(step.until, ctx.names()))
-
-
-def repeat_continues(step: Step, ctx: StepContext, done: int) -> bool:
-    """Whether a ``repeat`` runs another iteration after ``done`` completed ones."""
-    args = step.args
-    if "times" in args:
-        return done < as_units(render(args["times"], ctx.names()), "times")
-    if "until" in args:
-        return not evaluate(str(args["until"]), ctx.names())
-    return True
 
 
 def loop_items(step: Step, ctx: StepContext) -> Sequence[Any] | None:

@@ -8,11 +8,9 @@ from runner.playbook import (
     LoopState,
     PlaybookError,
     StepError,
+    evaluate,
     load_playbook_text,
     loop_items,
-    repeat_continues,
-    retry_satisfied,
-    step_applies,
 )
 from runner.playbook.keywords import STEP_KEYWORDS, parse_duration
 from tests.playbook.helpers import ctx, one_step
@@ -56,30 +54,32 @@ def test_when_accepts_booleans_and_an_exact_template() -> None:
         "ship.fuel.current > 1"
 
 
+# What the keywords *do* (when skips, until retries, repeat loops) is the interpreter's:
+# tests/interpreter. Here: the expressions they hold, evaluated on live state.
+
 def test_when_is_evaluated_on_live_state() -> None:
     step = one_step("- refuel:\n  when: ship.fuel.current < 100")
-    assert not step_applies(step, ctx())
-    assert step_applies(step, ctx(ship(fuel=(50, 400))))
-    assert step_applies(one_step("- dock"), ctx())
+    assert step.when is not None
+    assert not evaluate(step.when, ctx().names())
+    assert evaluate(step.when, ctx(ship(fuel=(50, 400))).names())
+    assert one_step("- dock").when is None
 
 
-def test_until_decides_whether_to_retry() -> None:
+def test_until_is_evaluated_after_the_attempt() -> None:
     step = one_step("- extract:\n  retries: 3\n  until: ship.cargo.units > 0")
-    assert not retry_satisfied(step, ctx())
-    assert retry_satisfied(step, ctx(ship(inventory={"ICE_WATER": 1})))
-    assert retry_satisfied(one_step("- dock"), ctx())
+    assert step.until is not None
+    assert not evaluate(step.until, ctx().names())
+    assert evaluate(step.until, ctx(ship(inventory={"ICE_WATER": 1})).names())
 
 
 def test_repeat_times_until_forever() -> None:
     times = one_step("- repeat: {times: 2, steps: [dock]}")
-    assert [repeat_continues(times, ctx(), n) for n in range(3)] == [True, True, False]
     assert list(loop_items(times, ctx()) or []) == [1, 2]
     until = one_step("- repeat: {until: ship.cargo.free == 0, steps: [extract]}")
-    assert repeat_continues(until, ctx(), 5)
-    assert not repeat_continues(until, ctx(ship(capacity=2, inventory={"X": 2})), 0)
+    assert not evaluate(until.args["until"], ctx().names())
+    assert evaluate(until.args["until"], ctx(ship(capacity=2, inventory={"X": 2})).names())
     assert loop_items(until, ctx()) is None
     forever = one_step("- repeat: {forever: true, steps: [dock]}")
-    assert repeat_continues(forever, ctx(), 10_000)
     assert loop_items(forever, ctx()) is None
 
 
@@ -126,8 +126,9 @@ def test_bad_durations(bad: object) -> None:
 
 def test_expressions_that_fail_at_run_time_are_step_errors() -> None:
     step = one_step("- dock:\n  when: ship.fuel.current / 0 > 1")
+    assert step.when is not None
     with pytest.raises(StepError, match="ZeroDivisionError"):
-        step_applies(step, ctx())
+        evaluate(step.when, ctx().names())
 
 
 def test_register_names_are_known_to_later_templates_anywhere() -> None:
