@@ -57,16 +57,19 @@ class Progress:
     iterations: int = 0
     stops: dict[str, list[Any]] = field(default_factory=dict)  # tour cursor -> its stops
     waits: dict[str, str] = field(default_factory=dict)  # "cursor#command" -> deadline
+    bought: dict[str, int] = field(default_factory=dict)  # goods bought, not yet unloaded
 
     def to_state(self) -> dict[str, Any]:
         return {"commands": self.commands, "registered": self.registered,
-                "iterations": self.iterations, "stops": self.stops, "waits": self.waits}
+                "iterations": self.iterations, "stops": self.stops, "waits": self.waits,
+                "bought": self.bought}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Progress:
         return cls(list(state.get("commands", [])), dict(state.get("registered", {})),
                    int(state.get("iterations", 0)), dict(state.get("stops", {})),
-                   {str(k): str(v) for k, v in dict(state.get("waits", {})).items()})
+                   {str(k): str(v) for k, v in dict(state.get("waits", {})).items()},
+                   {str(k): int(v) for k, v in dict(state.get("bought", {})).items()})
 
 
 @dataclass(frozen=True)

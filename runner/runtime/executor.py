@@ -107,7 +107,33 @@ class Executor:
         self.view.iterations = self.progress.iterations
         if point.cursor:
             self._say(f"resuming at step {cur.top_step(point.cursor) + 1}/{len(self.steps)}")
-        await self.interpreter.run(point if point.cursor else None)
+        try:
+            await self.interpreter.run(point if point.cursor else None)
+        except StepFailed:
+            self._say_cargo_left()
+            raise
+
+    def _say_cargo_left(self) -> None:
+        """A failed run says what it bought that is still aboard (credits tied up in it)."""
+        if self.ship is None:
+            return
+        left = {good: min(units, self.ship.cargo.count(good))
+                for good, units in sorted(self.progress.bought.items())}
+        left = {good: units for good, units in left.items() if units > 0}
+        if left:
+            goods = ", ".join(f"{units} {good}" for good, units in left.items())
+            self._say(f"failed with cargo this container bought still aboard {self.symbol} "
+                      f"at {self.ship.nav.waypoint}: {goods}")
+
+    def _count_bought(self, command: c.Command) -> None:
+        """Keep, in the checkpoints, the goods this container bought and has not unloaded."""
+        bought = self.progress.bought
+        if isinstance(command, c.Purchase):
+            bought[command.symbol] = bought.get(command.symbol, 0) + command.units
+        elif isinstance(command, c.Sell | c.Jettison | c.Deliver) and command.symbol in bought:
+            bought[command.symbol] = max(0, bought[command.symbol] - command.units)
+            if not bought[command.symbol]:
+                del bought[command.symbol]
 
     def resume_point(self) -> ResumePoint:
         """Where the journal says to continue; resolves a pending intent against the ship."""
@@ -303,6 +329,7 @@ class Executor:
         self.activity.requests += 1
         sent = await self.api.send(self.ship, command)
         self.ship = sent.ship
+        self._count_bought(command)
         if command.mutates:
             self.journal.checkpoint(step_path, index, self.progress.to_state(),
                                     _describe(command, sent.credits))

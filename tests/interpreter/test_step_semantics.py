@@ -172,3 +172,21 @@ steps:
         assert run.returncode == 0, run.stdout + run.stderr
         assert len(logged(run.stdout, "at X1-")) == 1
         assert logged(run.stdout, "at X1-")[0].endswith(" 1/1")
+
+
+def test_a_failed_run_says_what_it_bought_that_is_still_aboard(tmp_path: Path) -> None:
+    """Issue 21: a container that ends FAILED with cargo it bought still aboard says so."""
+    path = playbook(tmp_path, """\
+name: stuck
+ship: {role: COMMAND}
+steps:
+  - buy: {symbol: "{{ good }}", units: 3}
+  - wait: 2h
+    timeout: 1s
+""")
+    good = "EQUIPMENT"  # headquarters sells it on the embedded simulator's seed 1
+    run = st_run(tmp_path, "--sim", str(path), "-e", f"good={good}")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "failed with cargo this container bought still aboard" in run.stdout
+    assert f": 3 {good}" in run.stdout
+
