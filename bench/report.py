@@ -1,4 +1,4 @@
-"""Run every benchmark of issues 2-8 and write ``bench/REPORT.md``.
+"""Run every benchmark of the issues and write ``bench/REPORT.md``.
 
 Each bench runs as its own process, one after another (they would skew each other's
 timings), with ``--short`` flags when asked. Its whole printed output goes into the report
@@ -112,6 +112,21 @@ BENCHES = [
         Figure("limiter wait max/median", r"max/median ([\d.]+)", "<= 10", lambda v: v <= 10),
         Figure("RSS growth after warm-up (MB)", r"growth after warm-up ([+-]?\d+) MB",
                "no growth (<= +10 MB)", lambda v: v <= 10),
+    ]),
+    Bench("plan_run_equivalence", 14, [], ["--examples", "60"], [
+        Figure("generated playbooks planned and run", r"(?m)^(\d+) tried, \d+ equal \(",
+               ">= 500", lambda v: v >= 500),
+        Figure("of them, run = plan (ledger and log lines)", r"(?m)^\d+ tried, (\d+) equal \(",
+               "all of them"),
+    ]),
+    Bench("templates", 21, [], ["--examples", "500"]),
+    Bench("startup_requests", 22, [], [], [
+        Figure("requests to start 1 container", r"1 container\(s\): (\d+) requests",
+               "no target (the reference)"),
+        Figure("requests to start 2 containers", r"2 container\(s\): (\d+) requests",
+               "about the figure for 1, not twice it"),
+        Figure("requests to start 5 containers", r"5 container\(s\): (\d+) requests",
+               "about the figure for 1, not 5 times it"),
     ]),
 ]
 """Every bench, its issue, its short-run flags and its figures with their targets."""
