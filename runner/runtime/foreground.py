@@ -41,6 +41,7 @@ class RunOptions:
     paths: Sequence[Path]
     sim: bool = False
     fresh: bool = False
+    replace: bool = False  # take a container name over from another file or agent
     db: str | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     agent: str | None = None
@@ -94,15 +95,19 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     loaded = [supervisor.runtime.load(path, options.overrides) for path in options.paths]
     _refuse_duplicates(loaded)
     fresh = options.fresh or options.sim
-    # Before anything starts: a resume asked with other -e values is refused (exit 2).
-    loaded = [supervisor.resume_values(playbook, fresh=fresh) for playbook in loaded]
+    # Before anything starts: a name another file owns (without --replace) and a resume
+    # asked with other -e values are refused (exit 2).
+    taken = {p.name for p in loaded
+             if supervisor.claimed_by_other(p, replace=options.replace) is not None}
+    loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
     interrupted = asyncio.Event()
     refused = 0
     async with view, observing(supervisor, agents, store, metrics=options.metrics,
                                dashboard=options.dashboard, say=view.say):
         for playbook in loaded:
             try:
-                handle = await supervisor.start_loaded(playbook, fresh=fresh)
+                handle = await supervisor.start_loaded(playbook, fresh=fresh,
+                                                       replace=options.replace)
             except StRunError as exc:
                 view.say(f"{playbook.name}: not started: {exc.message}")
                 refused += 1

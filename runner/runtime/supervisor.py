@@ -53,6 +53,18 @@ class StateUnreadable(StRunError):
     """The container's stored state cannot be read: it is set aside (FAILED), not run."""
 
 
+class NameTaken(StRunError):
+    """The container name belongs to another playbook file or agent (exit 2)."""
+
+    exit_code = 2
+
+
+def same_file(stored: str, path: Path) -> bool:
+    """True when the stored playbook path and ``path`` name the same file (a relative
+    stored path, from before paths were stored absolute, is read from the current folder)."""
+    return Path(stored).resolve() == path.resolve()
+
+
 def lease_ttl_from_env() -> float:
     """``ST_RUN_LEASE_TTL`` seconds (tests shorten it), else the default."""
     try:
@@ -128,16 +140,25 @@ class Supervisor:
         loaded = self.runtime.load(Path(path), overrides or {})
         return await self.start_loaded(loaded, fresh=fresh)
 
-    async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
-                           ) -> ContainerHandle:
-        """Start (or resume) a container for an already loaded playbook."""
+    async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False,
+                           replace: bool = False) -> ContainerHandle:
+        """Start (or resume) a container for an already loaded playbook.
+
+        ``replace``: the playbook takes over a container name another file or agent owns
+        (its progress is dropped); without it that is ``NameTaken``.
+        """
+        previous = self.claimed_by_other(loaded, replace=replace)
+        if previous is not None:
+            self.say(f"{loaded.name}: --replace: the container now runs {loaded.path} "
+                     f"(it ran {previous}); its progress starts over")
+            fresh = True
         loaded = self.resume_values(loaded, fresh=fresh)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
             self._take_over_or_refuse(ship, holder)
         record = self.store.upsert_container(
-            loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
+            loaded.name, str(loaded.path.absolute()), loaded.content_hash, ship, loaded.agent,
             git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh,
             overrides=loaded.overrides)
         if record.content_hash != loaded.content_hash and record.source_text:
@@ -150,6 +171,28 @@ class Supervisor:
         except CorruptState as exc:
             raise self._set_aside(lease, loaded.name, exc) from None
         return self._launch(record.id, ship, loaded, lease, record.restarts, resumed_at)
+
+    def claimed_by_other(self, loaded: LoadedPlaybook, *, replace: bool = False
+                         ) -> str | None:
+        """Identity: a container belongs to one agent and one playbook file.
+
+        None when ``loaded``'s name is free or already its own; when another file or agent
+        owns it: ``NameTaken`` (naming both files), or with ``replace`` a short description
+        of the previous owner (the caller starts the container over).
+        """
+        record = self.store.get_container(loaded.name)
+        if record is None or (same_file(record.playbook_path, loaded.path)
+                              and record.agent == loaded.agent):
+            return None
+        owner = record.playbook_path if record.agent == loaded.agent else \
+            f"{record.playbook_path} as agent {record.agent}"
+        if replace:
+            return owner
+        mine = loaded.path if record.agent == loaded.agent else \
+            f"{loaded.path} as agent {loaded.agent}"
+        raise NameTaken(f"{loaded.path}: container {loaded.name!r} belongs to {owner} "
+                        f"({record.status.value}), not {mine}: rename one of them (`name:`), "
+                        f"or give it the name with `st-run run --replace {loaded.path}`")
 
     def _set_aside(self, lease: Lease, name: str, exc: CorruptState) -> StateUnreadable:
         """A container whose stored state cannot be read: FAILED with the reason (so

@@ -101,6 +101,7 @@ class RuntimeFleet:
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
             self._refuse_duplicate(loaded, file)
+            self.supervisor.claimed_by_other(loaded)  # another file's name: NameTaken
             self._adopt_version(loaded)
             fresh = self.fresh and loaded.name not in self._started
             handle = await self.supervisor.start_loaded(loaded, fresh=fresh)
@@ -139,13 +140,12 @@ class RuntimeFleet:
 
     async def rename(self, container: str, file: PlaybookFile) -> None:
         record = self.store.get_container(int(container))
-        # ``upsert_container`` resets a COMPLETED container's progress: leave its path stale
-        # (the next start re-matches it by content) rather than make it run again.
-        if record is None or record.status is ContainerStatus.COMPLETED:
+        if record is None:
             return
-        self.store.upsert_container(record.name, str(file.path), record.content_hash,
-                                    record.ship, record.agent, git_revision=record.git_revision,
-                                    source_text=record.source_text)
+        # The container follows its file (it belongs to one file: identity); only the path
+        # changes, so a COMPLETED container is not made to run again.
+        self.store.replace_snapshot(record.id, record.content_hash, record.source_text,
+                                    record.git_revision, str(file.path))
 
     async def stop(self, container: str) -> None:
         handle = self.supervisor.handles.get(int(container))
@@ -172,6 +172,24 @@ class RuntimeFleet:
             else:
                 conn.execute(sa.update(containers).where(c.id == int(container))
                              .values(last_error=f"{INVALID_NOTE}{error}"))
+
+    def name_owner(self, file: PlaybookFile) -> tuple[str, str] | None:
+        """When ``file``'s container name belongs to another file or agent: what the
+        database says about that container and the refusal; else None (the start report
+        must not say "db says nothing; started" about a name that is taken)."""
+        from runner.runtime.supervisor import NameTaken
+
+        try:
+            loaded = self.supervisor.runtime.load(file.path, {})
+            self.supervisor.claimed_by_other(loaded)
+        except NameTaken as exc:
+            record = self.store.get_container(loaded.name)
+            said = "nothing" if record is None else \
+                f"{record.name}: {record.status.value} from {record.playbook_path}"
+            return said, exc.message
+        except StRunError:
+            return None  # invalid: the start reports it
+        return None
 
     async def report(self, container: str | None, level: str, message: str) -> None:
         container_id = None if container is None else int(container)
