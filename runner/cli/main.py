@@ -171,6 +171,9 @@ def strip_no_color(args: Sequence[str]) -> tuple[list[str], bool]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors, exit codes 0/1/2/3/130, never a traceback."""
+    from runner.terminal import survive_broken_stdout
+
+    survive_broken_stdout()
     try:
         args, no_color = strip_no_color(sys.argv[1:] if argv is None else argv)
         if no_color:

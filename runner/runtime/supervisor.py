@@ -35,7 +35,7 @@ from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
-from runner.runtime.leases import LeaseKeeper
+from runner.runtime.leases import LeaseKeeper, void_dead_lease
 from runner.runtime.outage import DatabaseOutage
 from runner.runtime.restarts import RestartRule
 from runner.runtime.resume_values import decide_values
@@ -152,6 +152,11 @@ class Supervisor:
             self.say(f"{loaded.name}: --replace: the container now runs {loaded.path} "
                      f"(it ran {previous}); its progress starts over")
             fresh = True
+        own = self.store.get_container(loaded.name)
+        if own is not None and self.handles.get(own.id) is None \
+                and void_dead_lease(self.store, own):  # so --fresh need not wait it out
+            self.say(f"{own.name}: its runner {own.lease_owner} is gone (no such process "
+                     "on this host); taking it over now")
         loaded = self.resume_values(loaded, fresh=fresh)
         ship = await self.runtime.resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
@@ -228,8 +233,7 @@ class Supervisor:
         """
         mine = self.handles.get(holder.id)
         # Claiming its lease fences the old runner out, should it only have been slow.
-        lease = None if mine is not None and not mine.done else \
-            self.store.claim(holder.id, self.owner, self.lease_ttl_s)
+        lease = None if mine is not None and not mine.done else self._claim_now(holder.id)
         if lease is None:
             raise ShipTaken(f"ship {ship} is held by container {holder.name!r} "
                             f"(id {holder.id}, {holder.status}, runner {holder.lease_owner});"
@@ -248,7 +252,7 @@ class Supervisor:
         A live runner renews its lease every third of its time to live, so a lease that is
         not renewed before it expires belongs to a dead runner and is taken over then.
         """
-        lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
+        lease = self._claim_now(record.id)
         if lease is not None:
             return lease
         current = self.store.require_container(record.id)
@@ -268,6 +272,19 @@ class Supervisor:
             expires = renewed
         raise ShipTaken(f"container {record.name!r} is run by another live runner "
                         f"({current.lease_owner}); stop it there or wait for it to end")
+
+    def _claim_now(self, container_id: int) -> Lease | None:
+        """Claim the lease now; a lease whose holder is provably dead (this host, its PID
+        gone) is taken over at once instead of waiting out its time to live."""
+        lease = self.store.claim(container_id, self.owner, self.lease_ttl_s)
+        if lease is not None:
+            return lease
+        current = self.store.require_container(container_id)
+        if not void_dead_lease(self.store, current):
+            return None
+        self.say(f"{current.name}: its runner {current.lease_owner} is gone (no such "
+                 "process on this host); taking it over now")
+        return self.store.claim(container_id, self.owner, self.lease_ttl_s)
 
     def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
         """"step N/M" where the container resumes (None from the top); reads and checks

@@ -23,8 +23,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
-import os
-import socket
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -233,11 +231,15 @@ class RuntimeFleet:
         return str(handle.id)
 
     async def _await_dead_lease(self, record: ContainerRecord) -> bool:
-        """A runner on this host died holding the lease: wait for it to expire (<= its ttl).
+        """A runner died holding the lease: wait for it to expire (<= its ttl), unless it
+        is provably dead (this host, its PID gone): the supervisor takes that over at once.
 
         False when the watcher began stopping meanwhile.
         """
-        if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None:
+        from runner.runtime.leases import owner_is_dead
+
+        if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None \
+                or owner_is_dead(record.lease_owner):
             return not self.stopping.is_set()
         left = (record.lease_expires_at - self.store.clock()).total_seconds()
         if left > 0:
@@ -347,21 +349,6 @@ def _stub(path: Path) -> LoadedPlaybook:
 
 def _live_owner(record: ContainerRecord) -> str | None:
     """The lease owner, unless it is a dead process on this host (its lease is void)."""
-    owner = record.lease_owner
-    if owner is None:
-        return None
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-        return None
-    return owner
+    from runner.runtime.leases import owner_is_dead
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return None if owner_is_dead(record.lease_owner) else record.lease_owner
