@@ -34,7 +34,7 @@ def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--replace", is_flag=True, help="Take over a container name that another "
               "playbook file (or agent) owns; that container starts over with this file.")
 @click.option("--db", metavar="URL", help="Database URL or SQLite path (default: $ST_RUN_DB, "
-              "else $XDG_STATE_HOME/st-run/state.db; --sim uses sim.db beside it).")
+              "else $XDG_STATE_HOME/st-run/state.db; --sim: a new database per run).")
 @click.option("-e", "--extra-var", "extra", multiple=True, metavar="KEY=VALUE",
               help="Override a playbook var (repeatable).")
 @click.option("--agent", metavar="NAME", help="The agent to run as (default: the default one).")

@@ -69,10 +69,19 @@ class AgentDirectory:
     """
 
     def __init__(self, clients: Mapping[str, Any], default: str, *,
-                 any_name: bool = False) -> None:
+                 any_name: bool = False, who: str | None = None) -> None:
+        """``who``: how messages name the default agent when it stands in for another."""
         self.clients = dict(clients)
         self.default = default
         self.any_name = any_name
+        self.who = who or f"agent {default!r}"
+
+    def stand_in(self, agent: str | None) -> str | None:
+        """The line to say when a playbook's ``agent`` is served by the default agent
+        (``any_name``) instead of its own; None when it runs as itself."""
+        if agent is None or agent in self.clients or not self.any_name:
+            return None
+        return f"agent {agent!r} has no token here; it runs as {self.who}"
 
     def client(self, agent: str | None) -> Any:
         name = agent or self.default

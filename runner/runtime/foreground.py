@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +55,54 @@ class RunOptions:
     dashboard: ListenAddress | None = None  # serve the web dashboard here
 
 
-def sim_db_url() -> str:
-    """The ``--sim`` database: beside the default one, so a simulated run never touches the
-    containers of real agents (the embedded universe does not outlive its run)."""
+#: Databases of earlier ``--sim`` runs kept for ``status --sim`` / ``logs --sim``.
+SIM_DBS_KEPT = 5
+
+
+def sim_db_folder() -> Path:
+    """Where ``--sim`` runs keep their databases: beside the default one, so a simulated
+    run never touches the containers of real agents."""
     from runner.state.engine import default_db_path
 
-    return str(default_db_path().with_name("sim.db"))
+    return default_db_path().with_name("sim")
+
+
+def new_sim_db_url() -> str:
+    """A new database for one ``--sim`` run: its embedded universe is new and ends with
+    the run, so its containers, ship locks and checkpoints must not meet an earlier run's
+    (which named the same ships in another universe). Older ones of finished runs beyond
+    the newest ``SIM_DBS_KEPT`` are removed."""
+    folder = sim_db_folder()
+    _prune_sim_dbs(folder)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return str(folder / f"{stamp}-{os.getpid()}.db")
+
+
+def sim_db_url() -> str:
+    """The database of the latest ``--sim`` run (what ``status --sim`` reads)."""
+    runs = _sim_dbs(sim_db_folder())
+    return str(runs[-1] if runs else sim_db_folder() / "latest.db")
+
+
+def _sim_dbs(folder: Path) -> list[Path]:
+    """The ``--sim`` run databases in ``folder``, oldest first (their names sort by time)."""
+    return sorted(folder.glob("*-*.db")) if folder.is_dir() else []
+
+
+def _prune_sim_dbs(folder: Path) -> None:
+    from runner.runtime.leases import owner_is_dead
+
+    for path in _sim_dbs(folder)[:-SIM_DBS_KEPT]:
+        pid = path.stem.rpartition("-")[2]
+        if owner_is_dead(f"{socket.gethostname()}:{pid}:"):  # a live run keeps its own
+            for doomed in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    doomed.unlink()
 
 
 async def run_foreground(options: RunOptions, console: Console | None = None) -> int:
     """Run the playbooks; return the process exit code."""
-    store = Store.open(options.db or (sim_db_url() if options.sim else None))
+    store = Store.open(options.db or (new_sim_db_url() if options.sim else None))
     try:
         async with _agents(options) as agents:
             return await _run(options, store, agents, console)

@@ -147,6 +147,9 @@ class Supervisor:
         ``replace``: the playbook takes over a container name another file or agent owns
         (its progress is dropped); without it that is ``NameTaken``.
         """
+        stand_in = self.agents.stand_in(getattr(loaded.playbook, "agent", None))
+        if stand_in is not None:
+            self.say(f"{loaded.name}: {stand_in}")
         previous = self.claimed_by_other(loaded, replace=replace)
         if previous is not None:
             self.say(f"{loaded.name}: --replace: the container now runs {loaded.path} "
