@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from runner.api.errors import TokenFromOldReset
 from runner.domain.restart import Outcome as RunOutcome
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
@@ -284,9 +285,11 @@ class ContainerTask:
                 self._line("lost the lease: another runner drives this ship now; stopping")
                 return Outcome(None, "lease lost", lost=True)
             except AgentTokenExpired as exc:
-                outcome = self._finish(ContainerStatus.FAILED, exc.message, error=exc.message)
-                outcome.agent_token_expired = True
-                return outcome
+                return self._token_expired(exc.message)
+            except TokenFromOldReset as exc:  # at a read (ship, agent, market): as permanent
+                return self._token_expired(
+                    f"the agent's token is from an old server reset ({exc.code} {exc.name}: "
+                    f"{exc.server_message}); register again")
             except Exception as exc:  # a failed run: the restart policy decides
                 if is_transient(exc) or is_server_outage(exc):
                     raise  # not the run's fault: the container holds instead
@@ -297,6 +300,13 @@ class ContainerTask:
                                         error=message)
                 if self.stop.is_set():
                     return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
+
+    def _token_expired(self, message: str) -> Outcome:
+        """No restart can help a token from an old reset: FAILED at once, and the
+        supervisor stops the agent's other containers (one line says to register again)."""
+        outcome = self._finish(ContainerStatus.FAILED, message, error=message)
+        outcome.agent_token_expired = True
+        return outcome
 
     async def _back_off(self, message: str, started: datetime) -> bool:
         """Log the failure, then sleep in BACKOFF if the policy restarts; False if not."""

@@ -29,6 +29,7 @@ from runner.runtime.adapters import AgentDirectory, LoadedPlaybook
 from runner.runtime.container import Outcome
 from runner.runtime.embedded import SIM_SEED, SIM_SPEED
 from runner.runtime.live_view import LiveView
+from runner.runtime.preflight import check_meaning
 from runner.runtime.supervisor import Supervisor
 from runner.state.store import Store
 
@@ -140,6 +141,9 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     taken = {p.name for p in loaded
              if supervisor.claimed_by_other(p, replace=options.replace) is not None}
     loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
+    for playbook in loaded:  # plan's meaning checks, before any container is created
+        if fresh or playbook.name in taken or not supervisor.resumes(playbook):
+            await check_meaning(supervisor.runtime, playbook)
     interrupted = asyncio.Event()
     refused = 0
     async with view, observing(supervisor, agents, store, metrics=options.metrics,

@@ -216,16 +216,22 @@ class Supervisor:
         when it has progress to resume (said once when none were asked); ``ResumeRefused``
         (exit 2) when other values were asked. ``start_loaded`` calls it; a caller may call
         it first to refuse before anything starts."""
-        record = None if fresh else self.store.get_container(loaded.name)
-        if record is None or record.status is ContainerStatus.COMPLETED \
-                or not self.store.has_checkpoint(record.id):
+        if fresh or not self.resumes(loaded):
             return loaded  # a new run: it runs with (and stores) the values asked
+        record = self.store.require_container(loaded.name)
         decision = decide_values(loaded.name, record.overrides or {}, loaded.overrides)
         if decision.note is None:
             return loaded
         self.say(decision.note)
         return self.runtime.load_text(loaded.source_text,
                                       dataclasses.replace(loaded, overrides=decision.values))
+
+    def resumes(self, loaded: LoadedPlaybook) -> bool:
+        """True when running ``loaded`` (without ``--fresh``) resumes its container from a
+        checkpoint instead of starting from the top."""
+        record = self.store.get_container(loaded.name)
+        return record is not None and record.status is not ContainerStatus.COMPLETED \
+            and self.store.has_checkpoint(record.id)
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
