@@ -38,6 +38,20 @@ ExecutorFactory = Callable[["ContainerTask"], Awaitable[Executor]]
 ServerProbe = Callable[[], Awaitable[object]]
 
 
+def cannot_run_as_written(exc: BaseException) -> bool:
+    """True for a failure of the playbook's meaning (the language's ``StepError``: a
+    waypoint not in the system, a market without the good, a leg no tank can fly), which no
+    restart changes; False for the game's answers and everything else."""
+    from runner.playbook.errors import StepError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, StepError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 @dataclass
 class Outcome:
     """How a container's run ended; ``lost`` when another runner took the lease."""
@@ -295,11 +309,21 @@ class ContainerTask:
                     raise  # not the run's fault: the container holds instead
                 message = exc.message if isinstance(exc, StRunError) else \
                     f"{type(exc).__name__}: {exc}"
+                if cannot_run_as_written(exc):
+                    return self._not_as_written(message)
                 if not await self._back_off(message, started):
                     return self._finish(ContainerStatus.FAILED, f"failed: {message}",
                                         error=message)
                 if self.stop.is_set():
                     return self._finish(ContainerStatus.STOPPED, "stopped during back-off")
+
+    def _not_as_written(self, message: str) -> Outcome:
+        """A step that cannot be carried out as written fails the same way on every restart
+        (it is what ``plan`` checks): FAILED at once, whatever the restart policy."""
+        self.journal.log("not restarting: the step cannot run as written, so a restart "
+                         "would fail the same way; fix the playbook (`st-run plan` shows "
+                         "it)", "error")
+        return self._finish(ContainerStatus.FAILED, f"failed: {message}", error=message)
 
     def _token_expired(self, message: str) -> Outcome:
         """No restart can help a token from an old reset: FAILED at once, and the

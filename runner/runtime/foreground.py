@@ -76,25 +76,25 @@ def new_sim_db_url() -> str:
     folder = sim_db_folder()
     _prune_sim_dbs(folder)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    return str(folder / f"{stamp}-{os.getpid()}.db")
+    return str(folder / f"{stamp}-{os.getpid()}.sim.db")
 
 
 def sim_db_url() -> str:
     """The database of the latest ``--sim`` run (what ``status --sim`` reads)."""
     runs = _sim_dbs(sim_db_folder())
-    return str(runs[-1] if runs else sim_db_folder() / "latest.db")
+    return str(runs[-1] if runs else sim_db_folder() / "latest.sim.db")
 
 
 def _sim_dbs(folder: Path) -> list[Path]:
     """The ``--sim`` run databases in ``folder``, oldest first (their names sort by time)."""
-    return sorted(folder.glob("*-*.db")) if folder.is_dir() else []
+    return sorted(folder.glob("*-*.sim.db")) if folder.is_dir() else []
 
 
 def _prune_sim_dbs(folder: Path) -> None:
     from runner.runtime.leases import owner_is_dead
 
     for path in _sim_dbs(folder)[:-SIM_DBS_KEPT]:
-        pid = path.stem.rpartition("-")[2]
+        pid = path.name.removesuffix(".sim.db").rpartition("-")[2]
         if owner_is_dead(f"{socket.gethostname()}:{pid}:"):  # a live run keeps its own
             for doomed in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
                 with contextlib.suppress(OSError):
