@@ -31,6 +31,7 @@ from runner.runtime.embedded import SIM_SEED, SIM_SPEED
 from runner.runtime.live_view import LiveView
 from runner.runtime.preflight import check_meaning
 from runner.runtime.supervisor import Supervisor
+from runner.runtime.view import PlannedTimes
 from runner.state.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -141,9 +142,10 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     taken = {p.name for p in loaded
              if supervisor.claimed_by_other(p, replace=options.replace) is not None}
     loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
+    plans = {}
     for playbook in loaded:  # plan's meaning checks, before any container is created
         if fresh or playbook.name in taken or not supervisor.resumes(playbook):
-            await check_meaning(supervisor.runtime, playbook)
+            plans[playbook.name] = await check_meaning(supervisor.runtime, playbook)
     interrupted = asyncio.Event()
     refused = 0
     async with view, observing(supervisor, agents, store, metrics=options.metrics,
@@ -157,6 +159,9 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
                 refused += 1
                 continue
             view.views[str(handle.id)] = handle.view
+            plan = plans.get(playbook.name)
+            if plan is not None:
+                handle.view.planned = PlannedTimes(plan.step_ends_s, plan.unbounded)
         with _signals(supervisor, interrupted, options.grace_s):
             outcomes = await supervisor.wait()
     return _report(view, options, outcomes, refused, interrupted.is_set())

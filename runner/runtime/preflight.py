@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from runner.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from runner.domain.plan import Plan
     from runner.runtime.adapters import LoadedPlaybook, Runtime
 
 
@@ -22,21 +23,22 @@ class PlanFailed(InvalidInput):
     """The playbook cannot run as written against this universe (what ``plan`` says)."""
 
 
-async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> None:
-    """Compile ``loaded`` against the agent's ships and system; ``PlanFailed`` (exit 2) with
-    the first located problem when it cannot run. Requests: the ship list, the agent, and
-    the system only when the state store has no fresh copy of it."""
+async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None:
+    """Compile ``loaded`` against the agent's ships and system and return the plan (the
+    live view's ETA); ``PlanFailed`` (exit 2) with the first located problem when it cannot
+    run. Requests: the ship list, the agent, and the system only when the state store has
+    no fresh copy of it."""
     from runner.playbook.compiler import compile_playbook
     from runner.playbook.errors import PlaybookError
 
     if loaded.playbook is None:
-        return
+        return None
     client = runtime.agents.client(loaded.agent)
     ship = runtime.pick_ship(loaded, ships := list(await client.list_ships()))
     system = await runtime.universe(loaded.agent).system(ship.nav.system)
     agent = await client.get_agent()
     try:
-        compile_playbook(loaded.playbook, system, ship, agent, ships=ships)
+        return compile_playbook(loaded.playbook, system, ship, agent, ships=ships)
     except PlaybookError as exc:
         raise PlanFailed(f"{exc.message}; not started (`st-run plan {loaded.path}` shows "
                          "the whole plan)") from None
