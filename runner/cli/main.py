@@ -59,6 +59,7 @@ SUMMARIES: dict[str, str] = {
     "register": "Register an agent and save its token.",
     "health": "Check the server, the token, the config file and the database.",
     "completion": "Print the shell completion script (bash, zsh or fish).",
+    "map": "Draw a system (and a plan) as SVG from cached universe data.",
 }
 """One line per command for ``st-run --help``, so listing them imports none of them."""
 

@@ -339,7 +339,7 @@ class Executor:
             until = getattr(exc, "wait_until", None)
             seconds = getattr(exc, "wait_seconds", None)
             if isinstance(until, datetime):
-                await self._wait_until(until, "cooldown")
+                await self._wait_shown(until, "cooldown")
             elif isinstance(seconds, int | float):
                 await self._sleep_game(float(seconds), "cooldown")
         return True
@@ -356,7 +356,7 @@ class Executor:
         if command.needs_reactor:
             cooldown = self.ship.cooldown
             if cooldown is not None and cooldown.expiration is not None:
-                await self._wait_until(cooldown.expiration, "cooldown")
+                await self._wait_shown(cooldown.expiration, "cooldown")
 
     async def _fix_nav(self, command: c.Orbit | c.Dock) -> None:
         """Put the ship in the nav state the next command needs (idempotent on the server)."""
@@ -388,11 +388,23 @@ class Executor:
         self.ship = replace(self.ship, nav=Nav(nav.system, route.destination,
                                                NavStatus.IN_ORBIT, nav.flight_mode, route))
 
-    async def _wait_until(self, when: datetime, label: str | None = None) -> None:
+    async def _wait_until(self, when: datetime) -> None:
         seconds = wall_seconds_until(when, self.api.server_now(), self.api.speed())
         if seconds > 0:
             self.activity.waits += 1
-            await self._counting_down(label, seconds)
+            await self._sleep_wall(seconds)
+
+    async def _wait_shown(self, when: datetime, label: str) -> None:
+        """``_wait_until``, shown as a countdown bar named ``label`` meanwhile."""
+        seconds = wall_seconds_until(when, self.api.server_now(), self.api.speed())
+        if seconds <= 0 or self.view.transit is not None:
+            await self._wait_until(when)
+            return
+        self.view.countdown = Countdown(label, seconds)
+        try:
+            await self._wait_until(when)
+        finally:
+            self.view.countdown = None
 
     async def _counting_down(self, label: str | None, wall_seconds: float) -> None:
         """Sleep, shown as a countdown bar (``label``) unless a flight's bar is up."""
@@ -420,7 +432,7 @@ class Executor:
         else:
             until = datetime.fromisoformat(known)
         self.activity.waits += 1
-        await self._wait_until(until, "wait")
+        await self._wait_shown(until, "wait")
         self.progress.waits.pop(key, None)
 
     async def _sleep_game(self, game_seconds: float, label: str | None = None) -> None:
