@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,22 @@ def pg_url() -> str:
             pytest.fail(f"Postgres at {PG_URL} is unreachable and CI=true")
         pytest.skip(f"Postgres at {PG_URL} is unreachable (set ST_RUN_TEST_PG)")
     return PG_URL
+
+
+@pytest.fixture
+def pg_db_url(pg_url: str) -> Iterator[str]:
+    """A new, empty Postgres database on the test server, dropped afterwards: tests that
+    migrate a whole database never meet a revision another checkout left in the shared one."""
+    import sqlalchemy as sa
+
+    name = f"strun_e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

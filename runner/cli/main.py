@@ -60,6 +60,7 @@ SUMMARIES: dict[str, str] = {
     "register": "Register an agent and save its token.",
     "health": "Check the server, the token, the config file and the database.",
     "completion": "Print the shell completion script (bash, zsh or fish).",
+    "map": "Draw a system (and a plan) as SVG from cached universe data.",
 }
 """One line per command for ``st-run --help``, so listing them imports none of them."""
 
@@ -173,6 +174,9 @@ def strip_no_color(args: Sequence[str]) -> tuple[list[str], bool]:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors, exit codes 0/1/2/3/130, never a traceback."""
     _redact_every_sink()
+    from runner.terminal import survive_broken_stdout
+
+    survive_broken_stdout()
     try:
         args, no_color = strip_no_color(sys.argv[1:] if argv is None else argv)
         if no_color:

@@ -237,6 +237,7 @@ class Universe:
         self.closers: list[Any] = []
         self.fleet: dict[int, tuple[Any, list[Any]]] = {}
         self.systems: dict[str, Any] = {}
+        self.store: Any = None  # the state store, whose universe cache plan shares with run
 
     def __enter__(self) -> Universe:
         if self.state_file:
@@ -271,8 +272,11 @@ class Universe:
 
             self.directory = agents_from_environment(self.agent)
             self.closers.append(self.directory.aclose)
+            self.store = _universe_cache()
 
     def __exit__(self, *exc: object) -> None:
+        if self.store is not None:
+            self.store.close()
         for close in reversed(self.closers):
             self.runner.run(close())
         if self.runner is not None:
@@ -292,8 +296,19 @@ class Universe:
         agent, ships = self.fleet[id(client)]
         ship = _pick(book, ships)
         if ship.nav.system not in self.systems:
-            self.systems[ship.nav.system] = await _system_with_markets(client, ship.nav.system)
+            self.systems[ship.nav.system] = await self._system(client, ship.nav.system)
         return self.systems[ship.nav.system], ship, agent, ships
+
+
+    async def _system(self, client: Any, symbol: str) -> Any:
+        """The system with its markets: from the state store's universe cache (shared with
+        ``run``; fetched again after a day) when there is one, else from the API."""
+        from runner.runtime.adapters import Universe as Cached
+        from runner.runtime.adapters import fetch_system
+
+        if self.store is None:
+            return await fetch_system(client, symbol)
+        return await Cached(self.store, client).system(symbol)
 
 
 class NoSuchShip(InvalidInput):
@@ -302,6 +317,20 @@ class NoSuchShip(InvalidInput):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(f"{path}: {detail}")
         self.detail = detail
+
+
+def _universe_cache() -> Any:
+    """The state store (its universe cache), or None when it cannot be opened: planning
+    then reads everything from the API, with one line on stderr saying why."""
+    from runner.errors import StRunError
+    from runner.state.store import Store
+
+    try:
+        return Store.open()
+    except StRunError as exc:
+        click.echo(f"note: no universe cache ({exc.message}); reading it all from the API",
+                   err=True)
+        return None
 
 
 def _pick(book: Any, ships: list[Any]) -> Any:
@@ -326,21 +355,6 @@ def _top_key_position(source: str, key: str) -> tuple[int, int]:
             rest = line[len(key) + 1:]
             return number, len(line) - len(rest.lstrip()) + 1
     return 1, 1
-
-
-async def _system_with_markets(client: Any, symbol: str) -> Any:
-    """The system with every marketplace's market read (concurrently)."""
-    import asyncio
-    from dataclasses import replace
-
-    from runner.domain.universe import System
-
-    system = await client.get_system(symbol)
-    with_market = [w for w in system if w.has_market]
-    markets = await asyncio.gather(*(client.get_market(w.symbol) for w in with_market))
-    by_symbol = {m.symbol: m for m in markets}
-    waypoints = [replace(w, market=by_symbol.get(w.symbol, w.market)) for w in system]
-    return System.of(system.symbol, waypoints, type=system.type, x=system.x, y=system.y)
 
 
 @click.command()

@@ -31,8 +31,10 @@ def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--sim", is_flag=True,
               help="Run against an embedded simulator (fast clock, agent registered for you).")
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming from checkpoints.")
+@click.option("--replace", is_flag=True, help="Take over a container name that another "
+              "playbook file (or agent) owns; that container starts over with this file.")
 @click.option("--db", metavar="URL", help="Database URL or SQLite path (default: $ST_RUN_DB, "
-              "else $XDG_STATE_HOME/st-run/state.db; --sim uses sim.db beside it).")
+              "else $XDG_STATE_HOME/st-run/state.db; --sim: a new database per run).")
 @click.option("-e", "--extra-var", "extra", multiple=True, metavar="KEY=VALUE",
               help="Override a playbook var (repeatable).")
 @click.option("--agent", metavar="NAME", help="The agent to run as (default: the default one).")
@@ -46,7 +48,7 @@ def listen_address(ctx: click.Context, param: click.Parameter, value: str | None
               help="Serve Prometheus metrics at /metrics (host defaults to 127.0.0.1).")
 @click.option("--dashboard", metavar="[HOST]:PORT", callback=listen_address,
               help="Serve the live web dashboard (host defaults to 127.0.0.1).")
-def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
+def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, replace: bool, db: str | None,
         extra: tuple[str, ...], agent: str | None, sim_speed: float | None,
         sim_seed: int | None, grace: float | None, metrics: ListenAddress | None,
         dashboard: ListenAddress | None) -> None:
@@ -67,7 +69,7 @@ def run(playbooks: tuple[str, ...], sim: bool, fresh: bool, db: str | None,
     if overrides:
         warn_unused_overrides({str(p): p.read_text(errors="replace") for p in paths},
                               overrides)
-    options = RunOptions(paths, sim=sim, fresh=fresh, db=db, overrides=overrides,
+    options = RunOptions(paths, sim=sim, fresh=fresh, replace=replace, db=db, overrides=overrides,
                          agent=agent, metrics=metrics, dashboard=dashboard)
     if sim_speed is not None:
         if not sim_speed > 0:

@@ -24,7 +24,7 @@ from runner.errors import InvalidInput, StRunError
 
 DB_HELP = ("Database URL or SQLite path (default: $ST_RUN_DB, else "
            "$XDG_STATE_HOME/st-run/state.db).")
-SIM_HELP = "Use the database of `st-run --sim` runs (sim.db beside the default one)."
+SIM_HELP = "Use the database of the latest `st-run --sim` run."
 SHORT_HASH = 12
 """Characters of a content hash shown in the table (the runner's messages show as many)."""
 HEADERS = ("ID", "NAME", "AGENT", "SHIP", "STATUS", "STEP", "VERSION", "RESTARTS", "UPTIME",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
               help="Run against an embedded simulator (fast clock, agent registered for you; "
                    "its universe starts over with every watcher).")
 @click.option("--db", metavar="URL", help="Database URL or SQLite path (default: $ST_RUN_DB, "
-              "else $XDG_STATE_HOME/st-run/state.db; --sim uses sim.db beside it).")
+              "else $XDG_STATE_HOME/st-run/state.db; --sim: a new database per run).")
 @click.option("--agent", metavar="NAME", help="The agent to run as (default: the default one).")
 @click.option("--sim-speed", type=float, default=None, metavar="X",
               help="Clock speed of the embedded simulator (default 20).")
@@ -77,12 +77,12 @@ async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None
                  metrics: ListenAddress | None = None,
                  dashboard: ListenAddress | None = None) -> int:
     from runner.observe.serve import observing
-    from runner.runtime.foreground import sim_db_url
+    from runner.runtime.foreground import new_sim_db_url
     from runner.runtime.supervisor import Supervisor
     from runner.state.store import Store
     from runner.watch.session import WatchSession
 
-    store = Store.open(db or (sim_db_url() if sim else None))
+    store = Store.open(db or (new_sim_db_url() if sim else None))
     try:
         async with _agents(sim, agent, sim_speed) as agents:
             supervisor = Supervisor(store, agents) if lease_ttl_s is None else \

@@ -116,6 +116,8 @@ class Plan:
     unbounded: bool = False
     warnings: tuple[str, ...] = ()
     trace: tuple[Command, ...] = ()
+    step_ends_s: tuple[float, ...] = ()
+    """Game seconds after the start when each top-level step ends (the live view's ETA)."""
     """Every predicted command in the order the walk produced it (loops as simulated: all
     iterations of short loops, the first of endless ones); what ``run`` would send."""
 

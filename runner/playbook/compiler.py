@@ -66,6 +66,7 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
         steps=tuple(world.root.planned()), legs=tuple(world.legs),
         total_duration_s=world.elapsed, fuel_credits=world.credits, requests=world.requests,
         unbounded=world.unbounded, warnings=tuple(world.warnings), trace=tuple(world.trace),
+        step_ends_s=world.step_ends(len(playbook.steps)),
     )
 
 
@@ -130,6 +131,7 @@ class PredictedWorld:
         self.warnings: list[str] = []
         self.legs: list[Leg] = []
         self.elapsed = 0.0
+        self._ends: dict[int, float] = {}  # top-level step -> elapsed when it ended
         self.credits = 0
         self.requests = 0
         self.unbounded = False
@@ -223,6 +225,16 @@ class PredictedWorld:
     def left(self, step: Step) -> None:
         node = self.stack.pop()
         self.top.adopt(node.freeze())
+        if len(step.path) == 1:
+            self._ends[step.path[0]] = self.elapsed
+
+    def step_ends(self, count: int) -> tuple[float, ...]:
+        """When each of the ``count`` top-level steps ended, in game seconds from the start."""
+        ends, last = [], 0.0
+        for index in range(count):
+            last = self._ends.get(index, last)
+            ends.append(last)
+        return tuple(ends)
 
     def skipped(self, step: Step, reason: str) -> None:
         node = self.top

@@ -69,10 +69,19 @@ class AgentDirectory:
     """
 
     def __init__(self, clients: Mapping[str, Any], default: str, *,
-                 any_name: bool = False) -> None:
+                 any_name: bool = False, who: str | None = None) -> None:
+        """``who``: how messages name the default agent when it stands in for another."""
         self.clients = dict(clients)
         self.default = default
         self.any_name = any_name
+        self.who = who or f"agent {default!r}"
+
+    def stand_in(self, agent: str | None) -> str | None:
+        """The line to say when a playbook's ``agent`` is served by the default agent
+        (``any_name``) instead of its own; None when it runs as itself."""
+        if agent is None or agent in self.clients or not self.any_name:
+            return None
+        return f"agent {agent!r} has no token here; it runs as {self.who}"
 
     def client(self, agent: str | None) -> Any:
         name = agent or self.default
@@ -126,15 +135,7 @@ class Universe:
         return system
 
     async def _fetch(self, symbol: str) -> System:
-        """The system with every waypoint and every marketplace's market (one GET each)."""
-        from dataclasses import replace
-
-        system: System = await self.client.get_system(symbol)
-        waypoints = dict(system.waypoints)
-        for name, waypoint in waypoints.items():
-            if waypoint.has_market and waypoint.market is None:
-                waypoints[name] = replace(waypoint, market=await self.client.get_market(name))
-        return System(system.symbol, system.type, system.x, system.y, waypoints)
+        return await fetch_system(self.client, symbol)
 
     async def refresh_market(self, system: System, waypoint: str) -> System:
         """The system with the live market (prices, trade volumes) at ``waypoint``."""
@@ -149,6 +150,20 @@ class Universe:
         updated = System(system.symbol, system.type, system.x, system.y, waypoints)
         self.systems[system.symbol] = updated
         return updated
+
+
+async def fetch_system(client: Any, symbol: str) -> System:
+    """The system with every waypoint and every marketplace's market from the API (one GET
+    each, concurrently: the client's rate limiter paces them)."""
+    from dataclasses import replace
+
+    system: System = await client.get_system(symbol)
+    waypoints = dict(system.waypoints)
+    missing = [n for n, w in waypoints.items() if w.has_market and w.market is None]
+    markets = await asyncio.gather(*(client.get_market(n) for n in missing))
+    for name, market in zip(missing, markets, strict=True):
+        waypoints[name] = replace(waypoints[name], market=market)
+    return System(system.symbol, system.type, system.x, system.y, waypoints)
 
 
 def _fresh(fetched_at: Any, store: Store) -> bool:
@@ -245,14 +260,24 @@ class Runtime:
 
     async def resolve_ship(self, loaded: LoadedPlaybook) -> str:
         """The ship symbol the playbook's ``ship`` names (a symbol or a selector)."""
-        from runner.playbook import resolve_ship
-
         selector = loaded.ship_selector
         if isinstance(selector, str) and "{" not in selector:
             return selector
         ships = await self.agents.client(loaded.agent).list_ships()
-        ship: Ship = resolve_ship(selector, ships)
-        return ship.symbol
+        return self.pick_ship(loaded, ships).symbol
+
+    def pick_ship(self, loaded: LoadedPlaybook, ships: list[Ship]) -> Ship:
+        """The ship of ``ships`` the playbook's ``ship`` names; ``InvalidInput`` (exit 2,
+        naming the file) when none matches."""
+        from runner.errors import InvalidInput
+        from runner.playbook import resolve_ship
+        from runner.playbook.errors import StepError
+
+        try:
+            ship: Ship = resolve_ship(loaded.ship_selector, ships)
+        except StepError as exc:
+            raise InvalidInput(f"{loaded.path}: {exc}") from None
+        return ship
 
     def universe(self, agent: str) -> Universe:
         if agent not in self.universes:

@@ -23,7 +23,8 @@ def agents_from_environment(agent: str | None = None) -> AgentDirectory:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token and agent is None:
         client = SpaceTradersClient(resolve_api_url(None), token_from(token, f"${TOKEN_ENV}"))
-        return AgentDirectory({ENV_AGENT: client}, default=ENV_AGENT, any_name=True)
+        return AgentDirectory({ENV_AGENT: client}, default=ENV_AGENT, any_name=True,
+                              who=f"the agent of ${TOKEN_ENV}")
     config = load_config()
     clients: dict[str, Any] = {
         name: SpaceTradersClient(resolve_api_url(name, config), entry.token)

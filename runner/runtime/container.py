@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from runner.api.errors import TokenFromOldReset
 from runner.domain.restart import Outcome as RunOutcome
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
@@ -35,6 +36,20 @@ LEASE_TTL_S = 30.0
 ExecutorFactory = Callable[["ContainerTask"], Awaitable[Executor]]
 #: One cheap read of the game server (the container's ship): raises while it is away.
 ServerProbe = Callable[[], Awaitable[object]]
+
+
+def cannot_run_as_written(exc: BaseException) -> bool:
+    """True for a failure of the playbook's meaning (the language's ``StepError``: a
+    waypoint not in the system, a market without the good, a leg no tank can fly), which no
+    restart changes; False for the game's answers and everything else."""
+    from runner.playbook.errors import StepError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, StepError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @dataclass
@@ -290,14 +305,18 @@ class ContainerTask:
                 self._line("lost the lease: another runner drives this ship now; stopping")
                 return Outcome(None, "lease lost", lost=True)
             except AgentTokenExpired as exc:
-                outcome = self._finish(ContainerStatus.FAILED, exc.message, error=exc.message)
-                outcome.agent_token_expired = True
-                return outcome
+                return self._token_expired(exc.message)
+            except TokenFromOldReset as exc:  # at a read (ship, agent, market): as permanent
+                return self._token_expired(
+                    f"the agent's token is from an old server reset ({exc.code} {exc.name}: "
+                    f"{exc.server_message}); register again")
             except Exception as exc:  # a failed run: the restart policy decides
                 if is_transient(exc) or is_server_outage(exc):
                     raise  # not the run's fault: the container holds instead
                 message = exc.message if isinstance(exc, StRunError) else \
                     f"{type(exc).__name__}: {exc}"
+                if cannot_run_as_written(exc):
+                    return self._not_as_written(message)
                 if not await self._back_off(message, started):
                     return self._finish(ContainerStatus.FAILED, f"failed: {message}",
                                         error=message)
@@ -345,6 +364,21 @@ class ContainerTask:
             if not is_transient(exc):
                 raise
             return False
+
+    def _not_as_written(self, message: str) -> Outcome:
+        """A step that cannot be carried out as written fails the same way on every restart
+        (it is what ``plan`` checks): FAILED at once, whatever the restart policy."""
+        self.journal.log("not restarting: the step cannot run as written, so a restart "
+                         "would fail the same way; fix the playbook (`st-run plan` shows "
+                         "it)", "error")
+        return self._finish(ContainerStatus.FAILED, f"failed: {message}", error=message)
+
+    def _token_expired(self, message: str) -> Outcome:
+        """No restart can help a token from an old reset: FAILED at once, and the
+        supervisor stops the agent's other containers (one line says to register again)."""
+        outcome = self._finish(ContainerStatus.FAILED, message, error=message)
+        outcome.agent_token_expired = True
+        return outcome
 
     async def _back_off(self, message: str, started: datetime) -> bool:
         """Log the failure, then sleep in BACKOFF if the policy restarts; False if not."""

@@ -53,7 +53,8 @@ async def embedded_sim(*, seed: int = SIM_SEED, speed: float = SIM_SPEED,
         async with SpaceTradersClient(url, None, limiter=_unlimited()) as anonymous:
             registration = await anonymous.register(agent_symbol, SIM_FACTION)
         client = SpaceTradersClient(url, registration.token, limiter=_unlimited())
-        agents = AgentDirectory({"sim": client}, default="sim", any_name=True)
+        agents = AgentDirectory({"sim": client}, default="sim", any_name=True,
+                                who=f"the embedded simulator's one agent {agent_symbol}")
         try:
             yield EmbeddedSim(url, agents, server)
         finally:

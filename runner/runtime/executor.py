@@ -41,7 +41,7 @@ from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
 from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
 from runner.runtime.reactions import MAX_FIXUPS_PER_COMMAND, Reaction, reaction_for
-from runner.runtime.view import ContainerView, Transit
+from runner.runtime.view import ContainerView, Countdown, Transit
 
 if TYPE_CHECKING:
     from runner.playbook.context import StepContext
@@ -183,7 +183,7 @@ class Executor:
                         else game_seconds / max(self.api.speed(), 1e-9))
 
     async def sleep(self, game_seconds: float) -> None:
-        await self._sleep_game(game_seconds)
+        await self._sleep_game(game_seconds, "delay")
 
     # ---- the interpreter's events ------------------------------------------------------------
 
@@ -191,7 +191,12 @@ class Executor:
         if len(path) == 1:
             self.view.step_index, self.view.step_total = path[0] + 1, len(self.steps)
             self.view.step_label = step.title
+            # A label or an iteration count from the step before must not linger.
+            self.view.sub_label, self.view.iterations = "", 0
+            self.view.step_started, self.view.speed = time.monotonic(), self.api.speed()
             self.journal.set_progress(cur.encode(path), self.progress.iterations)
+        else:
+            self.view.sub_label = step.title
 
     def skipped(self, step: Step, reason: str) -> None:
         return None
@@ -361,9 +366,9 @@ class Executor:
             until = getattr(exc, "wait_until", None)
             seconds = getattr(exc, "wait_seconds", None)
             if isinstance(until, datetime):
-                await self._wait_until(until)
+                await self._wait_shown(until, "cooldown")
             elif isinstance(seconds, int | float):
-                await self._sleep_game(float(seconds))
+                await self._sleep_game(float(seconds), "cooldown")
         return True
 
     async def _ensure_preconditions(self, command: c.Command) -> None:
@@ -378,7 +383,7 @@ class Executor:
         if command.needs_reactor:
             cooldown = self.ship.cooldown
             if cooldown is not None and cooldown.expiration is not None:
-                await self._wait_until(cooldown.expiration)
+                await self._wait_shown(cooldown.expiration, "cooldown")
 
     async def _fix_nav(self, command: c.Orbit | c.Dock) -> None:
         """Put the ship in the nav state the next command needs (idempotent on the server)."""
@@ -416,6 +421,29 @@ class Executor:
             self.activity.waits += 1
             await self._sleep_wall(seconds)
 
+    async def _wait_shown(self, when: datetime, label: str) -> None:
+        """``_wait_until``, shown as a countdown bar named ``label`` meanwhile."""
+        seconds = wall_seconds_until(when, self.api.server_now(), self.api.speed())
+        if seconds <= 0 or self.view.transit is not None:
+            await self._wait_until(when)
+            return
+        self.view.countdown = Countdown(label, seconds)
+        try:
+            await self._wait_until(when)
+        finally:
+            self.view.countdown = None
+
+    async def _counting_down(self, label: str | None, wall_seconds: float) -> None:
+        """Sleep, shown as a countdown bar (``label``) unless a flight's bar is up."""
+        if label is None or self.view.transit is not None:
+            await self._sleep_wall(wall_seconds)
+            return
+        self.view.countdown = Countdown(label, wall_seconds)
+        try:
+            await self._sleep_wall(wall_seconds)
+        finally:
+            self.view.countdown = None
+
     async def _wait(self, command: c.Wait, path: cur.Cursor, index: int) -> None:
         """A ``wait``: its deadline on the server's clock is checkpointed when it starts, so
         a run resumed mid-wait waits only what is left, not the whole duration again."""
@@ -431,12 +459,12 @@ class Executor:
         else:
             until = datetime.fromisoformat(known)
         self.activity.waits += 1
-        await self._wait_until(until)
+        await self._wait_shown(until, "wait")
         self.progress.waits.pop(key, None)
 
-    async def _sleep_game(self, game_seconds: float) -> None:
+    async def _sleep_game(self, game_seconds: float, label: str | None = None) -> None:
         self.activity.waits += 1
-        await self._sleep_wall(game_seconds / max(self.api.speed(), 1e-9))
+        await self._counting_down(label, game_seconds / max(self.api.speed(), 1e-9))
 
     async def _sleep_wall(self, seconds: float) -> None:
         """Sleep, but wake for a stop request (waiting is a safe point)."""

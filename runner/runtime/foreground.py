@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,9 @@ from runner.runtime.adapters import AgentDirectory, LoadedPlaybook
 from runner.runtime.container import Outcome
 from runner.runtime.embedded import SIM_SEED, SIM_SPEED
 from runner.runtime.live_view import LiveView
+from runner.runtime.preflight import check_meaning
 from runner.runtime.supervisor import Supervisor
+from runner.runtime.view import PlannedTimes
 from runner.state.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -41,6 +46,7 @@ class RunOptions:
     paths: Sequence[Path]
     sim: bool = False
     fresh: bool = False
+    replace: bool = False  # take a container name over from another file or agent
     db: str | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     agent: str | None = None
@@ -51,17 +57,54 @@ class RunOptions:
     dashboard: ListenAddress | None = None  # serve the web dashboard here
 
 
-def sim_db_url() -> str:
-    """The ``--sim`` database: beside the default one, so a simulated run never touches the
-    containers of real agents (the embedded universe does not outlive its run)."""
+#: Databases of earlier ``--sim`` runs kept for ``status --sim`` / ``logs --sim``.
+SIM_DBS_KEPT = 5
+
+
+def sim_db_folder() -> Path:
+    """Where ``--sim`` runs keep their databases: beside the default one, so a simulated
+    run never touches the containers of real agents."""
     from runner.state.engine import default_db_path
 
-    return str(default_db_path().with_name("sim.db"))
+    return default_db_path().with_name("sim")
+
+
+def new_sim_db_url() -> str:
+    """A new database for one ``--sim`` run: its embedded universe is new and ends with
+    the run, so its containers, ship locks and checkpoints must not meet an earlier run's
+    (which named the same ships in another universe). Older ones of finished runs beyond
+    the newest ``SIM_DBS_KEPT`` are removed."""
+    folder = sim_db_folder()
+    _prune_sim_dbs(folder)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return str(folder / f"{stamp}-{os.getpid()}.sim.db")
+
+
+def sim_db_url() -> str:
+    """The database of the latest ``--sim`` run (what ``status --sim`` reads)."""
+    runs = _sim_dbs(sim_db_folder())
+    return str(runs[-1] if runs else sim_db_folder() / "latest.sim.db")
+
+
+def _sim_dbs(folder: Path) -> list[Path]:
+    """The ``--sim`` run databases in ``folder``, oldest first (their names sort by time)."""
+    return sorted(folder.glob("*-*.sim.db")) if folder.is_dir() else []
+
+
+def _prune_sim_dbs(folder: Path) -> None:
+    from runner.runtime.leases import owner_is_dead
+
+    for path in _sim_dbs(folder)[:-SIM_DBS_KEPT]:
+        pid = path.name.removesuffix(".sim.db").rpartition("-")[2]
+        if owner_is_dead(f"{socket.gethostname()}:{pid}:"):  # a live run keeps its own
+            for doomed in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    doomed.unlink()
 
 
 async def run_foreground(options: RunOptions, console: Console | None = None) -> int:
     """Run the playbooks; return the process exit code."""
-    store = Store.open(options.db or (sim_db_url() if options.sim else None))
+    store = Store.open(options.db or (new_sim_db_url() if options.sim else None))
     try:
         async with _agents(options) as agents:
             return await _run(options, store, agents, console)
@@ -94,20 +137,31 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     loaded = [supervisor.runtime.load(path, options.overrides) for path in options.paths]
     _refuse_duplicates(loaded)
     fresh = options.fresh or options.sim
-    # Before anything starts: a resume asked with other -e values is refused (exit 2).
-    loaded = [supervisor.resume_values(playbook, fresh=fresh) for playbook in loaded]
+    # Before anything starts: a name another file owns (without --replace) and a resume
+    # asked with other -e values are refused (exit 2).
+    taken = {p.name for p in loaded
+             if supervisor.claimed_by_other(p, replace=options.replace) is not None}
+    loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
+    plans = {}
+    for playbook in loaded:  # plan's meaning checks, before any container is created
+        if fresh or playbook.name in taken or not supervisor.resumes(playbook):
+            plans[playbook.name] = await check_meaning(supervisor.runtime, playbook)
     interrupted = asyncio.Event()
     refused = 0
     async with view, observing(supervisor, agents, store, metrics=options.metrics,
                                dashboard=options.dashboard, say=view.say):
         for playbook in loaded:
             try:
-                handle = await supervisor.start_loaded(playbook, fresh=fresh)
+                handle = await supervisor.start_loaded(playbook, fresh=fresh,
+                                                       replace=options.replace)
             except StRunError as exc:
                 view.say(f"{playbook.name}: not started: {exc.message}")
                 refused += 1
                 continue
             view.views[str(handle.id)] = handle.view
+            plan = plans.get(playbook.name)
+            if plan is not None:
+                handle.view.planned = PlannedTimes(plan.step_ends_s, plan.unbounded)
         with _signals(supervisor, interrupted, options.grace_s):
             outcomes = await supervisor.wait()
     return _report(view, options, outcomes, refused, interrupted.is_set())

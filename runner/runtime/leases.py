@@ -14,11 +14,13 @@ Each tick also writes the step progress a container noted but no checkpoint carr
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from runner.runtime.journal import LeaseHolder
-from runner.state.records import LeaseLost
+from runner.state.records import ContainerRecord, Lease, LeaseLost
 from runner.state.store import Store
 
 
@@ -92,3 +94,35 @@ class LeaseKeeper:
             except LeaseLost:  # taken over since the renewal a moment ago
                 k.holder.lost = True
                 k.on_lost()
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True when a lease owner (``host:pid:random``, see ``runner_id``) is provably gone: it
+    ran on this host and no process has its PID. Another host's owner is never provably
+    dead (its lease is waited out)."""
+    if owner is None:
+        return False
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def void_dead_lease(store: Store, record: ContainerRecord) -> bool:
+    """Release the lease of ``record`` when its owner is provably dead, fenced by the
+    version read (a lease claimed since is left alone); True when it was released."""
+    if not owner_is_dead(record.lease_owner) or record.lease_owner is None \
+            or record.lease_expires_at is None:
+        return False
+    store.release(Lease(record.id, record.lease_owner, record.lease_version, 0.0,
+                        record.lease_expires_at))
+    return True

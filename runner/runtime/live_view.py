@@ -1,8 +1,9 @@
 """The foreground display of ``st-run run``: a rich live table on a terminal, plain lines otherwise.
 
-On a TTY each container gets a row (name, ship, status, step, transit bar with ETA) and its
-last log lines under it. When stdout is not a terminal (CI, pipes, tests) every log line is
-printed once as ``HH:MM:SSZ name: message``, which keeps output greppable.
+On a TTY each container gets a row (name, ship, status, step, a countdown bar for its flight
+or wait, the whole playbook's ETA) and its last log lines under it; on a console narrower
+than 80 columns, two short lines instead. When stdout is not a terminal (CI, pipes, tests)
+every log line is printed once as ``HH:MM:SSZ name: message``, which keeps output greppable.
 """
 
 from __future__ import annotations
@@ -31,34 +32,75 @@ def plain_line(view: ContainerView, line: str) -> str:
     return f"{stamp} {view.name}: {line}"
 
 
-def _transit_cell(view: ContainerView) -> Any:
-    if view.transit is None:
+#: Below this console width each container takes two lines (name, status, step; then its
+#: bar and ETA) instead of one wide row.
+COMPACT_BELOW = 80
+BAR_WIDTH = 20
+
+
+def duration_text(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``1h02m``: short enough for a narrow header."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _timer_cell(view: ContainerView, width: int = BAR_WIDTH) -> Any:
+    """A bar counting down the current flight (to its destination) or wait (cooldown,
+    ``wait``, retry delay); empty when the ship is neither flying nor waiting."""
+    if view.transit is not None:
+        (fraction, left), what = view.transit.progress(), f"→ {view.transit.destination}"
+    elif view.countdown is not None:
+        (fraction, left), what = view.countdown.progress(), view.countdown.label
+    else:
         return Text("")
-    fraction, left = view.transit.progress()
-    bar = ProgressBar(total=1.0, completed=fraction, width=20)
-    label = literal(f" {view.transit.destination} ETA {left:4.0f}s")
     grid = Table.grid()
-    grid.add_row(bar, label)
+    grid.add_row(ProgressBar(total=1.0, completed=fraction, width=width),
+                 literal(f" {what} {duration_text(left)}"))
     return grid
+
+
+def _eta_text(view: ContainerView) -> str:
+    """``ETA 5m19s`` for the whole playbook (``+ loops`` when loops without an end follow)."""
+    eta = view.eta_s()
+    if eta is None or view.status in ("COMPLETED", "FAILED", "STOPPED"):
+        return ""
+    loops = " + loops" if view.planned is not None and view.planned.unbounded else ""
+    return f"ETA {duration_text(eta)}{loops}"
 
 
 _STATUS_STYLE = {"RUNNING": "green", "COMPLETED": "bold green", "FAILED": "bold red",
                  "BACKOFF": "yellow", "PARKED": "magenta", "STOPPED": "dim"}
 
 
-def render(views: Iterable[ContainerView]) -> Group:
-    """The renderable for the current state of every container: a line each, then its logs."""
+def _status(view: ContainerView) -> Text:
+    status = literal(view.status, style=_STATUS_STYLE.get(view.status, ""))
+    if view.status == "BACKOFF" and view.next_retry is not None:
+        status.append(f" retry {view.next_retry:%H:%M:%SZ}")
+    return status
+
+
+def render(views: Iterable[ContainerView], width: int = 120) -> Group:
+    """The renderable for every container: a line each (two below ``COMPACT_BELOW``
+    columns), then its last log lines."""
     parts: list[Any] = []
     for view in views:
-        status = literal(view.status, style=_STATUS_STYLE.get(view.status, ""))
-        if view.status == "BACKOFF" and view.next_retry is not None:
-            status.append(f" retry {view.next_retry:%H:%M:%SZ}")
         step = view.step_text + (f" (iteration {view.iterations})" if view.iterations else "")
-        head = Table.grid(padding=(0, 2))
         # Names, steps and log lines are user and server text: literal, never markup.
-        head.add_row(literal(view.name, style="bold"), literal(view.ship), status,
-                     literal(step), _transit_cell(view))
-        parts.append(head)
+        if width < COMPACT_BELOW:
+            parts.append(Text.assemble(literal(view.name, style="bold"), " ", _status(view),
+                                       " ", literal(step), no_wrap=True, overflow="ellipsis"))
+            under = Table.grid(padding=(0, 1))
+            under.add_row(Text("  "), _timer_cell(view, width=10), literal(_eta_text(view)))
+            parts.append(under)
+        else:
+            row = Table.grid(padding=(0, 2))
+            row.add_row(literal(view.name, style="bold"), literal(view.ship), _status(view),
+                        literal(step), _timer_cell(view), literal(_eta_text(view)))
+            parts.append(row)
         parts.extend(Text("    " + line, style="dim", overflow="ellipsis", no_wrap=True)
                      for line in view.logs)
     return Group(*parts)
@@ -88,7 +130,7 @@ class LiveView:
 
     async def __aenter__(self) -> LiveView:
         if self.interactive:
-            self._live = Live(render(self.views.values()), console=self.console,
+            self._live = Live(self._render(), console=self.console,
                               refresh_per_second=4, transient=False)
             self._live.start()
             self._task = asyncio.create_task(self._refresh())
@@ -100,12 +142,15 @@ class LiveView:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._live is not None:
-            self._live.update(render(self.views.values()))
+            self._live.update(self._render())
             self._live.stop()
             self._live = None
 
     async def _refresh(self) -> None:
         while True:
             assert self._live is not None
-            self._live.update(render(self.views.values()))
+            self._live.update(self._render())
             await asyncio.sleep(REFRESH_S)
+
+    def _render(self) -> Group:
+        return render(self.views.values(), self.console.width)

@@ -38,7 +38,7 @@ from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
-from runner.runtime.leases import LeaseKeeper
+from runner.runtime.leases import LeaseKeeper, void_dead_lease
 from runner.runtime.outage import DatabaseOutage, RetryPolicy
 from runner.runtime.restarts import RestartRule
 from runner.runtime.resume_values import decide_values
@@ -54,6 +54,18 @@ class ShipTaken(StRunError):
 
 class StateUnreadable(StRunError):
     """The container's stored state cannot be read: it is set aside (FAILED), not run."""
+
+
+class NameTaken(StRunError):
+    """The container name belongs to another playbook file or agent (exit 2)."""
+
+    exit_code = 2
+
+
+def same_file(stored: str, path: Path) -> bool:
+    """True when the stored playbook path and ``path`` name the same file (a relative
+    stored path, from before paths were stored absolute, is read from the current folder)."""
+    return Path(stored).resolve() == path.resolve()
 
 
 def lease_ttl_from_env() -> float:
@@ -129,9 +141,26 @@ class Supervisor:
         loaded = self.runtime.load(Path(path), overrides or {})
         return await self.start_loaded(loaded, fresh=fresh)
 
-    async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False
-                           ) -> ContainerHandle:
-        """Start (or resume) a container for an already loaded playbook."""
+    async def start_loaded(self, loaded: LoadedPlaybook, *, fresh: bool = False,
+                           replace: bool = False) -> ContainerHandle:
+        """Start (or resume) a container for an already loaded playbook.
+
+        ``replace``: the playbook takes over a container name another file or agent owns
+        (its progress is dropped); without it that is ``NameTaken``.
+        """
+        stand_in = self.agents.stand_in(getattr(loaded.playbook, "agent", None))
+        if stand_in is not None:
+            self.say(f"{loaded.name}: {stand_in}")
+        previous = self.claimed_by_other(loaded, replace=replace)
+        if previous is not None:
+            self.say(f"{loaded.name}: --replace: the container now runs {loaded.path} "
+                     f"(it ran {previous}); its progress starts over")
+            fresh = True
+        own = self.store.get_container(loaded.name)
+        if own is not None and self.handles.get(own.id) is None \
+                and void_dead_lease(self.store, own):  # so --fresh need not wait it out
+            self.say(f"{own.name}: its runner {own.lease_owner} is gone (no such process "
+                     "on this host); taking it over now")
         loaded = self.resume_values(loaded, fresh=fresh)
         self._refuse_dead_token(loaded.agent)
         ship = await self.runtime.resolve_ship(loaded)
@@ -139,7 +168,7 @@ class Supervisor:
         if holder is not None and holder.name != loaded.name:
             self._take_over_or_refuse(ship, holder)
         record = self.store.upsert_container(
-            loaded.name, str(loaded.path), loaded.content_hash, ship, loaded.agent,
+            loaded.name, str(loaded.path.absolute()), loaded.content_hash, ship, loaded.agent,
             git_revision=loaded.git_revision, source_text=loaded.source_text, fresh=fresh,
             overrides=loaded.overrides)
         if record.content_hash != loaded.content_hash and record.source_text:
@@ -173,6 +202,28 @@ class Supervisor:
                              f"({reason}, noticed {noticed:%Y-%m-%d %H:%M} UTC); nothing "
                              "is sent with it: register again (`st-run register`)")
 
+    def claimed_by_other(self, loaded: LoadedPlaybook, *, replace: bool = False
+                         ) -> str | None:
+        """Identity: a container belongs to one agent and one playbook file.
+
+        None when ``loaded``'s name is free or already its own; when another file or agent
+        owns it: ``NameTaken`` (naming both files), or with ``replace`` a short description
+        of the previous owner (the caller starts the container over).
+        """
+        record = self.store.get_container(loaded.name)
+        if record is None or (same_file(record.playbook_path, loaded.path)
+                              and record.agent == loaded.agent):
+            return None
+        owner = record.playbook_path if record.agent == loaded.agent else \
+            f"{record.playbook_path} as agent {record.agent}"
+        if replace:
+            return owner
+        mine = loaded.path if record.agent == loaded.agent else \
+            f"{loaded.path} as agent {loaded.agent}"
+        raise NameTaken(f"{loaded.path}: container {loaded.name!r} belongs to {owner} "
+                        f"({record.status.value}), not {mine}: rename one of them (`name:`), "
+                        f"or give it the name with `st-run run --replace {loaded.path}`")
+
     def _set_aside(self, lease: Lease, name: str, exc: CorruptState) -> StateUnreadable:
         """A container whose stored state cannot be read: FAILED with the reason (so
         ``status`` shows it), logged, its lease released; the others run on."""
@@ -187,16 +238,22 @@ class Supervisor:
         when it has progress to resume (said once when none were asked); ``ResumeRefused``
         (exit 2) when other values were asked. ``start_loaded`` calls it; a caller may call
         it first to refuse before anything starts."""
-        record = None if fresh else self.store.get_container(loaded.name)
-        if record is None or record.status is ContainerStatus.COMPLETED \
-                or not self.store.has_checkpoint(record.id):
+        if fresh or not self.resumes(loaded):
             return loaded  # a new run: it runs with (and stores) the values asked
+        record = self.store.require_container(loaded.name)
         decision = decide_values(loaded.name, record.overrides or {}, loaded.overrides)
         if decision.note is None:
             return loaded
         self.say(decision.note)
         return self.runtime.load_text(loaded.source_text,
                                       dataclasses.replace(loaded, overrides=decision.values))
+
+    def resumes(self, loaded: LoadedPlaybook) -> bool:
+        """True when running ``loaded`` (without ``--fresh``) resumes its container from a
+        checkpoint instead of starting from the top."""
+        record = self.store.get_container(loaded.name)
+        return record is not None and record.status is not ContainerStatus.COMPLETED \
+            and self.store.has_checkpoint(record.id)
 
     def _take_over_or_refuse(self, ship: str, holder: ContainerRecord) -> None:
         """Refuse a ship another live container holds; release it from a dead one.
@@ -207,8 +264,7 @@ class Supervisor:
         """
         mine = self.handles.get(holder.id)
         # Claiming its lease fences the old runner out, should it only have been slow.
-        lease = None if mine is not None and not mine.done else \
-            self.store.claim(holder.id, self.owner, self.lease_ttl_s)
+        lease = None if mine is not None and not mine.done else self._claim_now(holder.id)
         if lease is None:
             raise ShipTaken(f"ship {ship} is held by container {holder.name!r} "
                             f"(id {holder.id}, {holder.status}, runner {holder.lease_owner});"
@@ -227,7 +283,7 @@ class Supervisor:
         A live runner renews its lease every third of its time to live, so a lease that is
         not renewed before it expires belongs to a dead runner and is taken over then.
         """
-        lease = self.store.claim(record.id, self.owner, self.lease_ttl_s)
+        lease = self._claim_now(record.id)
         if lease is not None:
             return lease
         current = self.store.require_container(record.id)
@@ -248,6 +304,19 @@ class Supervisor:
             expires = renewed
         raise ShipTaken(f"container {record.name!r} is run by another live runner "
                         f"({current.lease_owner}); stop it there or wait for it to end")
+
+    def _claim_now(self, container_id: int) -> Lease | None:
+        """Claim the lease now; a lease whose holder is provably dead (this host, its PID
+        gone) is taken over at once instead of waiting out its time to live."""
+        lease = self.store.claim(container_id, self.owner, self.lease_ttl_s)
+        if lease is not None:
+            return lease
+        current = self.store.require_container(container_id)
+        if not void_dead_lease(self.store, current):
+            return None
+        self.say(f"{current.name}: its runner {current.lease_owner} is gone (no such "
+                 "process on this host); taking it over now")
+        return self.store.claim(container_id, self.owner, self.lease_ttl_s)
 
     def _resume_text(self, container_id: int, loaded: LoadedPlaybook) -> str | None:
         """"step N/M" where the container resumes (None from the top); reads and checks

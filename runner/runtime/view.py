@@ -38,6 +38,37 @@ class Transit:
 
 
 @dataclass
+class Countdown:
+    """A wait in progress other than a flight (a cooldown, a ``wait``), in wall seconds."""
+
+    label: str
+    total_s: float
+    wall_start: float = field(default_factory=time.monotonic)
+
+    def progress(self, wall_now: float | None = None) -> tuple[float, float]:
+        """``(fraction done, wall seconds left)``."""
+        wall_now = time.monotonic() if wall_now is None else wall_now
+        left = max(0.0, self.total_s - (wall_now - self.wall_start))
+        return (1.0 - left / self.total_s if self.total_s > 0 else 1.0), left
+
+
+@dataclass(frozen=True)
+class PlannedTimes:
+    """What the plan predicted, for the whole-playbook ETA: game seconds after the start
+    when each top-level step ends, and whether loops without an end come on top."""
+
+    step_ends_s: tuple[float, ...]
+    unbounded: bool = False
+
+    def left_s(self, step_index: int) -> float:
+        """Game seconds the plan gives the steps from ``step_index`` (1-based) on."""
+        if not self.step_ends_s:
+            return 0.0
+        done = self.step_ends_s[step_index - 2] if step_index >= 2 else 0.0
+        return max(0.0, self.step_ends_s[-1] - done)
+
+
+@dataclass
 class ContainerView:
     """The live view's record of one container."""
 
@@ -52,14 +83,34 @@ class ContainerView:
     restarts: int = 0
     next_retry: datetime | None = None
     transit: Transit | None = None
+    countdown: Countdown | None = None
+    sub_label: str = ""  # the step inside the current top-level loop, if any
+    planned: PlannedTimes | None = None  # from the check before the start (not on resume)
+    speed: float = 1.0  # game seconds per wall second
+    step_started: float = field(default_factory=time.monotonic)  # wall, current top step
     logs: deque[str] = field(default_factory=lambda: deque(maxlen=VIEW_LOG_LINES))
 
     @property
     def step_text(self) -> str:
-        """``4/9 navigate`` style text for the current step."""
+        """``4/9 navigate`` style text for the current step (``4/9 mine › extract`` inside a
+        loop)."""
+        label = f"{self.step_label} › {self.sub_label}" if self.sub_label else self.step_label
         if not self.step_total:
-            return self.step_label
-        return f"{self.step_index}/{self.step_total} {self.step_label}".strip()
+            return label
+        return f"{self.step_index}/{self.step_total} {label}".strip()
+
+    def eta_s(self, wall_now: float | None = None) -> float | None:
+        """Wall seconds until the playbook ends: what the plan gives the steps from the
+        current one on, less the time this step has run (never less than the current
+        flight or wait has left); None without a plan."""
+        if self.planned is None or not self.step_index:
+            return None
+        wall_now = time.monotonic() if wall_now is None else wall_now
+        left = self.planned.left_s(self.step_index) / max(self.speed, 1e-9)
+        left -= wall_now - self.step_started
+        timer = self.transit or self.countdown
+        timer_left = timer.progress(wall_now)[1] if timer is not None else 0.0
+        return max(0.0, left, timer_left)
 
 
 #: Called with (view, line) whenever a container logs a line.

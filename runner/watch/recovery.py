@@ -82,6 +82,7 @@ class Did(StrEnum):
     STOPPED = "stopped: its file is gone"
     NOT_RECOVERED = "could not recover"
     INVALID = "not started: invalid"
+    TAKEN = "not started: its container name belongs to another file"
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
-import os
-import socket
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +99,7 @@ class RuntimeFleet:
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
             self._refuse_duplicate(loaded, file)
+            self.supervisor.claimed_by_other(loaded)  # another file's name: NameTaken
             self._adopt_version(loaded)
             fresh = self.fresh and loaded.name not in self._started
             handle = await self.supervisor.start_loaded(loaded, fresh=fresh)
@@ -139,13 +138,12 @@ class RuntimeFleet:
 
     async def rename(self, container: str, file: PlaybookFile) -> None:
         record = self.store.get_container(int(container))
-        # ``upsert_container`` resets a COMPLETED container's progress: leave its path stale
-        # (the next start re-matches it by content) rather than make it run again.
-        if record is None or record.status is ContainerStatus.COMPLETED:
+        if record is None:
             return
-        self.store.upsert_container(record.name, str(file.path), record.content_hash,
-                                    record.ship, record.agent, git_revision=record.git_revision,
-                                    source_text=record.source_text)
+        # The container follows its file (it belongs to one file: identity); only the path
+        # changes, so a COMPLETED container is not made to run again.
+        self.store.replace_snapshot(record.id, record.content_hash, record.source_text,
+                                    record.git_revision, str(file.path))
 
     async def stop(self, container: str) -> None:
         handle = self.supervisor.handles.get(int(container))
@@ -172,6 +170,24 @@ class RuntimeFleet:
             else:
                 conn.execute(sa.update(containers).where(c.id == int(container))
                              .values(last_error=f"{INVALID_NOTE}{error}"))
+
+    def name_owner(self, file: PlaybookFile) -> tuple[str, str] | None:
+        """When ``file``'s container name belongs to another file or agent: what the
+        database says about that container and the refusal; else None (the start report
+        must not say "db says nothing; started" about a name that is taken)."""
+        from runner.runtime.supervisor import NameTaken
+
+        try:
+            loaded = self.supervisor.runtime.load(file.path, {})
+            self.supervisor.claimed_by_other(loaded)
+        except NameTaken as exc:
+            record = self.store.get_container(loaded.name)
+            said = "nothing" if record is None else \
+                f"{record.name}: {record.status.value} from {record.playbook_path}"
+            return said, exc.message
+        except StRunError:
+            return None  # invalid: the start reports it
+        return None
 
     async def report(self, container: str | None, level: str, message: str) -> None:
         container_id = None if container is None else int(container)
@@ -215,11 +231,15 @@ class RuntimeFleet:
         return str(handle.id)
 
     async def _await_dead_lease(self, record: ContainerRecord) -> bool:
-        """A runner on this host died holding the lease: wait for it to expire (<= its ttl).
+        """A runner died holding the lease: wait for it to expire (<= its ttl), unless it
+        is provably dead (this host, its PID gone): the supervisor takes that over at once.
 
         False when the watcher began stopping meanwhile.
         """
-        if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None:
+        from runner.runtime.leases import owner_is_dead
+
+        if record.lease_owner in (None, self.supervisor.owner) or record.lease_expires_at is None \
+                or owner_is_dead(record.lease_owner):
             return not self.stopping.is_set()
         left = (record.lease_expires_at - self.store.now()).total_seconds()
         if left > 0:
@@ -329,21 +349,6 @@ def _stub(path: Path) -> LoadedPlaybook:
 
 def _live_owner(record: ContainerRecord) -> str | None:
     """The lease owner, unless it is a dead process on this host (its lease is void)."""
-    owner = record.lease_owner
-    if owner is None:
-        return None
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-        return None
-    return owner
+    from runner.runtime.leases import owner_is_dead
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return None if owner_is_dead(record.lease_owner) else record.lease_owner

@@ -16,12 +16,13 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from runner.watch.fleet import PlaybookFile
 from runner.watch.folder import Folder
-from runner.watch.reconcile import Managed, Rename
-from runner.watch.recovery import Did, RecoveryPlan, Remembered, plan_recovery
+from runner.watch.reconcile import Managed, Rename, Start
+from runner.watch.recovery import Did, RecoveryPlan, Remembered, ReportLine, plan_recovery
 from runner.watch.runtime_fleet import RuntimeFleet, validate_playbook
 from runner.watch.watcher import Watcher
 
@@ -98,7 +99,7 @@ class WatchSession:
                 # resumes the version it checkpointed, like any start of a known name).
                 failed.add(int(memory.container))
                 del self.watcher.running[memory.container]
-        self._report(plan, failed)
+        self._report(plan, failed, self._taken(plan, files))
         actions = [a for a in plan.actions if int(getattr(a, "container", 0) or 0) not in failed]
         await self.watcher.apply(actions, files)
         self.watcher.reloads += 1
@@ -153,7 +154,20 @@ class WatchSession:
         self.store.log(None, "INFO", f"watch: watcher for {self.folder.root} stopped")
         self.echo("stopped; checkpoints saved, leases released")
 
-    def _report(self, plan: RecoveryPlan, failed: set[int]) -> None:
+    def _taken(self, plan: RecoveryPlan, files: Mapping[str, PlaybookFile]
+               ) -> dict[str, ReportLine]:
+        """The start lines of new files whose container name another file owns: they say
+        what the database holds and that the start is refused."""
+        lines = {}
+        for action in plan.actions:
+            if isinstance(action, Start) and action.path in files:
+                owner = self.fleet.name_owner(files[action.path])
+                if owner is not None:
+                    lines[action.path] = ReportLine(action.path, owner[0], Did.TAKEN, owner[1])
+        return lines
+
+    def _report(self, plan: RecoveryPlan, failed: set[int],
+                taken: Mapping[str, ReportLine]) -> None:
         """Print the start report and log each line to its container (so ``st-run logs
         NAME`` shows it) or to the watcher's own log."""
         owners = {m.path: int(c) for c, m in plan.managed.items()}
@@ -161,6 +175,7 @@ class WatchSession:
                        if isinstance(a, Rename)})
         self.echo(f"expected vs recovered ({len(plan.report)} playbook(s)):")
         for line in plan.report:
+            line = taken.get(line.path, line)
             if owners.get(line.path) in failed:
                 line = dataclasses.replace(line, did=Did.NOT_RECOVERED, reason="see its log; "
                                            "the watcher retries it on its next re-scan")

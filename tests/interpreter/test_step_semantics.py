@@ -92,11 +92,13 @@ steps:
 
 
 def test_until_that_never_holds_fails_the_step(tmp_path: Path) -> None:
-    run = st_run(tmp_path, "--sim", str(playbook(tmp_path, UNTIL.format(ignore="false"))))
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert len(logged(run.stdout, "trying")) == 3  # one attempt and two retries
-    assert "until: ship.fuel.current < 0" in run.stdout + run.stderr
-    assert not logged(run.stdout, "after")
+    # plan sees the exhaustion; run checks meaning as plan does before it starts (issue 15)
+    path = playbook(tmp_path, UNTIL.format(ignore="false"))
+    for args in (["plan", "--sim"], ["--sim"]):
+        run = st_run(tmp_path, *args, str(path))
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert "`until: ship.fuel.current < 0` is still false" in run.stderr
+        assert not logged(run.stdout, "trying") and not logged(run.stdout, "after")
 
 
 def test_until_exhaustion_is_ignored_with_ignore_errors(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_a_container_in_transit_shows_step_bar_and_eta() -> None:
     view.logs.append("navigate to X1-A-2 (CRUISE)")
     out = text_of(render([view]))
     assert "ore-run" in out and "ME-1" in out and "4/9 navigate" in out
-    assert "X1-A-2 ETA" in out
+    assert "→ X1-A-2" in out
     assert "navigate to X1-A-2 (CRUISE)" in out
 
 

@@ -330,17 +330,17 @@ def test_a_completed_playbook_runs_again_only_when_edited(tmp_path: Path, agent:
 
 
 @pytest.mark.postgres
-def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_url: str) -> None:
+def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_db_url: str) -> None:
     folder = tmp_path / "playbooks"
     folder.mkdir()
     ship = agent.ships[0]
     name = f"pgwatch-{uuid.uuid4().hex[:8]}"  # the Postgres database is shared
     v1, v2 = patrol(name, ship, "v1"), patrol(name, ship, "v2")
     (folder / "fleet.yaml").write_text(v1)
-    state = State(pg_url)
+    state = State(pg_db_url)
     log = tmp_path / "watch.log"
     try:
-        with watcher(folder, pg_url, agent, log) as proc:
+        with watcher(folder, pg_db_url, agent, log) as proc:
             until(lambda: "v1 tick 1" in state.messages(name), "v1 ticking",
                   on_fail=proc.output)
             (folder / "fleet.yaml").write_text(v2)
@@ -348,7 +348,7 @@ def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_url: str
             proc.signal(signal.SIGTERM)
             assert proc.wait() == 0
         ticks = sum("tick" in m for m in state.messages(name))
-        with watcher(folder, pg_url, agent, log) as proc:
+        with watcher(folder, pg_db_url, agent, log) as proc:
             until(lambda: sum("tick" in m for m in state.messages(name)) > ticks,
                   "resumed on Postgres", on_fail=proc.output)
             assert "fleet.yaml: db says " in proc.output()
