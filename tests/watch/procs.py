@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -146,10 +147,13 @@ class State:
         return []
 
     def checkpoints(self, container_id: int) -> int:
+        """Checkpoints of state changes (not the ones that record where a ``wait`` started:
+        those keep its deadline, so a resumed wait waits only what is left)."""
         with self.store.engine.connect() as conn:
-            return int(conn.execute(sa.text(
-                "SELECT count(*) FROM checkpoints WHERE container_id = :id"),
-                {"id": container_id}).scalar_one())
+            rows = conn.execute(sa.text(
+                "SELECT step_path, command_index, state FROM checkpoints "
+                "WHERE container_id = :id"), {"id": container_id}).all()
+        return sum(1 for path, index, state in rows if not _starts_a_wait(path, index, state))
 
     def running(self, name: str, source: str) -> ContainerRecord | None:
         """The container when it runs exactly ``source`` (the version checkpointed)."""
@@ -197,3 +201,11 @@ def copy_database(warm: Path, dest: Path) -> Path:
     """A private copy of a warm database (SQLite: the file is the database)."""
     dest.write_bytes(warm.read_bytes())
     return dest
+
+
+def _starts_a_wait(path: str, index: int, state: object) -> bool:
+    """True for the checkpoint a ``wait`` writes as it starts (command ``index + 1``)."""
+    if isinstance(state, str):
+        state = json.loads(state)
+    waits = state.get("waits", {}) if isinstance(state, dict) else {}
+    return f"{path}#{index + 1}" in waits
