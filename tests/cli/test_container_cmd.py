@@ -129,7 +129,7 @@ def test_status_shows_a_lapsed_lease(store: Store, db: str,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """A RUNNING container whose runner stopped renewing shows UNKNOWN, not RUNNING."""
     ore = store.require_container("ore-run")
-    store.clock = lambda: datetime.now(UTC) - timedelta(hours=2)  # an old, lapsed claim
+    store.lease_clock = lambda: datetime.now(UTC) - timedelta(hours=2)  # an old claim
     lease = store.claim(ore.id, "runner-a", ttl_s=30)
     assert lease is not None
     code, out, _ = run_cli(capsys, "status", "-o", "wide", "--db", db)

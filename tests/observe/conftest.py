@@ -46,10 +46,18 @@ class Fleet:
     output: list[str]
 
     def ships(self) -> list[str]:
+        """The agent's ships, asked as the runner's neighbour: the simulator's real rate
+        limit (and its injected 429s) apply, so a 429 is waited out and asked again."""
+        import time
+
         import httpx
 
-        response = httpx.get(f"{self.sim.url}/my/ships", timeout=10,
-                             headers={"Authorization": f"Bearer {self.token}"})
+        for _ in range(30):
+            response = httpx.get(f"{self.sim.url}/my/ships", timeout=10,
+                                 headers={"Authorization": f"Bearer {self.token}"})
+            if response.status_code != 429:
+                break
+            time.sleep(float(response.headers.get("retry-after", "1") or 1))
         response.raise_for_status()
         return sorted(s["symbol"] for s in response.json()["data"])
 

@@ -185,7 +185,10 @@ def test_a_state_place_that_cannot_be_written_is_one_line_naming_it(tmp_path: Pa
     from tests.prove.support import assert_clean_failure, st_run
 
     target = "/sys/st-run-test/state.db" if where == "ST_RUN_DB" else "/sys/st-run-test"
-    result = st_run(tmp_path, "status", env={where: target})
+    playbook = tmp_path / "pb.yaml"
+    playbook.write_text("ship: {role: COMMAND}\nsteps: [dock]\n")
+    # `run` must create its database (read-only commands such as `status` never do)
+    result = st_run(tmp_path, "run", str(playbook), env={where: target})
     assert_clean_failure(result, 1)
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot create the state database "
