@@ -329,7 +329,8 @@ def _top_key_position(source: str, key: str) -> tuple[int, int]:
 
 
 async def _system_with_markets(client: Any, symbol: str) -> Any:
-    """The system with every marketplace's market read (concurrently)."""
+    """The system with every marketplace's market and every shipyard's ship types read
+    (concurrently)."""
     import asyncio
     from dataclasses import replace
 
@@ -337,9 +338,14 @@ async def _system_with_markets(client: Any, symbol: str) -> Any:
 
     system = await client.get_system(symbol)
     with_market = [w for w in system if w.has_market]
-    markets = await asyncio.gather(*(client.get_market(w.symbol) for w in with_market))
+    with_yard = [w for w in system if w.has_shipyard]
+    markets, yards = await asyncio.gather(
+        asyncio.gather(*(client.get_market(w.symbol) for w in with_market)),
+        asyncio.gather(*(client.get_shipyard(w.symbol) for w in with_yard)))
     by_symbol = {m.symbol: m for m in markets}
-    waypoints = [replace(w, market=by_symbol.get(w.symbol, w.market)) for w in system]
+    types = {y.symbol: frozenset(y.ship_types) for y in yards}
+    waypoints = [replace(w, market=by_symbol.get(w.symbol, w.market),
+                         ship_types=types.get(w.symbol, w.ship_types)) for w in system]
     return System.of(system.symbol, waypoints, type=system.type, x=system.x, y=system.y)
 
 

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 #: Actions that trade at the ship's market: its live prices are read before expanding them.
 MARKET_ACTIONS = frozenset({"buy", "sell", "refuel"})
+#: Actions that name another ship of the agent: the fleet is read (live) before expanding.
+FLEET_ACTIONS = frozenset({"transfer"})
 #: A cached system older than this is fetched again (seconds).
 SYSTEM_CACHE_MAX_AGE_S = 24 * 3600.0
 
@@ -126,14 +128,19 @@ class Universe:
         return system
 
     async def _fetch(self, symbol: str) -> System:
-        """The system with every waypoint and every marketplace's market (one GET each)."""
+        """The system with every waypoint, every marketplace's market and every shipyard's
+        ship types (one GET each)."""
         from dataclasses import replace
 
         system: System = await self.client.get_system(symbol)
         waypoints = dict(system.waypoints)
         for name, waypoint in waypoints.items():
             if waypoint.has_market and waypoint.market is None:
-                waypoints[name] = replace(waypoint, market=await self.client.get_market(name))
+                waypoint = replace(waypoint, market=await self.client.get_market(name))
+            if waypoint.has_shipyard and waypoint.ship_types is None:
+                yard = await self.client.get_shipyard(name)
+                waypoint = replace(waypoint, ship_types=frozenset(yard.ship_types))
+            waypoints[name] = waypoint
         return System(system.symbol, system.type, system.x, system.y, waypoints)
 
     async def refresh_market(self, system: System, waypoint: str) -> System:
@@ -179,8 +186,11 @@ class Language:
             from dataclasses import replace
 
             self.agent = replace(self.agent, credits=self.game.credits)
+        ships: list[Ship] = []
+        if step is not None and step.action in FLEET_ACTIONS:
+            ships = list(await self.game.client.list_ships(container=self.game.container))
         return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
-                           registered=dict(registered), loop=loop)
+                           registered=dict(registered), loop=loop, ships=ships)
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step

@@ -56,7 +56,8 @@ STOP_POLL_S = 1.0
 #: Longest single sleep, so a stop request is noticed while waiting (wall seconds).
 WAIT_SLICE_S = 1.0
 #: Steps whose expansion depends on cargo: the ship is re-read before them (never trust it).
-CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract"})
+CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract", "transfer",
+                           "supply_construction"})
 
 
 class StopAtSafePoint(Exception):
@@ -87,6 +88,7 @@ class Executor:
         self.interpreter = Interpreter(self.steps, self)
         self.activity = IterationActivity()
         self.parked = False
+        self._ships_now: int | None = None  # the agent's ship count, read for a fleet intent
         self.park_poll_s = PARK_POLL_S
         self._stop_checked_at = -STOP_POLL_S
         self._guards: dict[tuple[int, ...], IdleGuard] = {}
@@ -102,6 +104,7 @@ class Executor:
         """Run to the end of the playbook from wherever the journal says we are."""
         self.ship = await self._read_ship()
         await self._settle_transit()
+        await self._read_fleet_for_intent()
         point = self.resume_point()
         self.interpreter.progress = point.progress
         self.view.iterations = self.progress.iterations
@@ -121,12 +124,23 @@ class Executor:
         return ResumePoint(cur.decode(checkpoint.step_path), checkpoint.command_index + 1,
                            Progress.from_state(checkpoint.state))
 
+    async def _read_fleet_for_intent(self) -> None:
+        """A pending fleet command (``watches_fleet``) is judged on the agent's ship count:
+        read it now, before :meth:`resume_point` (one GET, only then)."""
+        intent = self.journal.pending_intent()
+        if intent is not None and c.command_from_dict(intent.command).watches_fleet:
+            self._ships_now = await self.api.ship_count()
+
     def _resolve_intent(self, path: str, index: int, command_data: Mapping[str, Any],
                         before: Mapping[str, Any]) -> ResumePoint:
         assert self.ship is not None
         progress = Progress.from_state(before.get("state", {}))
         command = c.command_from_dict(command_data)
-        applied = command.took_effect(ShipSnapshot.from_dict(before.get("ship", {})), self.ship)
+        snapshot = ShipSnapshot.from_dict(before.get("ship", {}))
+        if command.watches_fleet and self._ships_now is not None:
+            applied = command.fleet_took_effect(snapshot, self._ships_now)
+        else:
+            applied = command.took_effect(snapshot, self.ship)
         if applied:
             self.journal.checkpoint(path, index, progress.to_state(),
                                     f"{_describe(command)} had been applied before the "
@@ -297,8 +311,9 @@ class Executor:
         assert self.ship is not None
         step_path = cur.encode(path)
         if command.mutates and not command.idempotent:
+            ships = await self.api.ship_count() if command.watches_fleet else None
             self.journal.record_intent(step_path, index, c.command_to_dict(command),
-                                       {"ship": ShipSnapshot.of(self.ship).to_dict(),
+                                       {"ship": ShipSnapshot.of(self.ship, ships=ships).to_dict(),
                                         "state": self.progress.to_state()})
         self.activity.requests += 1
         sent = await self.api.send(self.ship, command)

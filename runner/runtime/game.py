@@ -9,6 +9,7 @@ negotiated, accepted or found open).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
@@ -36,6 +37,11 @@ class GameApi:
     async def get_ship(self, symbol: str) -> Ship:
         ship: Ship = await self.client.get_ship(symbol, container=self.container)
         return ship
+
+    async def ship_count(self) -> int:
+        agent = await self.client.get_agent(container=self.container)
+        self.credits = int(agent.credits)
+        return int(agent.ship_count)
 
     async def get_credits(self) -> int:
         agent = await self.client.get_agent(container=self.container)
@@ -92,15 +98,15 @@ class GameApi:
             case c.Jettison(symbol=good, units=units):
                 left = await client.jettison(symbol, good, units, container=who)
                 return Sent(ship.with_cargo(left))
-            case c.Extract():
-                extract = await client.extract(symbol, container=who)
-                mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
-                return Sent(mined, result={"symbol": extract.yield_symbol,
-                                           "units": extract.yield_units})
+            case c.Siphon():
+                return _mined(ship, await client.siphon(symbol, container=who))
+            case c.Extract(survey=survey):
+                chosen = None if survey is None else json.loads(survey)
+                return _mined(ship, await client.extract(symbol, chosen, container=who))
             case c.Survey():
-                survey = await client.survey(symbol, container=who)
-                return Sent(replace(ship, cooldown=survey.cooldown),
-                            result=[s.signature for s in survey.surveys])
+                surveyed = await client.survey(symbol, container=who)
+                return Sent(replace(ship, cooldown=surveyed.cooldown),
+                            result=[dict(s.raw) for s in surveyed.surveys])
             case c.Deliver(contract_id=contract_id, symbol=good, units=units):
                 contract_id = contract_id or await self._active_contract()
                 delivered = await client.deliver_contract(contract_id, symbol, good, units,
@@ -120,6 +126,28 @@ class GameApi:
                 contract_id = contract_id or await self._active_contract()
                 fulfilled = await client.fulfill_contract(contract_id, container=who)
                 return Sent(ship, _credits(fulfilled.agent), _contract(fulfilled.contract))
+            case c.Transfer(to=to, symbol=good, units=units):
+                handed = await client.transfer(symbol, to, good, units, container=who)
+                return Sent(ship.with_cargo(handed.cargo))
+            case c.SupplyConstruction(waypoint=site, symbol=good, units=units):
+                supplied = await client.supply_construction(site, symbol, good, units,
+                                                            container=who)
+                return Sent(ship.with_cargo(supplied.cargo), result=_construction(supplied))
+            case c.PurchaseShip(ship_type=ship_type, waypoint=yard):
+                bought = await client.purchase_ship(ship_type, yard, container=who)
+                return Sent(ship, _credits(bought.agent),
+                            {"symbol": bought.ship.symbol, "type": ship_type,
+                             "waypoint": bought.ship.nav.waypoint})
+            case c.Refine(produce=produce):
+                refined = await client.refine(symbol, produce, container=who)
+                return Sent(replace(ship.with_cargo(refined.cargo), cooldown=refined.cooldown),
+                            result={"produce": produce, "units": refined.cargo.count(produce)})
+            case c.Chart(waypoint=waypoint):
+                charted = await client.chart(symbol, container=who)
+                return Sent(ship, _credits(charted.agent), {"waypoint": charted.waypoint})
+            case c.Scan(kind=kind):
+                scanned = await client.scan(symbol, kind, container=who)
+                return Sent(replace(ship, cooldown=scanned.cooldown), result=list(scanned.found))
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)
                 return Sent(ship, result={"symbol": market.symbol,
@@ -140,6 +168,21 @@ class GameApi:
             raise ValueError("no open contract: negotiate one first")
         self.contract_id = open_ones[-1].id
         return self.contract_id
+
+
+def _mined(ship: Ship, extract: Any) -> Sent:
+    """The ship after an extraction or siphon, and its yield for ``register``."""
+    mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
+    return Sent(mined, result={"symbol": extract.yield_symbol, "units": extract.yield_units})
+
+
+def _construction(supplied: Any) -> dict[str, Any] | None:
+    site = supplied.construction
+    if site is None:
+        return None
+    return {"waypoint": site.waypoint, "complete": site.complete,
+            "materials": {m.good: {"required": m.required, "fulfilled": m.fulfilled}
+                          for m in site.materials}}
 
 
 def _credits(agent: Any) -> int | None:

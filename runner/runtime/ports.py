@@ -47,6 +47,10 @@ class ShipApi(Protocol):
         """The agent's credits (one GET)."""
         ...
 
+    async def ship_count(self) -> int:
+        """The agent's number of ships (one GET; fleet commands' ``took_effect`` rule)."""
+        ...
+
     async def send(self, ship: Ship, command: Command) -> Sent:
         """Carry out one request command for ``ship``; raises the client's typed errors."""
         ...
