@@ -81,6 +81,11 @@ class _Base:
         """For fleet commands: whether the agent's ship count now shows it applied."""
         return None
 
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        """The result ``register`` stores, rebuilt from the ship when the command applied
+        but its answer was lost with a crash (None: the ship cannot show it)."""
+        return None
+
 
 def _money(credits: int | None) -> str:
     return f" (credits {credits})" if credits is not None else ""
@@ -226,6 +231,10 @@ class Extract(_Base):
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
         return _cooled_again(before, after) or after.cargo.units > before.cargo_units
+
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        symbol, units = self.yield_between(before, after)
+        return {"symbol": symbol, "units": units}
 
     @staticmethod
     def yield_between(before: ShipSnapshot, after: Ship) -> tuple[str, int]:
@@ -444,6 +453,9 @@ class Refine(_Base):
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
         return after.cargo.count(self.produce) > before.count(self.produce)
 
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        return {"produce": self.produce, "units": after.cargo.count(self.produce)}
+
 
 @dataclass(frozen=True)
 class Chart(_Base):
@@ -470,7 +482,9 @@ SCAN_KINDS = ("systems", "waypoints", "ships")
 class Scan(_Base):
     """Scan ``kind`` (systems, waypoints or ships) with a sensor array (in orbit, reactor).
 
-    A scan changes nothing but the reactor: it applied when the reactor cooled again."""
+    A scan changes nothing but the reactor: it applied when the reactor cooled again. Read
+    after the cooldown ended, it cannot tell, and the scan is sent again: harmless, it only
+    costs another cooldown."""
 
     kind: str
     needs: ClassVar[NavNeed] = NavNeed.ORBIT

@@ -89,6 +89,8 @@ class Executor:
         self.activity = IterationActivity()
         self.parked = False
         self._ships_now: int | None = None  # the agent's ship count, read for a fleet intent
+        self._applied: c.Command | None = None  # the pending intent found applied on resume
+        self._recovered: Any = None  # its result rebuilt from the game, for ``register``
         self.park_poll_s = PARK_POLL_S
         self._stop_checked_at = -STOP_POLL_S
         self._guards: dict[tuple[int, ...], IdleGuard] = {}
@@ -106,6 +108,8 @@ class Executor:
         await self._settle_transit()
         await self._read_fleet_for_intent()
         point = self.resume_point()
+        if self._applied is not None and self._recovered is None:  # its answer was lost
+            self._recovered = await self.api.recovered_result(self._applied)
         self.interpreter.progress = point.progress
         self.view.iterations = self.progress.iterations
         if point.cursor:
@@ -142,6 +146,8 @@ class Executor:
         else:
             applied = command.took_effect(snapshot, self.ship)
         if applied:
+            self._applied = command
+            self._recovered = command.result_after(snapshot, self.ship)
             self.journal.checkpoint(path, index, progress.to_state(),
                                     f"{_describe(command)} had been applied before the "
                                     "restart; not sending it again")
@@ -227,17 +233,21 @@ class Executor:
         if resume is not None:
             commands = [c.command_from_dict(d) for d in resume.progress.commands]
             first = resume.next_command
+            last: Any = self._recovered  # the result of the command applied before a crash
+            self._recovered = None
+            if last is not None and step.register:
+                self.progress.registered[step.register] = last
             if first >= len(commands):
-                return None
+                return last
         else:
             if step.action in CARGO_ACTIONS:
                 self.ship = await self._read_ship()
             commands = self._expand(step, await self._ctx(loop, step))
             first = 0
+            last = None
         self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
         index = first
         expected_at = self.ship.nav.waypoint
-        last: Any = None
         while index < len(commands):
             command = commands[index]
             if isinstance(command, c.Navigate) and self._needs_replan(command, expected_at):

@@ -43,6 +43,17 @@ class GameApi:
         self.credits = int(agent.credits)
         return int(agent.ship_count)
 
+    async def recovered_result(self, command: c.Command) -> Any:
+        """A bought ship is the fleet's newest (``PurchaseShip.newest``); others: None."""
+        if not isinstance(command, c.PurchaseShip):
+            return None
+        ships = list(await self.client.list_ships(container=self.container))
+        if not ships:
+            return None
+        newest = c.PurchaseShip.newest([s.symbol for s in ships])
+        ship = next(s for s in ships if s.symbol == newest)
+        return _bought(ship, command.ship_type)
+
     async def get_credits(self) -> int:
         agent = await self.client.get_agent(container=self.container)
         self.credits = int(agent.credits)
@@ -135,9 +146,7 @@ class GameApi:
                 return Sent(ship.with_cargo(supplied.cargo), result=_construction(supplied))
             case c.PurchaseShip(ship_type=ship_type, waypoint=yard):
                 bought = await client.purchase_ship(ship_type, yard, container=who)
-                return Sent(ship, _credits(bought.agent),
-                            {"symbol": bought.ship.symbol, "type": ship_type,
-                             "waypoint": bought.ship.nav.waypoint})
+                return Sent(ship, _credits(bought.agent), _bought(bought.ship, ship_type))
             case c.Refine(produce=produce):
                 refined = await client.refine(symbol, produce, container=who)
                 return Sent(replace(ship.with_cargo(refined.cargo), cooldown=refined.cooldown),
@@ -168,6 +177,11 @@ class GameApi:
             raise ValueError("no open contract: negotiate one first")
         self.contract_id = open_ones[-1].id
         return self.contract_id
+
+
+def _bought(ship: Ship, ship_type: str) -> dict[str, Any]:
+    """What ``register`` stores for a bought ship."""
+    return {"symbol": ship.symbol, "type": ship_type, "waypoint": ship.nav.waypoint}
 
 
 def _mined(ship: Ship, extract: Any) -> Sent:
