@@ -16,7 +16,7 @@ from runner.actions.common import Expansion, long_form
 from runner.actions.registry import Action
 from runner.domain.commands import Command, Extract
 from runner.playbook.context import StepContext
-from runner.playbook.errors import StepError
+from runner.playbook.errors import NotRegisteredYet, StepError
 from runner.playbook.keywords import TEMPLATE
 
 EXTRACTABLE = frozenset({"ASTEROID", "ASTEROID_FIELD", "ENGINEERED_ASTEROID"})
@@ -55,8 +55,9 @@ def _survey(wanted: Any, waypoint: str, ctx: StepContext) -> dict[str, Any] | No
         return None
     if wanted == BEST:
         candidates = [s for value in ctx.registered.values() for s in _surveys(value)]
-        if not candidates and ctx.predicting:
-            return None  # the plan cannot see surveys made earlier in the same run
+        if not candidates:
+            raise NotRegisteredYet(f"no registered survey: `register` the result of a "
+                                   f"`survey` step at {waypoint} first", key="survey")
     else:
         candidates = _surveys(wanted)
         if not candidates:

@@ -24,7 +24,7 @@ from runner.domain.ship import Agent, Ship
 from runner.domain.travel import market_units
 from runner.domain.universe import FUEL, System
 from runner.playbook.context import RouteFn, StepContext
-from runner.playbook.errors import PlaybookError, Problem, StepError
+from runner.playbook.errors import NotRegisteredYet, PlaybookError, Problem, StepError
 from runner.playbook.expand import expand_step, loop_items, tour_order
 from runner.playbook.interpreter import (
     Interpreter,
@@ -149,7 +149,7 @@ class PredictedWorld:
 
     def unknown_now(self, error: StepError) -> bool:
         """True when the error only means a registered result does not exist yet."""
-        return any(f"`{name}` is undefined" in error.message
+        return isinstance(error, NotRegisteredYet) or any(f"`{name}` is undefined" in error.message
                    for name in self.playbook.registered_names())
 
     def carry_on(self, step: Step, error: StepFailed) -> bool:
