@@ -14,7 +14,7 @@ from typing import Any
 
 from runner.actions.common import Expansion, long_form
 from runner.actions.registry import Action
-from runner.domain.commands import Command, Extract
+from runner.domain.commands import Command, Extract, ExtractWithSurvey
 from runner.playbook.context import StepContext
 from runner.playbook.errors import NotRegisteredYet, StepError
 from runner.playbook.keywords import TEMPLATE
@@ -45,7 +45,7 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
                         f"{', '.join(sorted(EXTRACTABLE))}")
     survey = _survey(args.get("survey"), x.ship.nav.waypoint, ctx)
     x.orbit()
-    x.add(Extract(None if survey is None else json.dumps(survey, sort_keys=True)))
+    x.add(Extract() if survey is None else ExtractWithSurvey(json.dumps(survey, sort_keys=True)))
     return x.commands
 
 

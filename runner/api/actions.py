@@ -254,7 +254,7 @@ class ClientActions(ClientReads):
         if survey is None:
             return await self._reactor_yield(ship, "extract", "extraction", None, c.Extract(),
                                              priority, container)
-        command = c.Extract(json.dumps(dict(survey)))
+        command = c.ExtractWithSurvey(json.dumps(dict(survey)))
         return await self._reactor_yield(ship, "extract/survey", "extraction", dict(survey),
                                          command, priority, container)
 

@@ -215,19 +215,10 @@ class Refuel(_Base):
 class Extract(_Base):
     """Extract resources at the current waypoint (ship in orbit, mining mount).
 
-    ``survey``: the server's survey object as JSON text, sent back with
-    ``POST .../extract/survey`` (None: a plain extraction). Yields are unknown before the
-    server answers: ``predict`` changes nothing."""
+    Yields are unknown before the server answers: ``predict`` changes nothing."""
 
-    survey: str | None = None
     needs: ClassVar[NavNeed] = NavNeed.ORBIT
     needs_reactor: ClassVar[bool] = True
-
-    def _words(self) -> str:
-        if self.survey is None:
-            return "extract"
-        signature = json.loads(self.survey).get("signature", "?")
-        return f"extract with survey {signature}"
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
         return _cooled_again(before, after) or after.cargo.units > before.cargo_units
@@ -248,6 +239,18 @@ def _cooled_again(before: ShipSnapshot, after: Ship) -> bool:
     """The reactor cooldown is a new one since ``before`` (a reactor action applied)."""
     mark = cooldown_mark(after)
     return mark is not None and mark != before.cooldown
+
+
+@dataclass(frozen=True)
+class ExtractWithSurvey(Extract):
+    """Extract using a survey (``POST .../extract/survey``): ``survey`` is the server's survey
+    object as JSON text, sent back unchanged. Same rules as :class:`Extract`."""
+
+    survey: str
+
+    def _words(self) -> str:
+        signature = json.loads(self.survey).get("signature", "?")
+        return f"extract with survey {signature}"
 
 
 @dataclass(frozen=True)
@@ -525,16 +528,17 @@ class Log(_Base):
 
 
 Command = (
-    Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | Siphon | Survey | Purchase
-    | Sell | Jettison | Deliver | NegotiateContract | AcceptContract | FulfillContract
-    | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan | ScanMarket
-    | Wait | Log
+    Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | ExtractWithSurvey | Siphon
+    | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
+    | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
+    | ScanMarket | Wait | Log
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
     cls.__name__: cls
     for cls in (
-        Orbit, Dock, SetFlightMode, Navigate, Refuel, Extract, Siphon, Survey, Purchase, Sell,
+        Orbit, Dock, SetFlightMode, Navigate, Refuel, Extract, ExtractWithSurvey, Siphon,
+        Survey, Purchase, Sell,
         Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
         SupplyConstruction, PurchaseShip, Refine, Chart, Scan, ScanMarket, Wait, Log,
     )

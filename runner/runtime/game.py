@@ -111,9 +111,11 @@ class GameApi:
                 return Sent(ship.with_cargo(left))
             case c.Siphon():
                 return _mined(ship, await client.siphon(symbol, container=who))
-            case c.Extract(survey=survey):
-                chosen = None if survey is None else json.loads(survey)
+            case c.ExtractWithSurvey(survey=survey):
+                chosen = json.loads(survey)
                 return _mined(ship, await client.extract(symbol, chosen, container=who))
+            case c.Extract():
+                return _mined(ship, await client.extract(symbol, container=who))
             case c.Survey():
                 surveyed = await client.survey(symbol, container=who)
                 return Sent(replace(ship, cooldown=surveyed.cooldown),
