@@ -15,7 +15,8 @@ _MODULES = (
     "navigate", "dock", "orbit", "refuel", "flight_mode", "wait", "repeat", "extract",
     "survey", "buy", "sell", "jettison", "deliver", "negotiate_contract", "accept_contract",
     "fulfill_contract", "scan_market", "tour", "log", "transfer", "purchase_ship",
-    "supply_construction", "siphon", "refine", "chart", "scan",
+    "supply_construction", "siphon", "refine", "chart", "scan", "install_mount", "remove_mount",
+    "install_module", "remove_module", "repair",
 )
 
 __all__ = ["Action", "ActionRegistry", "registry"]

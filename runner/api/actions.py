@@ -25,8 +25,10 @@ from runner.api.models import (
     NavigateResult,
     PurchaseShipResult,
     RefineResult,
+    RefitResult,
     RefuelResult,
     Registration,
+    RepairResult,
     ScanResult,
     SupplyResult,
     SurveyResult,
@@ -533,5 +535,50 @@ class ClientActions(ClientReads):
                     after.cooldown is None:
                 return None
             return ScanResult(after.cooldown, (), recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def refit(self, ship: str, command: c.InstallMount | c.RemoveMount | c.InstallModule
+                    | c.RemoveModule, *, priority: Priority = Priority.ACTION,
+                    container: str | None = None) -> RefitResult:
+        """``POST /my/ships/{ship}/{mounts|modules}/{install|remove}`` ``{symbol}`` (docked at
+        a shipyard; the part moves between the hold and the ship)."""
+        before = await self._before(ship, priority, container)
+        key = f"{command.kind}s"
+        verb = f"{key}/{'install' if command.installs else 'remove'}"
+        call = Call("POST", f"/my/ships/{ship}/{verb}", f"/my/ships/{{ship}}/{verb}", priority,
+                    json={"symbol": command.symbol}, ship=ship, container=container,
+                    mutating=True)
+
+        def parse(data: Any) -> RefitResult:
+            cargo = p.parse_cargo(data["cargo"])
+            self._update(ship, cargo=cargo)
+            mounts = frozenset(str(m["symbol"]) for m in data.get("mounts") or ()) \
+                if key == "mounts" else None
+            agent = p.parse_agent(data["agent"]) if data.get("agent") else None
+            return RefitResult(mounts, cargo, agent)
+
+        async def recover() -> RefitResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after):
+                return None
+            return RefitResult(after.mounts, after.cargo, None, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def repair(self, ship: str, *, priority: Priority = Priority.ACTION,
+                     container: str | None = None) -> RepairResult:
+        """``POST /my/ships/{ship}/repair`` (docked at a shipyard). A repair sent again after
+        a lost answer costs nothing (the price is the wear), so it is simply sent again."""
+        call = Call("POST", f"/my/ships/{ship}/repair", "/my/ships/{ship}/repair", priority,
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> RepairResult:
+            self._remember(p.parse_ship(data["ship"]))
+            price = int((data.get("transaction") or {}).get("totalPrice", 0))
+            return RepairResult(p.parse_agent(data["agent"]), price)
+
+        async def recover() -> RepairResult | None:
+            return None
 
         return await self._act(call, parse, recover)

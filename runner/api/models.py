@@ -224,3 +224,23 @@ class ScanResult:
     cooldown: Cooldown
     found: tuple[str, ...]
     recovered: bool = False
+
+
+@dataclass(frozen=True)
+class RefitResult:
+    """The ship's mounts (symbols) and cargo after a mount or module change, and the agent
+    (None when ``recovered``)."""
+
+    mounts: frozenset[str] | None
+    cargo: Cargo
+    agent: Agent | None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """The agent and the price after a repair."""
+
+    agent: Agent | None
+    price: int
+    recovered: bool = False

@@ -501,6 +501,72 @@ class Scan(_Base):
 
 
 @dataclass(frozen=True)
+class _Refit(_Base):
+    """Install or remove one ship part (docked at a shipyard; the yard's fee is charged).
+
+    The part moves between the hold and the ship, so the hold shows whether it applied:
+    one unit of ``symbol`` fewer (install) or more (remove)."""
+
+    symbol: str
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+    installs: ClassVar[bool] = True
+    kind: ClassVar[str] = "mount"
+
+    def _words(self) -> str:
+        return f"{'install' if self.installs else 'remove'} {self.kind} {self.symbol}"
+
+    def predict(self, ship: Ship) -> Ship:
+        moved = ship.with_cargo(_add(ship.cargo, self.symbol, -1 if self.installs else 1))
+        if self.kind != "mount":
+            return moved
+        mounts = set(ship.mounts) | {self.symbol} if self.installs \
+            else set(ship.mounts) - {self.symbol}
+        return replace(moved, mounts=frozenset(mounts))
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        if self.installs:
+            return after.cargo.count(self.symbol) < before.count(self.symbol)
+        return after.cargo.count(self.symbol) > before.count(self.symbol)
+
+
+@dataclass(frozen=True)
+class InstallMount(_Refit):
+    """Install the mount ``symbol`` from the hold (``POST .../mounts/install``)."""
+
+
+@dataclass(frozen=True)
+class RemoveMount(_Refit):
+    """Remove the mount ``symbol`` into the hold (``POST .../mounts/remove``)."""
+
+    installs: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class InstallModule(_Refit):
+    """Install the module ``symbol`` from the hold (``POST .../modules/install``)."""
+
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True)
+class RemoveModule(_Refit):
+    """Remove the module ``symbol`` into the hold (``POST .../modules/remove``)."""
+
+    installs: ClassVar[bool] = False
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True)
+class Repair(_Base):
+    """Repair the ship at a shipyard (docked): frame, reactor and engine back to full.
+
+    The ship as st-run reads it does not show its condition, so no rule can tell; a repair
+    sent again after a lost answer costs nothing (its price is the wear, now zero)."""
+
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+
+
+@dataclass(frozen=True)
 class ScanMarket(_Base):
     """Read the market at ``waypoint`` (prices need a ship present); changes nothing."""
 
@@ -531,7 +597,8 @@ Command = (
     Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | ExtractWithSurvey | Siphon
     | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
     | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
-    | ScanMarket | Wait | Log
+    | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | ScanMarket | Wait
+    | Log
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
@@ -540,7 +607,8 @@ COMMAND_TYPES: Mapping[str, type[Command]] = {
         Orbit, Dock, SetFlightMode, Navigate, Refuel, Extract, ExtractWithSurvey, Siphon,
         Survey, Purchase, Sell,
         Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
-        SupplyConstruction, PurchaseShip, Refine, Chart, Scan, ScanMarket, Wait, Log,
+        SupplyConstruction, PurchaseShip, Refine, Chart, Scan, InstallMount, RemoveMount,
+        InstallModule, RemoveModule, Repair, ScanMarket, Wait, Log,
     )
 }
 

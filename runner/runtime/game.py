@@ -159,6 +159,15 @@ class GameApi:
             case c.Scan(kind=kind):
                 scanned = await client.scan(symbol, kind, container=who)
                 return Sent(replace(ship, cooldown=scanned.cooldown), result=list(scanned.found))
+            case c.InstallMount() | c.RemoveMount() | c.InstallModule() | c.RemoveModule():
+                refitted = await client.refit(symbol, command, container=who)
+                changed = ship.with_cargo(refitted.cargo)
+                if refitted.mounts is not None:
+                    changed = replace(changed, mounts=refitted.mounts)
+                return Sent(changed, _credits(refitted.agent))
+            case c.Repair():
+                repaired = await client.repair(symbol, container=who)
+                return Sent(ship, _credits(repaired.agent), {"price": repaired.price})
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)
                 return Sent(ship, result={"symbol": market.symbol,

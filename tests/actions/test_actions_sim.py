@@ -293,3 +293,53 @@ def test_crash_between_request_and_checkpoint_never_repeats(
         outcome = asyncio.run(run_playbook(g, text))
         assert outcome.status is ContainerStatus.COMPLETED
         assert len(g.accepted(suffix)) == 1, g.accepted(suffix)
+
+
+REFIT = """
+name: refit
+ship: {role: COMMAND}
+steps:
+  - remove_mount: MOUNT_SURVEYOR_II
+  - install_mount: MOUNT_SURVEYOR_II
+  - remove_module: MODULE_GAS_PROCESSOR_I
+  - install_module: {symbol: MODULE_GAS_PROCESSOR_I}
+  - repair:
+    register: repair
+  - log: "repaired for {{ repair.price }}"
+"""
+REFIT_PATHS = ("/mounts/remove", "/mounts/install", "/modules/remove", "/modules/install",
+               "/repair")
+
+
+def assert_refitted_once(g: Game) -> None:
+    for suffix in REFIT_PATHS:
+        assert len(g.accepted(suffix)) == 1, (suffix, g.accepted(suffix))
+    ship = g.ship()
+    assert "MOUNT_SURVEYOR_II" in {m["symbol"] for m in ship["mounts"]}
+    assert "MODULE_GAS_PROCESSOR_I" in {m["symbol"] for m in ship["modules"]}
+    assert ship["cargo"]["units"] == 0
+
+
+@pytest.mark.parametrize("fault", [None, "drop-after:100%:endpoint=remove-mount",
+                                   "drop-after:100%:endpoint=install-mount",
+                                   "drop-after:100%:endpoint=remove-ship-module",
+                                   "drop-after:100%:endpoint=install-ship-module"])
+def test_refit_and_repair_once(tmp_path: Path, fault: str | None) -> None:
+    with game(tmp_path) as g:
+        if fault:
+            g.faults(fault)
+        outcome = asyncio.run(run_playbook(g, REFIT))
+        assert outcome.status is ContainerStatus.COMPLETED
+        assert_refitted_once(g)
+
+
+@pytest.mark.parametrize("kind", [c.RemoveMount, c.InstallMount, c.RemoveModule,
+                                  c.InstallModule])
+def test_refit_crash_after_the_request_resumes_without_repeating(tmp_path: Path,
+                                                                   kind: type) -> None:
+    with game(tmp_path) as g:
+        with pytest.raises(Crash):
+            asyncio.run(run_playbook(g, REFIT, wrap_api=lambda api: SendsThenCrashes(api, kind)))
+        outcome = asyncio.run(run_playbook(g, REFIT))
+        assert outcome.status is ContainerStatus.COMPLETED
+        assert_refitted_once(g)

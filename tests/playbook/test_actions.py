@@ -335,3 +335,18 @@ def test_extract_with_the_best_registered_survey() -> None:
     commands = expand("- extract: {survey: best}", ship("X1-T-B1", status="IN_ORBIT"),
                       registered={"s": [small, large, elsewhere]})
     assert commands == [ExtractWithSurvey(json.dumps(large, sort_keys=True))]
+
+
+def test_refits_need_a_shipyard_and_the_part() -> None:
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- repair")
+    with pytest.raises(StepError, match="MOUNT_SURVEYOR_II is not in T-1's hold"):
+        expand("- install_mount: MOUNT_SURVEYOR_II")
+    with pytest.raises(StepError, match="T-1 has no MOUNT_GAS_SIPHON_I mounted"):
+        expand("- remove_mount: MOUNT_GAS_SIPHON_I")
+    with pytest.raises(StepError, match="MOUNT_X is not a module"):
+        expand("- install_module: MOUNT_X")
+    with pytest.raises(StepError, match="MODULE_CARGO_HOLD_I is not in T-1's hold"):
+        expand("- install_module: {symbol: MODULE_CARGO_HOLD_I}")
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- remove_module: MODULE_CARGO_HOLD_I")

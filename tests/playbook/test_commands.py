@@ -22,7 +22,8 @@ EXAMPLES = [
     c.ExtractWithSurvey('{"signature": "S-1", "symbol": "X1-T-B1"}'), c.Siphon(),
     c.Transfer("IRON_ORE", 3, "T-3"), c.SupplyConstruction("FAB_MATS", 10, "X1-T-GATE"),
     c.PurchaseShip("SHIP_PROBE", "X1-T-HQ"), c.Refine("IRON"), c.Chart("X1-T-FAR"),
-    c.Scan("waypoints"),
+    c.Scan("waypoints"), c.InstallMount("MOUNT_SURVEYOR_II"), c.RemoveMount("MOUNT_SURVEYOR_II"),
+    c.InstallModule("MODULE_CARGO_HOLD_I"), c.RemoveModule("MODULE_CARGO_HOLD_I"), c.Repair(),
 ]
 READ_ONLY = {"ScanMarket", "Wait", "Log"}
 

@@ -14,7 +14,8 @@ ISSUE_ACTIONS = {
     "buy", "sell", "jettison", "deliver", "negotiate_contract", "accept_contract",
     "fulfill_contract", "scan_market", "tour", "log",
     # issue 17
-    "transfer", "purchase_ship", "supply_construction", "siphon", "refine", "chart", "scan"}
+    "transfer", "purchase_ship", "supply_construction", "siphon", "refine", "chart", "scan",
+    "install_mount", "remove_mount", "install_module", "remove_module", "repair"}
 
 
 def _action(name: str) -> Action:
