@@ -53,6 +53,7 @@ class _Base:
     needs_reactor: ClassVar[bool] = False
     local: ClassVar[bool] = False  # carried out by the runner itself: no request
     watches_fleet: ClassVar[bool] = False  # its intent records the agent's ship count
+    cargo_unknown_after: ClassVar[bool] = False  # ``predict`` cannot tell the hold after it
 
     def describe(self, credits: int | None = None) -> str:
         """The command's line in plans and logs (with the agent's credits when known)."""
@@ -219,6 +220,7 @@ class Extract(_Base):
 
     needs: ClassVar[NavNeed] = NavNeed.ORBIT
     needs_reactor: ClassVar[bool] = True
+    cargo_unknown_after: ClassVar[bool] = True
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
         return _cooled_again(before, after) or after.cargo.units > before.cargo_units
@@ -449,6 +451,7 @@ class Refine(_Base):
 
     produce: str
     needs_reactor: ClassVar[bool] = True
+    cargo_unknown_after: ClassVar[bool] = True
 
     def _words(self) -> str:
         return f"refine {self.produce}"

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
+from runner.domain.commands import Command, Navigate, Refuel, Wait, is_request
 from runner.domain.cursor import Cursor
 from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
@@ -295,7 +295,7 @@ class PredictedWorld:
         for command in commands:
             before = self.ctx.ship
             self.ctx = self.ctx.with_ship(command.predict(before))
-            if isinstance(command, Extract):  # yields are unknown from here on
+            if command.cargo_unknown_after:  # yields are unknown from here on
                 self.ctx = replace(self.ctx, predicting=True)
             self.requests += 1 if is_request(command) else 0
             if isinstance(command, Refuel):

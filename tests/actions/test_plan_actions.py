@@ -131,3 +131,10 @@ def test_schema_errors_are_located() -> None:
     with pytest.raises(PlaybookError) as caught:
         load_playbook_text(text, "t.yaml")
     assert [(p.line, p.col) for p in caught.value.problems] == [(4, 11), (5, 52)]
+
+
+def test_after_a_refine_the_plan_does_not_claim_to_know_the_hold() -> None:
+    # 100 ore become 10 metal at run time: the metal is not "none aboard" afterwards
+    result = plan("  - refine: IRON\n  - jettison: {symbol: IRON, units: 10}\n",
+                  frigate(inventory={"IRON_ORE": 40}))
+    assert result.trace == (c.Refine("IRON"), c.Jettison("IRON", 10))
