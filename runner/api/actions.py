@@ -15,7 +15,7 @@ from typing import Any
 
 from runner.api import parse as p
 from runner.api.core import payload
-from runner.api.errors import RegisterAgentConflictSymbolError, ResponseLost
+from runner.api.errors import ApiError, RegisterAgentConflictSymbolError, ResponseLost
 from runner.api.limiter import Priority
 from runner.api.models import (
     ChartResult,
@@ -579,6 +579,30 @@ class ClientActions(ClientReads):
             return RepairResult(p.parse_agent(data["agent"]), price)
 
         async def recover() -> RepairResult | None:
+            return None
+
+        return await self._act(call, parse, recover)
+
+    async def scrap(self, ship: str, *, priority: Priority = Priority.ACTION,
+                    container: str | None = None) -> RepairResult:
+        """``POST /my/ships/{ship}/scrap`` (docked at a shipyard): the agent is paid, the ship
+        is gone. After a lost answer the ship is read: 404 means it was scrapped."""
+        call = Call("POST", f"/my/ships/{ship}/scrap", "/my/ships/{ship}/scrap", priority,
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> RepairResult:
+            self._ships.pop(ship, None)
+            price = int((data.get("transaction") or {}).get("totalPrice", 0))
+            return RepairResult(p.parse_agent(data["agent"]), price)
+
+        async def recover() -> RepairResult | None:
+            try:
+                await self.get_ship(ship, priority=priority, container=container)
+            except ApiError as exc:
+                if exc.status == 404:
+                    self._ships.pop(ship, None)
+                    return RepairResult(None, 0, recovered=True)
+                raise
             return None
 
         return await self._act(call, parse, recover)

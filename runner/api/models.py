@@ -239,7 +239,7 @@ class RefitResult:
 
 @dataclass(frozen=True)
 class RepairResult:
-    """The agent and the price after a repair."""
+    """The agent and the price after a repair (or what a scrap paid)."""
 
     agent: Agent | None
     price: int

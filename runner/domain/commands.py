@@ -54,6 +54,7 @@ class _Base:
     local: ClassVar[bool] = False  # carried out by the runner itself: no request
     watches_fleet: ClassVar[bool] = False  # its intent records the agent's ship count
     cargo_unknown_after: ClassVar[bool] = False  # ``predict`` cannot tell the hold after it
+    ends_ship: ClassVar[bool] = False  # the ship no longer exists after it (scrap)
 
     def describe(self, credits: int | None = None) -> str:
         """The command's line in plans and logs (with the agent's credits when known)."""
@@ -569,6 +570,22 @@ class Repair(_Base):
     needs: ClassVar[NavNeed] = NavNeed.DOCKED
 
 
+
+@dataclass(frozen=True)
+class Scrap(_Base):
+    """Scrap the ship at a shipyard (docked); the agent is paid and the ship is gone.
+
+    Nothing can follow it for this ship: the run ends after it. A ship that can still be
+    read was not scrapped (``took_effect`` False); one the server no longer knows (404) was,
+    which the executor and the client check on a resume or a lost answer."""
+
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+    ends_ship: ClassVar[bool] = True
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        return False
+
+
 @dataclass(frozen=True)
 class ScanMarket(_Base):
     """Read the market at ``waypoint`` (prices need a ship present); changes nothing."""
@@ -600,8 +617,8 @@ Command = (
     Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | ExtractWithSurvey | Siphon
     | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
     | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
-    | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | ScanMarket | Wait
-    | Log
+    | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | Scrap | ScanMarket
+    | Wait | Log
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
@@ -611,7 +628,7 @@ COMMAND_TYPES: Mapping[str, type[Command]] = {
         Survey, Purchase, Sell,
         Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
         SupplyConstruction, PurchaseShip, Refine, Chart, Scan, InstallMount, RemoveMount,
-        InstallModule, RemoveModule, Repair, ScanMarket, Wait, Log,
+        InstallModule, RemoveModule, Repair, Scrap, ScanMarket, Wait, Log,
     )
 }
 

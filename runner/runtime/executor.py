@@ -64,6 +64,10 @@ class StopAtSafePoint(Exception):
     """The container was asked to stop; raised at a safe point (nothing half-done)."""
 
 
+class ShipGone(Exception):
+    """The ship was scrapped (a command with ``ends_ship``): the run ends there."""
+
+
 class AgentTokenExpired(StRunError):
     """The agent's token is from an old reset: every container of that agent must stop."""
 
@@ -103,8 +107,14 @@ class Executor:
     # ---- entry ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Run to the end of the playbook from wherever the journal says we are."""
-        self.ship = await self._read_ship()
+        """Run to the end of the playbook from wherever the journal says we are (or until
+        the ship is scrapped)."""
+        try:
+            self.ship = await self._read_ship()
+        except ApiError as exc:
+            if exc.status == 404 and self._scrapped_before_restart():
+                return
+            raise
         await self._settle_transit()
         await self._read_fleet_for_intent()
         point = self.resume_point()
@@ -114,7 +124,21 @@ class Executor:
         self.view.iterations = self.progress.iterations
         if point.cursor:
             self._say(f"resuming at step {cur.top_step(point.cursor) + 1}/{len(self.steps)}")
-        await self.interpreter.run(point if point.cursor else None)
+        try:
+            await self.interpreter.run(point if point.cursor else None)
+        except ShipGone:
+            self._say(f"{self.symbol} was scrapped: the playbook ends here")
+
+    def _scrapped_before_restart(self) -> bool:
+        """The ship is unknown to the server: a pending scrap applied (checkpoint it)."""
+        intent = self.journal.pending_intent()
+        if intent is None or not c.command_from_dict(intent.command).ends_ship:
+            return False
+        progress = Progress.from_state(intent.before.get("state", {}))
+        self.journal.checkpoint(intent.step_path, intent.command_index, progress.to_state(),
+                                f"{self.symbol} had been scrapped before the restart; the "
+                                "playbook ends here")
+        return True
 
     def resume_point(self) -> ResumePoint:
         """Where the journal says to continue; resolves a pending intent against the ship."""
@@ -333,6 +357,8 @@ class Executor:
                                     _describe(command, sent.credits))
         else:
             self._view_log(_describe(command, sent.credits))
+        if command.ends_ship:
+            raise ShipGone()
         if isinstance(command, c.Navigate):
             await self._settle_transit()
         return sent.result

@@ -168,6 +168,9 @@ class GameApi:
             case c.Repair():
                 repaired = await client.repair(symbol, container=who)
                 return Sent(ship, _credits(repaired.agent), {"price": repaired.price})
+            case c.Scrap():
+                scrapped = await client.scrap(symbol, container=who)
+                return Sent(ship, _credits(scrapped.agent), {"price": scrapped.price})
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)
                 return Sent(ship, result={"symbol": market.symbol,

@@ -343,3 +343,38 @@ def test_refit_crash_after_the_request_resumes_without_repeating(tmp_path: Path,
         outcome = asyncio.run(run_playbook(g, REFIT))
         assert outcome.status is ContainerStatus.COMPLETED
         assert_refitted_once(g)
+
+
+SCRAP = """
+name: scrap
+ship: {role: COMMAND}
+steps:
+  - scrap:
+    register: paid
+  - log: "never: the ship is gone"
+"""
+
+
+@pytest.mark.parametrize("fault", [None, "drop-after:100%:endpoint=scrap-ship"])
+def test_scrap_once_and_the_playbook_ends(tmp_path: Path, fault: str | None) -> None:
+    with game(tmp_path) as g:
+        if fault:
+            g.faults(fault)
+        outcome = asyncio.run(run_playbook(g, SCRAP))
+        assert outcome.status is ContainerStatus.COMPLETED, outcome.error
+        assert len(g.accepted("/scrap")) == 1
+        lines = [r.message for r in g.world.store.logs("c1")]
+        assert not any(m.startswith("never") for m in lines), lines
+        assert any("was scrapped: the playbook ends here" in m for m in lines), lines
+
+
+def test_scrap_crash_after_the_request_resumes_without_repeating(tmp_path: Path) -> None:
+    with game(tmp_path) as g:
+        with pytest.raises(Crash):
+            asyncio.run(run_playbook(g, SCRAP,
+                                     wrap_api=lambda api: SendsThenCrashes(api, c.Scrap)))
+        outcome = asyncio.run(run_playbook(g, SCRAP))
+        assert outcome.status is ContainerStatus.COMPLETED, outcome.error
+        assert len(g.accepted("/scrap")) == 1
+        lines = [r.message for r in g.world.store.logs("c1")]
+        assert any("had been scrapped before the restart" in m for m in lines), lines

@@ -350,3 +350,5 @@ def test_refits_need_a_shipyard_and_the_part() -> None:
         expand("- install_module: {symbol: MODULE_CARGO_HOLD_I}")
     with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
         expand("- remove_module: MODULE_CARGO_HOLD_I")
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- scrap")

@@ -24,6 +24,7 @@ EXAMPLES = [
     c.PurchaseShip("SHIP_PROBE", "X1-T-HQ"), c.Refine("IRON"), c.Chart("X1-T-FAR"),
     c.Scan("waypoints"), c.InstallMount("MOUNT_SURVEYOR_II"), c.RemoveMount("MOUNT_SURVEYOR_II"),
     c.InstallModule("MODULE_CARGO_HOLD_I"), c.RemoveModule("MODULE_CARGO_HOLD_I"), c.Repair(),
+    c.Scrap(),
 ]
 READ_ONLY = {"ScanMarket", "Wait", "Log"}
 

@@ -15,7 +15,7 @@ ISSUE_ACTIONS = {
     "fulfill_contract", "scan_market", "tour", "log",
     # issue 17
     "transfer", "purchase_ship", "supply_construction", "siphon", "refine", "chart", "scan",
-    "install_mount", "remove_mount", "install_module", "remove_module", "repair"}
+    "install_mount", "remove_mount", "install_module", "remove_module", "repair", "scrap"}
 
 
 def _action(name: str) -> Action:
