@@ -464,7 +464,8 @@ class ClientActions(ClientReads):
             after = await self.get_ship(ship, priority=priority, container=container)
             if not command.took_effect(ShipSnapshot.of(before), after):
                 return None
-            return SupplyResult(None, after.cargo, recovered=True)
+            site = await self.get_construction(waypoint, priority=priority, container=container)
+            return SupplyResult(site, after.cargo, recovered=True)
 
         return await self._act(call, parse, recover)
 

@@ -191,8 +191,8 @@ class TransferResult:
 
 @dataclass(frozen=True)
 class SupplyResult:
-    """The construction site and the ship's cargo after supplying it (site None when
-    ``recovered``)."""
+    """The construction site and the ship's cargo after supplying it (the site read again
+    when ``recovered``)."""
 
     construction: Construction | None
     cargo: Cargo

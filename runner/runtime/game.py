@@ -44,7 +44,11 @@ class GameApi:
         return int(agent.ship_count)
 
     async def recovered_result(self, command: c.Command) -> Any:
-        """A bought ship is the fleet's newest (``PurchaseShip.newest``); others: None."""
+        """A bought ship is the fleet's newest (``PurchaseShip.newest``); a supplied site is
+        read again; others: None."""
+        if isinstance(command, c.SupplyConstruction):
+            site = await self.client.get_construction(command.waypoint, container=self.container)
+            return _site(site)
         if not isinstance(command, c.PurchaseShip):
             return None
         ships = list(await self.client.list_ships(container=self.container))
@@ -205,9 +209,11 @@ def _mined(ship: Ship, extract: Any) -> Sent:
 
 
 def _construction(supplied: Any) -> dict[str, Any] | None:
-    site = supplied.construction
-    if site is None:
-        return None
+    return None if supplied.construction is None else _site(supplied.construction)
+
+
+def _site(site: Any) -> dict[str, Any]:
+    """What ``register`` stores for a construction site."""
     return {"waypoint": site.waypoint, "complete": site.complete,
             "materials": {m.good: {"required": m.required, "fulfilled": m.fulfilled}
                           for m in site.materials}}

@@ -100,6 +100,7 @@ steps:
   - buy: {symbol: FAB_MATS, units: 10}
   - supply_construction: {symbol: FAB_MATS, units: all}
     register: site
+  - log: "site {{ site.materials.FAB_MATS.fulfilled }}"
 """
 
 
@@ -117,6 +118,8 @@ def test_supply_the_gate_once(tmp_path: Path, fault: str | None) -> None:
         site = g.get(f"/systems/{system}/waypoints/{gate}/construction")
         fab = next(m for m in site["materials"] if m["tradeSymbol"] == "FAB_MATS")
         assert fab["fulfilled"] == 10
+        lines = [r.message for r in g.world.store.logs("c1")]
+        assert "site 10" in lines, lines  # registered also when the answer was lost
 
 
 def test_supply_crash_after_the_request_resumes_without_repeating(tmp_path: Path) -> None:
