@@ -23,6 +23,9 @@ def test_probe_scan_buys_one_probe_and_scans(tmp_path: Path, seed: int) -> None:
         bought = g.accepted("/my/ships")
         assert [e["body"]["shipType"] for e in bought] == ["SHIP_PROBE"]
         assert len(g.accepted("/scan/waypoints")) == 1
+        markets = [m for m in (r.message for r in g.world.store.logs("c1"))
+                   if m.startswith("read the market at")]
+        assert len(markets) == 3, markets
         lines = [r.message for r in g.world.store.logs("c1")]
         assert any(m.startswith(f"bought {g.world.agent}-") for m in lines), lines
 
