@@ -14,7 +14,9 @@ from runner.actions.registry import Action, ActionRegistry
 _MODULES = (
     "navigate", "dock", "orbit", "refuel", "flight_mode", "wait", "repeat", "extract",
     "survey", "buy", "sell", "jettison", "deliver", "negotiate_contract", "accept_contract",
-    "fulfill_contract", "scan_market", "tour", "log",
+    "fulfill_contract", "scan_market", "tour", "log", "transfer", "purchase_ship",
+    "supply_construction", "siphon", "refine", "chart", "scan", "install_mount", "remove_mount",
+    "install_module", "remove_module", "repair", "scrap",
 )
 
 __all__ = ["Action", "ActionRegistry", "registry"]

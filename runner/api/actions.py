@@ -9,21 +9,31 @@ did not take effect is sent again.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from runner.api import parse as p
 from runner.api.core import payload
-from runner.api.errors import RegisterAgentConflictSymbolError, ResponseLost
+from runner.api.errors import ApiError, RegisterAgentConflictSymbolError, ResponseLost
 from runner.api.limiter import Priority
 from runner.api.models import (
+    ChartResult,
     ContractResult,
     DeliverResult,
     ExtractResult,
     NavigateResult,
+    PurchaseShipResult,
+    RefineResult,
+    RefitResult,
     RefuelResult,
     Registration,
+    RepairResult,
+    ScanResult,
+    SupplyResult,
     SurveyResult,
     TradeResult,
+    TransferResult,
 )
 from runner.api.reads import ClientReads
 from runner.api.secrets import Token
@@ -32,6 +42,7 @@ from runner.domain import commands as c
 from runner.domain.contract import Contract
 from runner.domain.ship import Cargo, FlightMode, Nav, NavStatus, Ship
 from runner.domain.snapshot import ShipSnapshot
+from runner.domain.universe import system_of
 
 
 class ClientActions(ClientReads):
@@ -237,15 +248,33 @@ class ClientActions(ClientReads):
 
 
     # -- ships: extraction ------------------------------------------------------------------
-    async def extract(self, ship: str, *, priority: Priority = Priority.ACTION,
+    async def extract(self, ship: str, survey: Mapping[str, Any] | None = None, *,
+                      priority: Priority = Priority.ACTION,
                       container: str | None = None) -> ExtractResult:
-        """``POST /my/ships/{ship}/extract`` (in orbit at an extractable waypoint)."""
+        """``POST /my/ships/{ship}/extract`` (in orbit at an extractable waypoint); with
+        ``survey`` (the server's survey object, sent back unchanged) ``.../extract/survey``."""
+        if survey is None:
+            return await self._reactor_yield(ship, "extract", "extraction", None, c.Extract(),
+                                             priority, container)
+        command = c.ExtractWithSurvey(json.dumps(dict(survey)))
+        return await self._reactor_yield(ship, "extract/survey", "extraction", dict(survey),
+                                         command, priority, container)
+
+    async def siphon(self, ship: str, *, priority: Priority = Priority.ACTION,
+                     container: str | None = None) -> ExtractResult:
+        """``POST /my/ships/{ship}/siphon`` (in orbit at a gas giant; siphon and processor)."""
+        return await self._reactor_yield(ship, "siphon", "siphon", None, c.Siphon(), priority,
+                                         container)
+
+    async def _reactor_yield(self, ship: str, verb: str, key: str, body: Any,
+                             command: c.Extract, priority: Priority,
+                             container: str | None) -> ExtractResult:
         before = await self._before(ship, priority, container)
-        call = Call("POST", f"/my/ships/{ship}/extract", "/my/ships/{ship}/extract", priority,
-                    ship=ship, container=container, mutating=True)
+        call = Call("POST", f"/my/ships/{ship}/{verb}", f"/my/ships/{{ship}}/{verb}", priority,
+                    json=body, ship=ship, container=container, mutating=True)
 
         def parse(data: Any) -> ExtractResult:
-            found = data["extraction"]["yield"]
+            found = data[key]["yield"]
             result = ExtractResult(str(found["symbol"]), int(found["units"]),
                                    p.parse_cooldown(data["cooldown"]),
                                    p.parse_cargo(data["cargo"]))
@@ -255,7 +284,7 @@ class ClientActions(ClientReads):
         async def recover() -> ExtractResult | None:
             after = await self.get_ship(ship, priority=priority, container=container)
             snapshot = ShipSnapshot.of(before)
-            if not c.Extract().took_effect(snapshot, after) or after.cooldown is None:
+            if not command.took_effect(snapshot, after) or after.cooldown is None:
                 return None
             symbol, units = c.Extract.yield_between(snapshot, after)
             return ExtractResult(symbol, units, after.cooldown, after.cargo, recovered=True)
@@ -358,3 +387,223 @@ class ClientActions(ClientReads):
         return await self._act(call, parse, recover)
 
 
+    # -- fleet: ships, transfers, construction, refining, charts, scans (issue 17) ----------
+    async def purchase_ship(self, ship_type: str, waypoint: str, *,
+                            priority: Priority = Priority.ACTION,
+                            container: str | None = None) -> PurchaseShipResult:
+        """``POST /my/ships`` ``{shipType, waypointSymbol}`` (a ship of ours at the yard).
+
+        After a lost answer the agent is read again: the purchase applied when its ship count
+        grew (``PurchaseShip.fleet_took_effect``); the new ship is then the fleet's newest."""
+        before = await self.get_agent(priority=priority, container=container)
+        command = c.PurchaseShip(ship_type, waypoint)
+        call = Call("POST", "/my/ships", "/my/ships", priority,
+                    json={"shipType": ship_type, "waypointSymbol": waypoint},
+                    container=container, mutating=True)
+
+        def parse(data: Any) -> PurchaseShipResult:
+            return PurchaseShipResult(p.parse_agent(data["agent"]),
+                                      self._remember(p.parse_ship(data["ship"])))
+
+        async def recover() -> PurchaseShipResult | None:
+            agent = await self.get_agent(priority=priority, container=container)
+            if not command.fleet_took_effect(ShipSnapshot(ships=before.ship_count),
+                                             agent.ship_count):
+                return None
+            ships = await self.list_ships(priority=priority, container=container)
+            newest = c.PurchaseShip.newest([s.symbol for s in ships])
+            return PurchaseShipResult(agent, next(s for s in ships if s.symbol == newest),
+                                      recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def transfer(self, ship: str, to: str, symbol: str, units: int, *,
+                       priority: Priority = Priority.ACTION,
+                       container: str | None = None) -> TransferResult:
+        """``POST /my/ships/{ship}/transfer`` ``{tradeSymbol, units, shipSymbol}``: both ships
+        at one waypoint, both docked or both in orbit."""
+        before = await self._before(ship, priority, container)
+        command = c.Transfer(symbol, units, to)
+        call = Call("POST", f"/my/ships/{ship}/transfer", "/my/ships/{ship}/transfer", priority,
+                    json={"tradeSymbol": symbol, "units": units, "shipSymbol": to}, ship=ship,
+                    container=container, mutating=True)
+
+        def parse(data: Any) -> TransferResult:
+            cargo = p.parse_cargo(data["cargo"])
+            target = p.parse_cargo(data["targetCargo"]) if data.get("targetCargo") else None
+            self._update(ship, cargo=cargo)
+            self._update(to, cargo=target)
+            return TransferResult(cargo, target)
+
+        async def recover() -> TransferResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after):
+                return None
+            return TransferResult(after.cargo, None, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def supply_construction(self, waypoint: str, ship: str, symbol: str, units: int, *,
+                                  priority: Priority = Priority.ACTION,
+                                  container: str | None = None) -> SupplyResult:
+        """``POST .../waypoints/{waypoint}/construction/supply`` ``{shipSymbol, tradeSymbol,
+        units}`` (the ship docked at the site)."""
+        before = await self._before(ship, priority, container)
+        command = c.SupplyConstruction(symbol, units, waypoint)
+        path = f"/systems/{system_of(waypoint)}/waypoints/{waypoint}/construction/supply"
+        call = Call("POST", path, "/systems/{system}/waypoints/{waypoint}/construction/supply",
+                    priority, json={"shipSymbol": ship, "tradeSymbol": symbol, "units": units},
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> SupplyResult:
+            cargo = p.parse_cargo(data["cargo"])
+            self._update(ship, cargo=cargo)
+            return SupplyResult(p.parse_construction(data["construction"]), cargo)
+
+        async def recover() -> SupplyResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after):
+                return None
+            site = await self.get_construction(waypoint, priority=priority, container=container)
+            return SupplyResult(site, after.cargo, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def refine(self, ship: str, produce: str, *, priority: Priority = Priority.ACTION,
+                     container: str | None = None) -> RefineResult:
+        """``POST /my/ships/{ship}/refine`` ``{produce}`` (a refinery module)."""
+        before = await self._before(ship, priority, container)
+        command = c.Refine(produce)
+        call = Call("POST", f"/my/ships/{ship}/refine", "/my/ships/{ship}/refine", priority,
+                    json={"produce": produce}, ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> RefineResult:
+            result = RefineResult(p.parse_cargo(data["cargo"]),
+                                  p.parse_cooldown(data["cooldown"]))
+            self._update(ship, cargo=result.cargo, cooldown=result.cooldown)
+            return result
+
+        async def recover() -> RefineResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after) or \
+                    after.cooldown is None:
+                return None
+            return RefineResult(after.cargo, after.cooldown, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def chart(self, ship: str, *, priority: Priority = Priority.ACTION,
+                    container: str | None = None) -> ChartResult:
+        """``POST /my/ships/{ship}/chart``: chart the uncharted waypoint the ship is at.
+
+        After a lost answer the waypoint is read: charted (no UNCHARTED trait) means done."""
+        before = await self._before(ship, priority, container)
+        waypoint = before.nav.waypoint
+        call = Call("POST", f"/my/ships/{ship}/chart", "/my/ships/{ship}/chart", priority,
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> ChartResult:
+            agent = p.parse_agent(data["agent"]) if data.get("agent") else None
+            return ChartResult(str(data["waypoint"]["symbol"]), agent)
+
+        async def recover() -> ChartResult | None:
+            after = await self.get_waypoint(waypoint, priority=priority, container=container)
+            charted = c.Chart(waypoint).charted(after.traits)
+            return ChartResult(waypoint, None, recovered=True) if charted else None
+
+        return await self._act(call, parse, recover)
+
+    async def scan(self, ship: str, kind: str, *, priority: Priority = Priority.ACTION,
+                   container: str | None = None) -> ScanResult:
+        """``POST /my/ships/{ship}/scan/{kind}`` (systems, waypoints or ships; sensor array,
+        in orbit): the symbols found."""
+        if kind not in c.SCAN_KINDS:
+            raise ValueError(f"scan kind must be one of {', '.join(c.SCAN_KINDS)}")
+        before = await self._before(ship, priority, container)
+        command = c.Scan(kind)
+        call = Call("POST", f"/my/ships/{ship}/scan/{kind}", f"/my/ships/{{ship}}/scan/{kind}",
+                    priority, ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> ScanResult:
+            cooldown = p.parse_cooldown(data["cooldown"])
+            self._update(ship, cooldown=cooldown)
+            found = tuple(str(item["symbol"]) for item in data.get(kind) or ())
+            return ScanResult(cooldown, found)
+
+        async def recover() -> ScanResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after) or \
+                    after.cooldown is None:
+                return None
+            return ScanResult(after.cooldown, (), recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def refit(self, ship: str, command: c.InstallMount | c.RemoveMount | c.InstallModule
+                    | c.RemoveModule, *, priority: Priority = Priority.ACTION,
+                    container: str | None = None) -> RefitResult:
+        """``POST /my/ships/{ship}/{mounts|modules}/{install|remove}`` ``{symbol}`` (docked at
+        a shipyard; the part moves between the hold and the ship)."""
+        before = await self._before(ship, priority, container)
+        key = f"{command.kind}s"
+        verb = f"{key}/{'install' if command.installs else 'remove'}"
+        call = Call("POST", f"/my/ships/{ship}/{verb}", f"/my/ships/{{ship}}/{verb}", priority,
+                    json={"symbol": command.symbol}, ship=ship, container=container,
+                    mutating=True)
+
+        def parse(data: Any) -> RefitResult:
+            cargo = p.parse_cargo(data["cargo"])
+            self._update(ship, cargo=cargo)
+            mounts = frozenset(str(m["symbol"]) for m in data.get("mounts") or ()) \
+                if key == "mounts" else None
+            agent = p.parse_agent(data["agent"]) if data.get("agent") else None
+            return RefitResult(mounts, cargo, agent)
+
+        async def recover() -> RefitResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not command.took_effect(ShipSnapshot.of(before), after):
+                return None
+            return RefitResult(after.mounts, after.cargo, None, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def repair(self, ship: str, *, priority: Priority = Priority.ACTION,
+                     container: str | None = None) -> RepairResult:
+        """``POST /my/ships/{ship}/repair`` (docked at a shipyard). A repair sent again after
+        a lost answer costs nothing (the price is the wear), so it is simply sent again."""
+        call = Call("POST", f"/my/ships/{ship}/repair", "/my/ships/{ship}/repair", priority,
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> RepairResult:
+            self._remember(p.parse_ship(data["ship"]))
+            price = int((data.get("transaction") or {}).get("totalPrice", 0))
+            return RepairResult(p.parse_agent(data["agent"]), price)
+
+        async def recover() -> RepairResult | None:
+            return None
+
+        return await self._act(call, parse, recover)
+
+    async def scrap(self, ship: str, *, priority: Priority = Priority.ACTION,
+                    container: str | None = None) -> RepairResult:
+        """``POST /my/ships/{ship}/scrap`` (docked at a shipyard): the agent is paid, the ship
+        is gone. After a lost answer the ship is read: 404 means it was scrapped."""
+        call = Call("POST", f"/my/ships/{ship}/scrap", "/my/ships/{ship}/scrap", priority,
+                    ship=ship, container=container, mutating=True)
+
+        def parse(data: Any) -> RepairResult:
+            self._ships.pop(ship, None)
+            price = int((data.get("transaction") or {}).get("totalPrice", 0))
+            return RepairResult(p.parse_agent(data["agent"]), price)
+
+        async def recover() -> RepairResult | None:
+            try:
+                await self.get_ship(ship, priority=priority, container=container)
+            except ApiError as exc:
+                if exc.status == 404:
+                    self._ships.pop(ship, None)
+                    return RepairResult(None, 0, recovered=True)
+                raise
+            return None
+
+        return await self._act(call, parse, recover)

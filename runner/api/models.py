@@ -168,3 +168,79 @@ class Shipyard:
     ship_types: tuple[str, ...]
     ships: tuple[ShipyardShip, ...] = ()
     modifications_fee: int = 0
+
+
+@dataclass(frozen=True)
+class PurchaseShipResult:
+    """``POST /my/ships``: the agent after paying and the new ship (the fleet's newest ship
+    when ``recovered``; the agent is then the one read back)."""
+
+    agent: Agent | None
+    ship: Ship
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """The acting ship's cargo after a transfer, and the target's when the answer said."""
+
+    cargo: Cargo
+    target_cargo: Cargo | None = None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class SupplyResult:
+    """The construction site and the ship's cargo after supplying it (the site read again
+    when ``recovered``)."""
+
+    construction: Construction | None
+    cargo: Cargo
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class RefineResult:
+    """The cargo and the new cooldown after refining."""
+
+    cargo: Cargo
+    cooldown: Cooldown
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class ChartResult:
+    """The charted waypoint and the agent paid for it (agent None when ``recovered``)."""
+
+    waypoint: str
+    agent: Agent | None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The new cooldown and the symbols the scan found (empty when ``recovered``)."""
+
+    cooldown: Cooldown
+    found: tuple[str, ...]
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class RefitResult:
+    """The ship's mounts (symbols) and cargo after a mount or module change, and the agent
+    (None when ``recovered``)."""
+
+    mounts: frozenset[str] | None
+    cargo: Cargo
+    agent: Agent | None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """The agent and the price after a repair (or what a scrap paid)."""
+
+    agent: Agent | None
+    price: int
+    recovered: bool = False

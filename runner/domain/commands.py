@@ -12,7 +12,9 @@ place"):
 - ``already_true(ship)``: it would change nothing, so no request is sent;
 - ``took_effect(before, after)``: after a crash or a lost answer, whether the server applied
   it (True / False / None when the ship cannot tell; contract commands answer through
-  ``contract_took_effect``).
+  ``contract_took_effect``, fleet commands such as ``PurchaseShip`` through
+  ``fleet_took_effect`` over the agent's ship count, recorded in the snapshot when
+  ``watches_fleet``).
 
 The request each command sends lives at the I/O edge (``runner.runtime.game``), dispatched
 by type with ``assert_never``. Commands round-trip through :func:`command_to_dict` and
@@ -22,6 +24,7 @@ expansions.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -49,6 +52,9 @@ class _Base:
     needs: ClassVar[NavNeed] = NavNeed.ANY
     needs_reactor: ClassVar[bool] = False
     local: ClassVar[bool] = False  # carried out by the runner itself: no request
+    watches_fleet: ClassVar[bool] = False  # its intent records the agent's ship count
+    cargo_unknown_after: ClassVar[bool] = False  # ``predict`` cannot tell the hold after it
+    ends_ship: ClassVar[bool] = False  # the ship no longer exists after it (scrap)
 
     def describe(self, credits: int | None = None) -> str:
         """The command's line in plans and logs (with the agent's credits when known)."""
@@ -71,6 +77,15 @@ class _Base:
 
     def contract_took_effect(self, before: Contract | None, after: Contract) -> bool | None:
         """For contract commands: whether ``after`` shows the command applied."""
+        return None
+
+    def fleet_took_effect(self, before: ShipSnapshot, ships_now: int) -> bool | None:
+        """For fleet commands: whether the agent's ship count now shows it applied."""
+        return None
+
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        """The result ``register`` stores, rebuilt from the ship when the command applied
+        but its answer was lost with a crash (None: the ship cannot show it)."""
         return None
 
 
@@ -206,11 +221,14 @@ class Extract(_Base):
 
     needs: ClassVar[NavNeed] = NavNeed.ORBIT
     needs_reactor: ClassVar[bool] = True
+    cargo_unknown_after: ClassVar[bool] = True
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
-        cooled_again = cooldown_mark(after)
-        return (cooled_again is not None and cooled_again != before.cooldown) or \
-            after.cargo.units > before.cargo_units
+        return _cooled_again(before, after) or after.cargo.units > before.cargo_units
+
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        symbol, units = self.yield_between(before, after)
+        return {"symbol": symbol, "units": units}
 
     @staticmethod
     def yield_between(before: ShipSnapshot, after: Ship) -> tuple[str, int]:
@@ -218,6 +236,35 @@ class Extract(_Base):
         gains = {s: after.cargo.count(s) - before.count(s) for s in after.cargo.inventory}
         best = max(gains.items(), key=lambda kv: kv[1], default=("", 0))
         return best[0], max(0, best[1])
+
+
+def _cooled_again(before: ShipSnapshot, after: Ship) -> bool:
+    """The reactor cooldown is a new one since ``before`` (a reactor action applied)."""
+    mark = cooldown_mark(after)
+    return mark is not None and mark != before.cooldown
+
+
+@dataclass(frozen=True)
+class ExtractWithSurvey(Extract):
+    """Extract using a survey (``POST .../extract/survey``): ``survey`` is the server's survey
+    object as JSON text, sent back unchanged. Same rules as :class:`Extract`."""
+
+    survey: str
+
+    def _words(self) -> str:
+        signature = json.loads(self.survey).get("signature", "?")
+        return f"extract with survey {signature}"
+
+
+@dataclass(frozen=True)
+class Siphon(Extract):
+    """Siphon gas at a GAS_GIANT (in orbit; gas siphon mount and gas processor module).
+
+    Same rules as :class:`Extract`: the yield is unknown before the answer; it applied when
+    the reactor cooled again or the hold grew."""
+
+    def _words(self) -> str:
+        return "siphon"
 
 
 @dataclass(frozen=True)
@@ -228,8 +275,7 @@ class Survey(_Base):
     needs_reactor: ClassVar[bool] = True
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
-        cooled_again = cooldown_mark(after)
-        return cooled_again is not None and cooled_again != before.cooldown
+        return _cooled_again(before, after)
 
 
 @dataclass(frozen=True)
@@ -343,6 +389,204 @@ class FulfillContract(_Base):
 
 
 @dataclass(frozen=True)
+class Transfer(_Unload):
+    """Hand ``units`` of ``symbol`` to the ship ``to`` (same waypoint, same nav state).
+
+    The expansion puts the acting ship in the other ship's nav state first; it applied when
+    the acting ship's hold lost the units (the :class:`_Unload` rule)."""
+
+    to: str = ""
+
+    def _words(self) -> str:
+        return f"transfer {self.units} {self.symbol} to {self.to}"
+
+
+@dataclass(frozen=True)
+class SupplyConstruction(_Unload):
+    """Supply ``units`` of ``symbol`` to the construction site at ``waypoint`` (docked there).
+
+    It applied when the hold lost the units (the :class:`_Unload` rule)."""
+
+    waypoint: str = ""
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+
+    def _words(self) -> str:
+        return f"supply {self.units} {self.symbol} to {self.waypoint}"
+
+
+@dataclass(frozen=True)
+class PurchaseShip(_Base):
+    """Buy a ship of ``ship_type`` at the shipyard ``waypoint`` (the acting ship is there).
+
+    The acting ship does not change, so the rule reads the fleet: the intent records the
+    agent's ship count, and the purchase applied when the count grew since (another
+    container of the same agent buying a ship in that window would be mistaken for it)."""
+
+    ship_type: str
+    waypoint: str
+    watches_fleet: ClassVar[bool] = True
+
+    def _words(self) -> str:
+        return f"purchase ship {self.ship_type} at {self.waypoint}"
+
+    def fleet_took_effect(self, before: ShipSnapshot, ships_now: int) -> bool | None:
+        return None if before.ships is None else ships_now > before.ships
+
+    @staticmethod
+    def newest(symbols: list[str]) -> str:
+        """The newest ship among ``symbols``: the server names ships ``{AGENT}-{n in hex}``
+        with numbers never reused, so the highest number is the last one bought."""
+        def number(symbol: str) -> int:
+            try:
+                return int(symbol.rsplit("-", 1)[-1], 16)
+            except ValueError:
+                return -1
+        return max(symbols, key=number)
+
+
+@dataclass(frozen=True)
+class Refine(_Base):
+    """Refine ore into ``produce`` (refinery module; 100 ore -> 10 units, reactor cooldown).
+
+    It applied when the product's count grew; the plan does not predict the ore used."""
+
+    produce: str
+    needs_reactor: ClassVar[bool] = True
+    cargo_unknown_after: ClassVar[bool] = True
+
+    def _words(self) -> str:
+        return f"refine {self.produce}"
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        return after.cargo.count(self.produce) > before.count(self.produce)
+
+    def result_after(self, before: ShipSnapshot, after: Ship) -> Any:
+        return {"produce": self.produce, "units": after.cargo.count(self.produce)}
+
+
+@dataclass(frozen=True)
+class Chart(_Base):
+    """Chart the uncharted ``waypoint`` the ship is at (pays the chart reward).
+
+    The ship does not show it: a resend after a lost answer is answered 4230
+    (WaypointCharted), which the executor counts as done; the client reads the waypoint."""
+
+    waypoint: str
+
+    def _words(self) -> str:
+        return f"chart {self.waypoint}"
+
+    @staticmethod
+    def charted(traits: frozenset[str]) -> bool:
+        """A waypoint is charted when it no longer shows only the UNCHARTED trait."""
+        return "UNCHARTED" not in traits
+
+
+SCAN_KINDS = ("systems", "waypoints", "ships")
+
+
+@dataclass(frozen=True)
+class Scan(_Base):
+    """Scan ``kind`` (systems, waypoints or ships) with a sensor array (in orbit, reactor).
+
+    A scan changes nothing but the reactor: it applied when the reactor cooled again. Read
+    after the cooldown ended, it cannot tell, and the scan is sent again: harmless, it only
+    costs another cooldown."""
+
+    kind: str
+    needs: ClassVar[NavNeed] = NavNeed.ORBIT
+    needs_reactor: ClassVar[bool] = True
+
+    def _words(self) -> str:
+        return f"scan {self.kind}"
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        return _cooled_again(before, after)
+
+
+@dataclass(frozen=True)
+class _Refit(_Base):
+    """Install or remove one ship part (docked at a shipyard; the yard's fee is charged).
+
+    The part moves between the hold and the ship, so the hold shows whether it applied:
+    one unit of ``symbol`` fewer (install) or more (remove)."""
+
+    symbol: str
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+    installs: ClassVar[bool] = True
+    kind: ClassVar[str] = "mount"
+
+    def _words(self) -> str:
+        return f"{'install' if self.installs else 'remove'} {self.kind} {self.symbol}"
+
+    def predict(self, ship: Ship) -> Ship:
+        moved = ship.with_cargo(_add(ship.cargo, self.symbol, -1 if self.installs else 1))
+        if self.kind != "mount":
+            return moved
+        mounts = set(ship.mounts) | {self.symbol} if self.installs \
+            else set(ship.mounts) - {self.symbol}
+        return replace(moved, mounts=frozenset(mounts))
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        if self.installs:
+            return after.cargo.count(self.symbol) < before.count(self.symbol)
+        return after.cargo.count(self.symbol) > before.count(self.symbol)
+
+
+@dataclass(frozen=True)
+class InstallMount(_Refit):
+    """Install the mount ``symbol`` from the hold (``POST .../mounts/install``)."""
+
+
+@dataclass(frozen=True)
+class RemoveMount(_Refit):
+    """Remove the mount ``symbol`` into the hold (``POST .../mounts/remove``)."""
+
+    installs: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class InstallModule(_Refit):
+    """Install the module ``symbol`` from the hold (``POST .../modules/install``)."""
+
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True)
+class RemoveModule(_Refit):
+    """Remove the module ``symbol`` into the hold (``POST .../modules/remove``)."""
+
+    installs: ClassVar[bool] = False
+    kind: ClassVar[str] = "module"
+
+
+@dataclass(frozen=True)
+class Repair(_Base):
+    """Repair the ship at a shipyard (docked): frame, reactor and engine back to full.
+
+    The ship as st-run reads it does not show its condition, so no rule can tell; a repair
+    sent again after a lost answer costs nothing (its price is the wear, now zero)."""
+
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+
+
+
+@dataclass(frozen=True)
+class Scrap(_Base):
+    """Scrap the ship at a shipyard (docked); the agent is paid and the ship is gone.
+
+    Nothing can follow it for this ship: the run ends after it. A ship that can still be
+    read was not scrapped (``took_effect`` False); one the server no longer knows (404) was,
+    which the executor and the client check on a resume or a lost answer."""
+
+    needs: ClassVar[NavNeed] = NavNeed.DOCKED
+    ends_ship: ClassVar[bool] = True
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        return False
+
+
+@dataclass(frozen=True)
 class ScanMarket(_Base):
     """Read the market at ``waypoint`` (prices need a ship present); changes nothing."""
 
@@ -370,16 +614,21 @@ class Log(_Base):
 
 
 Command = (
-    Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | Survey | Purchase | Sell
-    | Jettison | Deliver | NegotiateContract | AcceptContract | FulfillContract | ScanMarket
+    Orbit | Dock | SetFlightMode | Navigate | Refuel | Extract | ExtractWithSurvey | Siphon
+    | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
+    | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
+    | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | Scrap | ScanMarket
     | Wait | Log
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
     cls.__name__: cls
     for cls in (
-        Orbit, Dock, SetFlightMode, Navigate, Refuel, Extract, Survey, Purchase, Sell, Jettison,
-        Deliver, NegotiateContract, AcceptContract, FulfillContract, ScanMarket, Wait, Log,
+        Orbit, Dock, SetFlightMode, Navigate, Refuel, Extract, ExtractWithSurvey, Siphon,
+        Survey, Purchase, Sell,
+        Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
+        SupplyConstruction, PurchaseShip, Refine, Chart, Scan, InstallMount, RemoveMount,
+        InstallModule, RemoveModule, Repair, Scrap, ScanMarket, Wait, Log,
     )
 }
 

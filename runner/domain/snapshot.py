@@ -29,9 +29,11 @@ class ShipSnapshot:
     inventory: Mapping[str, int] = field(default_factory=dict)
     cooldown: str | None = None
     credits: int | None = None
+    ships: int | None = None  # the agent's ship count (fleet commands: ``watches_fleet``)
 
     @classmethod
-    def of(cls, ship: Ship, credits: int | None = None) -> ShipSnapshot:
+    def of(cls, ship: Ship, credits: int | None = None, ships: int | None = None
+           ) -> ShipSnapshot:
         route = ship.nav.route
         return cls(
             waypoint=ship.nav.waypoint, status=str(ship.nav.status),
@@ -40,7 +42,7 @@ class ShipSnapshot:
             departure=route.departure_time.isoformat() if route else None,
             fuel=ship.fuel.current, cargo_units=ship.cargo.units,
             inventory=dict(ship.cargo.inventory), cooldown=cooldown_mark(ship),
-            credits=credits)
+            credits=credits, ships=ships)
 
     def count(self, symbol: str) -> int:
         """Units of ``symbol`` aboard."""
@@ -51,7 +53,7 @@ class ShipSnapshot:
                 "flight_mode": self.flight_mode, "destination": self.destination,
                 "departure": self.departure, "fuel": self.fuel,
                 "cargo_units": self.cargo_units, "inventory": dict(self.inventory),
-                "cooldown": self.cooldown, "credits": self.credits}
+                "cooldown": self.cooldown, "credits": self.credits, "ships": self.ships}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ShipSnapshot:
@@ -63,7 +65,8 @@ class ShipSnapshot:
             fuel=int(data.get("fuel") or 0), cargo_units=int(data.get("cargo_units") or 0),
             inventory={str(k): int(v) for k, v in inventory.items()},
             cooldown=_text(data.get("cooldown")),
-            credits=None if data.get("credits") is None else int(data["credits"]))
+            credits=None if data.get("credits") is None else int(data["credits"]),
+            ships=None if data.get("ships") is None else int(data["ships"]))
 
 
 def cooldown_mark(ship: Ship) -> str | None:

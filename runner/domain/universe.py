@@ -65,11 +65,17 @@ class Waypoint:
     faction: str | None = None
     market: Market | None = None
     under_construction: bool = False
+    ship_types: frozenset[str] | None = None  # what its shipyard sells; None: not read
 
     @property
     def has_market(self) -> bool:
         """True when the waypoint has the MARKETPLACE trait."""
         return "MARKETPLACE" in self.traits
+
+    @property
+    def has_shipyard(self) -> bool:
+        """True when the waypoint has the SHIPYARD trait."""
+        return "SHIPYARD" in self.traits
 
     @property
     def sells_fuel(self) -> bool:

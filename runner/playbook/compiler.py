@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runner.domain.commands import Command, Extract, Navigate, Refuel, Wait, is_request
+from runner.domain.commands import Command, Navigate, Refuel, Wait, is_request
 from runner.domain.cursor import Cursor
 from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
@@ -24,7 +24,7 @@ from runner.domain.ship import Agent, Ship
 from runner.domain.travel import market_units
 from runner.domain.universe import FUEL, System
 from runner.playbook.context import RouteFn, StepContext
-from runner.playbook.errors import PlaybookError, Problem, StepError
+from runner.playbook.errors import NotRegisteredYet, PlaybookError, Problem, StepError
 from runner.playbook.expand import expand_step, loop_items, tour_order
 from runner.playbook.interpreter import (
     Interpreter,
@@ -151,7 +151,7 @@ class PredictedWorld:
 
     def unknown_now(self, error: StepError) -> bool:
         """True when the error only means a registered result does not exist yet."""
-        return any(f"`{name}` is undefined" in error.message
+        return isinstance(error, NotRegisteredYet) or any(f"`{name}` is undefined" in error.message
                    for name in self.playbook.registered_names())
 
     def carry_on(self, step: Step, error: StepFailed) -> bool:
@@ -307,7 +307,7 @@ class PredictedWorld:
         for command in commands:
             before = self.ctx.ship
             self.ctx = self.ctx.with_ship(command.predict(before))
-            if isinstance(command, Extract):  # yields are unknown from here on
+            if command.cargo_unknown_after:  # yields are unknown from here on
                 self.ctx = replace(self.ctx, predicting=True)
             self.requests += 1 if is_request(command) else 0
             if isinstance(command, Refuel):

@@ -55,6 +55,11 @@ class StepError(Exception):
         return str(self.args[0])
 
 
+
+class NotRegisteredYet(StepError):
+    """The step needs a result a ``register`` stores at run time (``plan`` notes it as
+    "depends on a registered result"; ``run`` fails the step with the message)."""
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean `x`?"`` for the closest choice, or ``""`` when nothing is close."""
     import difflib

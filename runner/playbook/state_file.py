@@ -4,13 +4,15 @@
 
     {"system": {"symbol": S, "waypoints": [{symbol, type, x, y, traits?,
                  market?: {imports?, exports?, exchange?,
-                           prices?: {GOOD: [purchase, sell, trade_volume]}}}]},
+                           prices?: {GOOD: [purchase, sell, trade_volume]}},
+                 shipyard?: [SHIP_TYPE, ...]}]},
      "ship": {symbol, role?, at, status?, mode?, fuel?: [current, capacity],
               cargo?: {capacity, inventory?}, speed?, frame?, mounts?},
      "ships"?: [more ships, same form],
      "agent"?: {symbol, headquarters, credits?}}
 
-A waypoint with ``market`` gets the MARKETPLACE trait.
+A waypoint with ``market`` gets the MARKETPLACE trait; one with ``shipyard: [SHIP_TYPE, ...]``
+(the types it sells) the SHIPYARD trait.
 """
 
 from __future__ import annotations
@@ -65,8 +67,12 @@ def build_waypoint(w: Mapping[str, Any], system: str) -> Waypoint:
         market = Market(w["symbol"], frozenset(m.get("imports", [])),
                         frozenset(m.get("exports", [])), frozenset(m.get("exchange", [])),
                         prices)
+    ship_types = None
+    if "shipyard" in w:  # the ship types its shipyard sells
+        traits.add("SHIPYARD")
+        ship_types = frozenset(str(t) for t in w["shipyard"])
     return Waypoint(w["symbol"], system, w["type"], int(w["x"]), int(w["y"]),
-                    frozenset(traits), market=market)
+                    frozenset(traits), market=market, ship_types=ship_types)
 
 
 def build_ship(s: Mapping[str, Any]) -> Ship:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 #: Actions that trade at the ship's market: its live prices are read before expanding them.
 MARKET_ACTIONS = frozenset({"buy", "sell", "refuel"})
+#: Actions that name another ship of the agent: the fleet is read (live) before expanding.
+FLEET_ACTIONS = frozenset({"transfer"})
 #: A cached system older than this is fetched again (seconds).
 SYSTEM_CACHE_MAX_AGE_S = 24 * 3600.0
 
@@ -153,16 +155,21 @@ class Universe:
 
 
 async def fetch_system(client: Any, symbol: str) -> System:
-    """The system with every waypoint and every marketplace's market from the API (one GET
-    each, concurrently: the client's rate limiter paces them)."""
+    """The system with every waypoint, every marketplace's market and every shipyard's ship
+    types from the API (one GET each, concurrently: the client's rate limiter paces them)."""
     from dataclasses import replace
 
     system: System = await client.get_system(symbol)
     waypoints = dict(system.waypoints)
     missing = [n for n, w in waypoints.items() if w.has_market and w.market is None]
-    markets = await asyncio.gather(*(client.get_market(n) for n in missing))
+    yards = [n for n, w in waypoints.items() if w.has_shipyard and w.ship_types is None]
+    markets, shipyards = await asyncio.gather(
+        asyncio.gather(*(client.get_market(n) for n in missing)),
+        asyncio.gather(*(client.get_shipyard(n) for n in yards)))
     for name, market in zip(missing, markets, strict=True):
         waypoints[name] = replace(waypoints[name], market=market)
+    for name, yard in zip(yards, shipyards, strict=True):
+        waypoints[name] = replace(waypoints[name], ship_types=frozenset(yard.ship_types))
     return System(system.symbol, system.type, system.x, system.y, waypoints)
 
 
@@ -194,8 +201,11 @@ class Language:
             from dataclasses import replace
 
             self.agent = replace(self.agent, credits=self.game.credits)
+        ships: list[Ship] = []
+        if step is not None and step.action in FLEET_ACTIONS:
+            ships = list(await self.game.client.list_ships(container=self.game.container))
         return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
-                           registered=dict(registered), loop=loop)
+                           registered=dict(registered), loop=loop, ships=ships)
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step

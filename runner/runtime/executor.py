@@ -56,11 +56,16 @@ STOP_POLL_S = 1.0
 #: Longest single sleep, so a stop request is noticed while waiting (wall seconds).
 WAIT_SLICE_S = 1.0
 #: Steps whose expansion depends on cargo: the ship is re-read before them (never trust it).
-CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract"})
+CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract", "transfer",
+                           "supply_construction"})
 
 
 class StopAtSafePoint(Exception):
     """The container was asked to stop; raised at a safe point (nothing half-done)."""
+
+
+class ShipGone(Exception):
+    """The ship was scrapped (a command with ``ends_ship``): the run ends there."""
 
 
 class AgentTokenExpired(StRunError):
@@ -87,6 +92,9 @@ class Executor:
         self.interpreter = Interpreter(self.steps, self)
         self.activity = IterationActivity()
         self.parked = False
+        self._ships_now: int | None = None  # the agent's ship count, read for a fleet intent
+        self._applied: c.Command | None = None  # the pending intent found applied on resume
+        self._recovered: Any = None  # its result rebuilt from the game, for ``register``
         self.park_poll_s = PARK_POLL_S
         self._stop_checked_at = -STOP_POLL_S
         self._guards: dict[tuple[int, ...], IdleGuard] = {}
@@ -99,10 +107,19 @@ class Executor:
     # ---- entry ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Run to the end of the playbook from wherever the journal says we are."""
-        self.ship = await self._read_ship()
+        """Run to the end of the playbook from wherever the journal says we are (or until
+        the ship is scrapped)."""
+        try:
+            self.ship = await self._read_ship()
+        except ApiError as exc:
+            if exc.status == 404 and self._scrapped_before_restart():
+                return
+            raise
         await self._settle_transit()
+        await self._read_fleet_for_intent()
         point = self.resume_point()
+        if self._applied is not None and self._recovered is None:  # its answer was lost
+            self._recovered = await self.api.recovered_result(self._applied)
         self.interpreter.progress = point.progress
         self.view.iterations = self.progress.iterations
         if point.cursor:
@@ -112,6 +129,8 @@ class Executor:
         except StepFailed:
             self._say_cargo_left()
             raise
+        except ShipGone:
+            self._say(f"{self.symbol} was scrapped: the playbook ends here")
 
     def _say_cargo_left(self) -> None:
         """A failed run says what it bought that is still aboard (credits tied up in it)."""
@@ -135,6 +154,17 @@ class Executor:
             if not bought[command.symbol]:
                 del bought[command.symbol]
 
+    def _scrapped_before_restart(self) -> bool:
+        """The ship is unknown to the server: a pending scrap applied (checkpoint it)."""
+        intent = self.journal.pending_intent()
+        if intent is None or not c.command_from_dict(intent.command).ends_ship:
+            return False
+        progress = Progress.from_state(intent.before.get("state", {}))
+        self.journal.checkpoint(intent.step_path, intent.command_index, progress.to_state(),
+                                f"{self.symbol} had been scrapped before the restart; the "
+                                "playbook ends here")
+        return True
+
     def resume_point(self) -> ResumePoint:
         """Where the journal says to continue; resolves a pending intent against the ship."""
         checkpoint = self.journal.last_checkpoint()
@@ -147,13 +177,26 @@ class Executor:
         return ResumePoint(cur.decode(checkpoint.step_path), checkpoint.command_index + 1,
                            Progress.from_state(checkpoint.state))
 
+    async def _read_fleet_for_intent(self) -> None:
+        """A pending fleet command (``watches_fleet``) is judged on the agent's ship count:
+        read it now, before :meth:`resume_point` (one GET, only then)."""
+        intent = self.journal.pending_intent()
+        if intent is not None and c.command_from_dict(intent.command).watches_fleet:
+            self._ships_now = await self.api.ship_count()
+
     def _resolve_intent(self, path: str, index: int, command_data: Mapping[str, Any],
                         before: Mapping[str, Any]) -> ResumePoint:
         assert self.ship is not None
         progress = Progress.from_state(before.get("state", {}))
         command = c.command_from_dict(command_data)
-        applied = command.took_effect(ShipSnapshot.from_dict(before.get("ship", {})), self.ship)
+        snapshot = ShipSnapshot.from_dict(before.get("ship", {}))
+        if command.watches_fleet and self._ships_now is not None:
+            applied = command.fleet_took_effect(snapshot, self._ships_now)
+        else:
+            applied = command.took_effect(snapshot, self.ship)
         if applied:
+            self._applied = command
+            self._recovered = command.result_after(snapshot, self.ship)
             self.journal.checkpoint(path, index, progress.to_state(),
                                     f"{_describe(command)} had been applied before the "
                                     "restart; not sending it again")
@@ -244,17 +287,21 @@ class Executor:
         if resume is not None:
             commands = [c.command_from_dict(d) for d in resume.progress.commands]
             first = resume.next_command
+            last: Any = self._recovered  # the result of the command applied before a crash
+            self._recovered = None
+            if last is not None and step.register:
+                self.progress.registered[step.register] = last
             if first >= len(commands):
-                return None
+                return last
         else:
             if step.action in CARGO_ACTIONS:
                 self.ship = await self._read_ship()
             commands = self._expand(step, await self._ctx(loop, step))
             first = 0
+            last = None
         self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
         index = first
         expected_at = self.ship.nav.waypoint
-        last: Any = None
         while index < len(commands):
             command = commands[index]
             if isinstance(command, c.Navigate) and self._needs_replan(command, expected_at):
@@ -328,8 +375,9 @@ class Executor:
         assert self.ship is not None
         step_path = cur.encode(path)
         if command.mutates and not command.idempotent:
+            ships = await self.api.ship_count() if command.watches_fleet else None
             self.journal.record_intent(step_path, index, c.command_to_dict(command),
-                                       {"ship": ShipSnapshot.of(self.ship).to_dict(),
+                                       {"ship": ShipSnapshot.of(self.ship, ships=ships).to_dict(),
                                         "state": self.progress.to_state()})
         self.activity.requests += 1
         sent = await self.api.send(self.ship, command)
@@ -340,6 +388,8 @@ class Executor:
                                     _describe(command, sent.credits))
         else:
             self._view_log(_describe(command, sent.credits))
+        if command.ends_ship:
+            raise ShipGone()
         if isinstance(command, c.Navigate):
             await self._settle_transit()
         return sent.result

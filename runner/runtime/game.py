@@ -9,6 +9,7 @@ negotiated, accepted or found open).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
@@ -36,6 +37,26 @@ class GameApi:
     async def get_ship(self, symbol: str) -> Ship:
         ship: Ship = await self.client.get_ship(symbol, container=self.container)
         return ship
+
+    async def ship_count(self) -> int:
+        agent = await self.client.get_agent(container=self.container)
+        self.credits = int(agent.credits)
+        return int(agent.ship_count)
+
+    async def recovered_result(self, command: c.Command) -> Any:
+        """A bought ship is the fleet's newest (``PurchaseShip.newest``); a supplied site is
+        read again; others: None."""
+        if isinstance(command, c.SupplyConstruction):
+            site = await self.client.get_construction(command.waypoint, container=self.container)
+            return _site(site)
+        if not isinstance(command, c.PurchaseShip):
+            return None
+        ships = list(await self.client.list_ships(container=self.container))
+        if not ships:
+            return None
+        newest = c.PurchaseShip.newest([s.symbol for s in ships])
+        ship = next(s for s in ships if s.symbol == newest)
+        return _bought(ship, command.ship_type)
 
     async def get_credits(self) -> int:
         agent = await self.client.get_agent(container=self.container)
@@ -92,15 +113,17 @@ class GameApi:
             case c.Jettison(symbol=good, units=units):
                 left = await client.jettison(symbol, good, units, container=who)
                 return Sent(ship.with_cargo(left))
+            case c.Siphon():
+                return _mined(ship, await client.siphon(symbol, container=who))
+            case c.ExtractWithSurvey(survey=survey):
+                chosen = json.loads(survey)
+                return _mined(ship, await client.extract(symbol, chosen, container=who))
             case c.Extract():
-                extract = await client.extract(symbol, container=who)
-                mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
-                return Sent(mined, result={"symbol": extract.yield_symbol,
-                                           "units": extract.yield_units})
+                return _mined(ship, await client.extract(symbol, container=who))
             case c.Survey():
-                survey = await client.survey(symbol, container=who)
-                return Sent(replace(ship, cooldown=survey.cooldown),
-                            result=[s.signature for s in survey.surveys])
+                surveyed = await client.survey(symbol, container=who)
+                return Sent(replace(ship, cooldown=surveyed.cooldown),
+                            result=[dict(s.raw) for s in surveyed.surveys])
             case c.Deliver(contract_id=contract_id, symbol=good, units=units):
                 contract_id = contract_id or await self._active_contract()
                 delivered = await client.deliver_contract(contract_id, symbol, good, units,
@@ -120,6 +143,38 @@ class GameApi:
                 contract_id = contract_id or await self._active_contract()
                 fulfilled = await client.fulfill_contract(contract_id, container=who)
                 return Sent(ship, _credits(fulfilled.agent), _contract(fulfilled.contract))
+            case c.Transfer(to=to, symbol=good, units=units):
+                handed = await client.transfer(symbol, to, good, units, container=who)
+                return Sent(ship.with_cargo(handed.cargo))
+            case c.SupplyConstruction(waypoint=site, symbol=good, units=units):
+                supplied = await client.supply_construction(site, symbol, good, units,
+                                                            container=who)
+                return Sent(ship.with_cargo(supplied.cargo), result=_construction(supplied))
+            case c.PurchaseShip(ship_type=ship_type, waypoint=yard):
+                bought = await client.purchase_ship(ship_type, yard, container=who)
+                return Sent(ship, _credits(bought.agent), _bought(bought.ship, ship_type))
+            case c.Refine(produce=produce):
+                refined = await client.refine(symbol, produce, container=who)
+                return Sent(replace(ship.with_cargo(refined.cargo), cooldown=refined.cooldown),
+                            result={"produce": produce, "units": refined.cargo.count(produce)})
+            case c.Chart(waypoint=waypoint):
+                charted = await client.chart(symbol, container=who)
+                return Sent(ship, _credits(charted.agent), {"waypoint": charted.waypoint})
+            case c.Scan(kind=kind):
+                scanned = await client.scan(symbol, kind, container=who)
+                return Sent(replace(ship, cooldown=scanned.cooldown), result=list(scanned.found))
+            case c.InstallMount() | c.RemoveMount() | c.InstallModule() | c.RemoveModule():
+                refitted = await client.refit(symbol, command, container=who)
+                changed = ship.with_cargo(refitted.cargo)
+                if refitted.mounts is not None:
+                    changed = replace(changed, mounts=refitted.mounts)
+                return Sent(changed, _credits(refitted.agent))
+            case c.Repair():
+                repaired = await client.repair(symbol, container=who)
+                return Sent(ship, _credits(repaired.agent), {"price": repaired.price})
+            case c.Scrap():
+                scrapped = await client.scrap(symbol, container=who)
+                return Sent(ship, _credits(scrapped.agent), {"price": scrapped.price})
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)
                 return Sent(ship, result={"symbol": market.symbol,
@@ -140,6 +195,28 @@ class GameApi:
             raise ValueError("no open contract: negotiate one first")
         self.contract_id = open_ones[-1].id
         return self.contract_id
+
+
+def _bought(ship: Ship, ship_type: str) -> dict[str, Any]:
+    """What ``register`` stores for a bought ship."""
+    return {"symbol": ship.symbol, "type": ship_type, "waypoint": ship.nav.waypoint}
+
+
+def _mined(ship: Ship, extract: Any) -> Sent:
+    """The ship after an extraction or siphon, and its yield for ``register``."""
+    mined = replace(ship.with_cargo(extract.cargo), cooldown=extract.cooldown)
+    return Sent(mined, result={"symbol": extract.yield_symbol, "units": extract.yield_units})
+
+
+def _construction(supplied: Any) -> dict[str, Any] | None:
+    return None if supplied.construction is None else _site(supplied.construction)
+
+
+def _site(site: Any) -> dict[str, Any]:
+    """What ``register`` stores for a construction site."""
+    return {"waypoint": site.waypoint, "complete": site.complete,
+            "materials": {m.good: {"required": m.required, "fulfilled": m.fulfilled}
+                          for m in site.materials}}
 
 
 def _credits(agent: Any) -> int | None:

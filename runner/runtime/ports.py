@@ -47,6 +47,15 @@ class ShipApi(Protocol):
         """The agent's credits (one GET)."""
         ...
 
+    async def ship_count(self) -> int:
+        """The agent's number of ships (one GET; fleet commands' ``took_effect`` rule)."""
+        ...
+
+    async def recovered_result(self, command: Command) -> Any:
+        """The result (for ``register``) of ``command``, applied before a crash lost its
+        answer, rebuilt from the game (None when nothing can be rebuilt)."""
+        ...
+
     async def send(self, ship: Ship, command: Command) -> Sent:
         """Carry out one request command for ``ship``; raises the client's typed errors."""
         ...

@@ -33,6 +33,7 @@ REACTIONS: Mapping[int, Reaction] = {
     4204: Reaction.ALREADY_DONE,  # NavigateSameDestination
     4501: Reaction.ALREADY_DONE,  # AcceptContractConflict (already accepted)
     4504: Reaction.ALREADY_DONE,  # ContractFulfilled
+    4230: Reaction.ALREADY_DONE,  # WaypointCharted (a chart whose answer was lost)
 }
 
 #: How many times one command may be retried after a WAIT/ORBIT/DOCK reaction before the

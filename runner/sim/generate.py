@@ -118,7 +118,18 @@ def _populate(uni: Universe, system: str, faction: str, rng: random.Random) -> s
             imports=rng.sample(RAW[:6], 3))
     uni.shipyards[hq.symbol] = Shipyard(hq.symbol, ["SHIP_PROBE", "SHIP_MINING_DRONE",
                                                     "SHIP_LIGHT_HAULER", "SHIP_LIGHT_SHUTTLE"])
+    _gate_materials(uni.markets[hq.symbol])
     return hq.symbol
+
+
+def _gate_materials(market: Market) -> None:
+    """Headquarters also exports the gate's construction materials (as industrial markets of
+    the real starting systems do), so a playbook can supply the gate from a market. Fixed
+    prices and volumes: no draw from the RNG, so the rest of the universe is unchanged."""
+    for good in ("FAB_MATS", "ADVANCED_CIRCUITRY"):
+        base = GOODS[good][1] * 0.7
+        market.goods.setdefault(good, MarketGood(good, "EXPORT", round(base * 1.04),
+                                                 round(base * 0.96), 60, "MODERATE", "WEAK"))
 
 
 def _polar(rng: random.Random, radius: float, angle: float | None = None) -> tuple[int, int]:

@@ -6,7 +6,9 @@ Used by ``tests/interpreter/test_plan_equals_run.py`` (a seeded set in CI) and b
 ``bench/plan_run_equivalence.py`` (hundreds). The grammar covers nested ``repeat`` (times,
 and ``until`` loops whose body makes the condition true), ``tour``, ``when``,
 ``retries``/``until``, ``register``, ``ignore_errors`` over orbit, dock, navigate, refuel,
-buy, sell, log and wait. Extraction is left out: its yield is random in the game.
+buy, sell, log, wait, scan (waypoints) and supply_construction (the good bought, to the
+gate: headquarters exports the gate's materials). Extraction is left out: its yield is
+random in the game.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class Facts:
 
 
 def facts_of(sim: Sim, token: str) -> Facts:
-    """The headquarters, a nearby fuel market and a good headquarters sells."""
+    """The headquarters, a nearby fuel market and a good headquarters sells (one the gate's
+    construction needs: the supply leaf hands it to the gate)."""
     agent = sim.agent(token)
     hq = agent["headquarters"]
     system = hq.rsplit("-", 1)[0]
@@ -54,7 +57,8 @@ def facts_of(sim: Sim, token: str) -> Facts:
     hq_market = sim.get(f"/systems/{system}/waypoints/{hq}/market")
     sold = sorted(g["symbol"] for g in hq_market.get("exports", []) + hq_market.get(
         "exchange", []) if g["symbol"] != "FUEL")
-    return Facts(hq, min(markets)[1], sold[0])
+    gate_needs = {"FAB_MATS", "ADVANCED_CIRCUITRY"}
+    return Facts(hq, min(markets)[1], next(g for g in sold if g in gate_needs))
 
 
 # ---- the grammar --------------------------------------------------------------------------
@@ -71,7 +75,7 @@ def _quote(text: str) -> str:
 @st.composite
 def _leaf(draw: Any, facts: Facts, in_loop: bool, names: list[str]) -> list[str]:
     kind = draw(st.sampled_from(["orbit", "dock", "navigate", "refuel", "buy", "sell", "log",
-                                 "log", "wait"]))
+                                 "log", "wait", "scan", "supply"]))
     where = draw(st.sampled_from([facts.hq, facts.fuel_market]))
     loop_bits = " {{ loop.index }}/{{ loop.length }}" if in_loop else ""
     body = {
@@ -83,6 +87,8 @@ def _leaf(draw: Any, facts: Facts, in_loop: bool, names: list[str]) -> list[str]
                                 + " {{ ship.nav.waypoint }} {{ ship.nav.status }} "
                                   "{{ ship.fuel.current }} {{ ship.cargo.units }}"),
         "wait": f"wait: {draw(st.integers(1, 5))}s",
+        "scan": "scan: waypoints",
+        "supply": f"supply_construction: {{symbol: {facts.good}, units: all}}",
     }[kind]
     lines = [f"- {body}" if ":" in body else f"- {body}:"]  # `- orbit:` takes keywords
     conditions = CONDITIONS + (LOOP_CONDITIONS if in_loop else ())
@@ -161,6 +167,12 @@ def request_of(command: c.Command, ship: str) -> Request | None:
                 | c.Jettison(symbol=s, units=u):
             verb = type(command).__name__.lower()
             method, path, body = "POST", f"{base}/{verb}", {"symbol": s, "units": u}
+        case c.Scan(kind=kind):
+            method, path = "POST", f"{base}/scan/{kind}"
+        case c.SupplyConstruction(waypoint=site, symbol=s, units=u):
+            method = "POST"
+            path = f"/systems/{site.rsplit('-', 1)[0]}/waypoints/{site}/construction/supply"
+            body = {"shipSymbol": ship, "tradeSymbol": s, "units": u}
         case _:
             return None
     return method, path, tuple(sorted(body.items()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from runner.domain.commands import (
@@ -9,6 +11,7 @@ from runner.domain.commands import (
     Deliver,
     Dock,
     Extract,
+    ExtractWithSurvey,
     FulfillContract,
     Jettison,
     Log,
@@ -16,10 +19,13 @@ from runner.domain.commands import (
     NegotiateContract,
     Orbit,
     Purchase,
+    Refine,
     Refuel,
+    Scan,
     ScanMarket,
     Sell,
     SetFlightMode,
+    SupplyConstruction,
     Survey,
     Wait,
 )
@@ -276,3 +282,73 @@ def test_navigate_never_lands_with_an_empty_tank_where_no_fuel_is_sold() -> None
 def test_extract_is_refused_at_an_asteroid_base() -> None:
     with pytest.raises(StepError, match=r"X1-T-EX \(ASTEROID_BASE\) cannot be mined"):
         expand("- extract", ship(at="X1-T-EX"))
+
+
+# -- issue 17: fleet actions (their runs and plans: tests/actions) -----------------------------
+
+def test_purchase_ship_without_a_shipyard_in_the_system_is_refused() -> None:
+    with pytest.raises(StepError, match="no shipyard in X1-T sells SHIP_PROBE"):
+        expand("- purchase_ship: SHIP_PROBE")
+
+
+def test_transfer_names_a_ship_of_the_fleet() -> None:
+    with pytest.raises(StepError, match="no ship matches symbol T-9"):
+        expand("- transfer: {to: T-9, symbol: all}")
+
+
+def test_supply_construction_needs_a_gate_or_a_site() -> None:
+    with pytest.raises(StepError, match="has no jump gate; say where with `at`"):
+        expand("- supply_construction: {symbol: FOOD, units: 2}",
+               ship(inventory={"FOOD": 2}))
+    assert expand("- supply_construction: {symbol: FOOD, at: X1-T-M}",
+                  ship(inventory={"FOOD": 2}))[-1] == SupplyConstruction("FOOD", 2, "X1-T-M")
+    assert expand("- supply_construction: {symbol: FOOD}") == []  # none aboard
+
+
+def test_siphon_needs_a_siphon_and_a_gas_giant() -> None:
+    with pytest.raises(StepError, match="has no gas siphon"):
+        expand("- siphon")
+    with pytest.raises(StepError, match=r"X1-T-HQ \(PLANET\) cannot be siphoned"):
+        expand("- siphon", ship(mounts=("MOUNT_GAS_SIPHON_II",)))
+
+
+def test_refine_sends_one_refine() -> None:
+    assert expand("- refine: {produce: IRON}") == [Refine("IRON")]
+
+
+def test_chart_of_a_charted_waypoint_does_nothing() -> None:
+    assert expand("- chart") == []
+
+
+def test_scan_orbits_first_and_needs_a_sensor_array() -> None:
+    with pytest.raises(StepError, match="has no sensor array"):
+        expand("- scan: ships")
+    assert expand("- scan: ships", ship(mounts=("MOUNT_SENSOR_ARRAY_II",))) == [
+        Orbit(), Scan("ships")]
+
+
+def test_extract_with_the_best_registered_survey() -> None:
+    small = {"signature": "S-1", "symbol": "X1-T-B1", "deposits": [{"symbol": "IRON_ORE"}],
+             "size": "SMALL", "expiration": "2030-01-01T00:00:00Z"}
+    large = {**small, "signature": "S-2", "size": "LARGE"}
+    elsewhere = {**large, "signature": "S-3", "symbol": "X1-T-B2"}
+    commands = expand("- extract: {survey: best}", ship("X1-T-B1", status="IN_ORBIT"),
+                      registered={"s": [small, large, elsewhere]})
+    assert commands == [ExtractWithSurvey(json.dumps(large, sort_keys=True))]
+
+
+def test_refits_need_a_shipyard_and_the_part() -> None:
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- repair")
+    with pytest.raises(StepError, match="MOUNT_SURVEYOR_II is not in T-1's hold"):
+        expand("- install_mount: MOUNT_SURVEYOR_II")
+    with pytest.raises(StepError, match="T-1 has no MOUNT_GAS_SIPHON_I mounted"):
+        expand("- remove_mount: MOUNT_GAS_SIPHON_I")
+    with pytest.raises(StepError, match="MOUNT_X is not a module"):
+        expand("- install_module: MOUNT_X")
+    with pytest.raises(StepError, match="MODULE_CARGO_HOLD_I is not in T-1's hold"):
+        expand("- install_module: {symbol: MODULE_CARGO_HOLD_I}")
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- remove_module: MODULE_CARGO_HOLD_I")
+    with pytest.raises(StepError, match="X1-T-HQ has no shipyard"):
+        expand("- scrap")

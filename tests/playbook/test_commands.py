@@ -19,6 +19,12 @@ EXAMPLES = [
     c.Jettison("ICE_WATER", 2), c.Deliver(None, "IRON_ORE", 3), c.Deliver("c-1", "GOLD", 1),
     c.NegotiateContract(), c.AcceptContract(), c.AcceptContract("c-2"), c.FulfillContract(),
     c.ScanMarket("X1-T-HQ"), c.Wait(12.5), c.Log("hi", "warning"),
+    c.ExtractWithSurvey('{"signature": "S-1", "symbol": "X1-T-B1"}'), c.Siphon(),
+    c.Transfer("IRON_ORE", 3, "T-3"), c.SupplyConstruction("FAB_MATS", 10, "X1-T-GATE"),
+    c.PurchaseShip("SHIP_PROBE", "X1-T-HQ"), c.Refine("IRON"), c.Chart("X1-T-FAR"),
+    c.Scan("waypoints"), c.InstallMount("MOUNT_SURVEYOR_II"), c.RemoveMount("MOUNT_SURVEYOR_II"),
+    c.InstallModule("MODULE_CARGO_HOLD_I"), c.RemoveModule("MODULE_CARGO_HOLD_I"), c.Repair(),
+    c.Scrap(),
 ]
 READ_ONLY = {"ScanMarket", "Wait", "Log"}
 

@@ -12,7 +12,10 @@ from runner.actions import Action, ActionRegistry, registry
 ISSUE_ACTIONS = {
     "navigate", "dock", "orbit", "refuel", "flight_mode", "wait", "repeat", "extract", "survey",
     "buy", "sell", "jettison", "deliver", "negotiate_contract", "accept_contract",
-    "fulfill_contract", "scan_market", "tour", "log"}
+    "fulfill_contract", "scan_market", "tour", "log",
+    # issue 17
+    "transfer", "purchase_ship", "supply_construction", "siphon", "refine", "chart", "scan",
+    "install_mount", "remove_mount", "install_module", "remove_module", "repair", "scrap"}
 
 
 def _action(name: str) -> Action:

@@ -177,7 +177,9 @@ def test_a_restarted_runner_keeps_the_back_off_its_container_had(env: dict[str, 
     from datetime import UTC, datetime, timedelta
 
     store: Store = env["store"]
-    record = store.upsert_container("flyer", "old.yaml", "h", "SUPER-1", "main")
+    path = playbook(env, "flyer")
+    # the same container (same file, agent) as the previous runner's: only the back-off differs
+    record = store.upsert_container("flyer", str(path.resolve()), "h", "SUPER-1", "main")
     retry_at = datetime.now(UTC) + timedelta(hours=1)
     store.set_status(record.id, ContainerStatus.BACKOFF, error="endpoint down",
                      next_restart_at=retry_at, restarts=4)
@@ -185,7 +187,7 @@ def test_a_restarted_runner_keeps_the_back_off_its_container_had(env: dict[str, 
     async def scenario() -> Any:
         sup, agents = supervisor(env)
         try:
-            handle = await sup.start(playbook(env, "flyer"))
+            handle = await sup.start(path)
             async def backing_off() -> None:
                 while not any("resuming its back-off" in r.message
                               for r in store.logs("flyer")):

@@ -1,0 +1,9 @@
+"""``remove_mount``: Remove a mount into the hold (docked at a shipyard)."""
+
+from __future__ import annotations
+
+from runner.actions.refit import part_action
+from runner.domain.commands import RemoveMount
+
+SUMMARY = "Remove a mount into the hold (docked at a shipyard; the yard's fee is charged)."
+ACTION = part_action("remove_mount", RemoveMount, SUMMARY)
