@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from runner.domain.ship import FlightMode
 from runner.domain.travel import ModeRule, TravelModel, js_round
+from runner.domain.universe import System
 
 JUMP_COOLDOWN_BASE_S = 15.0
 JUMP_COOLDOWN_PER_DISTANCE = 0.3
@@ -109,3 +110,16 @@ class Galaxy:
         """True when the data is older than ``max_age_s`` or of unknown age."""
         age = self.age_s(now)
         return age is None or age >= max_age_s
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """What a step sees beyond the ship's own system: the galaxy (gates and links) and the
+    other systems loaded with their markets (by symbol)."""
+
+    galaxy: Galaxy | None = None
+    systems: Mapping[str, System] = field(default_factory=dict)
+
+    def system(self, symbol: str) -> System | None:
+        """A loaded system, or None."""
+        return self.systems.get(symbol)

@@ -231,7 +231,7 @@ class Executor:
                 self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
                 continue
             result = await self._execute(command, path, index)
-            if isinstance(command, c.Navigate):
+            if isinstance(command, c.Navigate | c.Jump | c.Warp):
                 expected_at = command.destination
             if result is not None:
                 last = result
@@ -308,7 +308,7 @@ class Executor:
                                     _describe(command, sent.credits))
         else:
             self._view_log(_describe(command, sent.credits))
-        if isinstance(command, c.Navigate):
+        if isinstance(command, c.Navigate | c.Warp):
             await self._settle_transit()
         return sent.result
 
