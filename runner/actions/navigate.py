@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from runner.actions.common import NEAREST, TEXT, WAYPOINT, Expansion, long_form
 from runner.actions.registry import Action
 from runner.domain.commands import Command, Jump, Navigate, Refuel, SetFlightMode, Warp
+from runner.domain.plan import Step
 from runner.domain.ship import FlightMode
 from runner.domain.travel import FUEL_PER_MARKET_UNIT
 from runner.domain.universe import system_of
@@ -55,8 +56,21 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
     return x.commands
 
 
+def systems_for(step: Step, ctx: StepContext) -> set[str]:
+    """The systems a navigate step names, its templates rendered in ``ctx`` (to load them
+    before expanding); none when it is no navigate or does not render yet."""
+    if step.action != "navigate":
+        return set()
+    from runner.playbook.template import render
+
+    try:
+        return systems_named({"to": render(step.args.get("to"), ctx.names())})
+    except StepError:
+        return set()
+
+
 def systems_named(args: Mapping[str, Any]) -> set[str]:
-    """The systems a navigate step names literally (to load them before expanding)."""
+    """The systems a navigate step's (rendered) arguments name."""
     target = args.get("to")
     if isinstance(target, str) and "{" not in target and target.count("-") >= 2:
         return {system_of(target)}

@@ -20,6 +20,7 @@ linked to the goal). It is consistent, so the search stays exact.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import weakref
 from dataclasses import dataclass
@@ -168,7 +169,7 @@ def _path(parent: list[int], g: int, goal_node: int) -> list[int]:
 
 def _chain(graph: GateGraph, path: list[int]) -> JumpChain:
     distances, cooldowns = [], []
-    for u, v in zip(path, path[1:], strict=False):
+    for u, v in itertools.pairwise(path):
         d = next(dist for _, w, dist in graph.adj[u] if w == v)
         distances.append(d)
         cooldowns.append(jump_cooldown_s(d))
