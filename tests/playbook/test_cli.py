@@ -30,7 +30,7 @@ def test_validate_examples_folder_exits_0(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "validate", str(REPO / "playbooks"))
     assert code == 0
     assert "playbooks/route.yaml: ok" in out
-    assert "5 of 5 playbooks valid" in out
+    assert "6 of 6 playbooks valid" in out
 
 
 def test_validate_broken_exits_2_with_location_and_snippet(
@@ -173,4 +173,4 @@ def test_every_example_plans_against_the_embedded_simulator(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", "--sim", str(REPO / "playbooks"))
     assert code == 0, err
-    assert "5 of 5 playbooks valid" in out
+    assert "6 of 6 playbooks valid" in out
