@@ -114,3 +114,10 @@ def test_jump_rules() -> None:
     warp = c.Warp("X1-B-I1", FlightMode.CRUISE, 1000.0, 1000, 1400)
     assert warp.predict(at_gate).fuel.current == 0
     assert warp.predict(at_gate).nav.system == "X1-B"
+
+
+def test_a_nearest_selector_in_another_system() -> None:
+    result = plan("navigate: {nearest: {type: ASTEROID, system: X1-C}}")
+    assert result.legs[-1].destination == "X1-C-B1"
+    with pytest.raises(PlaybookError, match="no waypoint in X1-B matches type=ASTEROID"):
+        plan("navigate: {nearest: {type: ASTEROID, system: X1-B}}")
