@@ -1,6 +1,6 @@
 """Routing figures: route latency, the bot-style baseline ratio, tour time and gap, fleet split.
 
-Run: .venv/bin/python bench/routing.py [--quick] [--tours-only]
+Run: .venv/bin/python bench/routing.py [--quick] [--tours-only] [--galaxy-only]
 Prints figures next to the targets of issue 4. Nothing here asserts: the machine is noisy.
 """
 
@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 
 from _universe import SAMPLES_DIR, load_snapshot_system, make_ship, random_system
 
+from runner.domain.galaxy import Galaxy
 from runner.domain.ship import FlightMode, Ship
 from runner.domain.travel import DEFAULT_TRAVEL_MODEL, rounded_distance
 from runner.domain.universe import System
 from runner.routing import RoutingConfig, plan_route, plan_tour, split_tour
+from runner.routing.gates import GateGraph, NoJumpRoute, jump_chain
 from runner.routing.graph import system_graph
 from runner.routing.legs import leg_costs
 from runner.routing.route import ship_table
@@ -163,6 +165,33 @@ def split(seed: int, quick: bool) -> None:
           f"{(fast.makespan_s / long.makespan_s - 1) * 100:+.1f} %   target within 3 % in 2 s")
 
 
+def galaxy_routes(systems: int, count: int, seed: int) -> None:
+    """Gate graph build and one-to-one jump routes on a generated galaxy (issue 17)."""
+    from tests.routing.galaxies import random_galaxy
+
+    galaxy: Galaxy = random_galaxy(random.Random(seed), systems)
+    gates = sum(1 for s in galaxy if s.gate is not None)
+    t0 = time.perf_counter()
+    graph = GateGraph.build(galaxy)
+    build = time.perf_counter() - t0
+    rng = random.Random(seed + 1)
+    times, unreachable, jumps = [], 0, []
+    for _ in range(count):
+        a, b = rng.sample(graph.gates, 2)
+        t0 = time.perf_counter()
+        try:
+            jumps.append(jump_chain(graph, a, b).jumps)
+        except NoJumpRoute:
+            unreachable += 1
+        times.append(time.perf_counter() - t0)
+    print(f"  {systems} systems, {gates} gates ({len(graph.gates)} built): graph build "
+          f"{build * 1e3:.0f} ms   target < 2000 ms")
+    print(f"  one-to-one route: p50 {pct(times, .5) * 1e3:.1f} ms, p95 "
+          f"{pct(times, .95) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms over {count} pairs "
+          f"(median {statistics.median(jumps) if jumps else 0:.0f} jumps, {unreachable} "
+          f"unreachable)   target p95 < 50 ms")
+
+
 def timed(label: str, fn: Callable[[], None]) -> None:
     print(label)
     fn()
@@ -183,6 +212,10 @@ def main() -> None:
           "(wall times stretch with load; CPU times less so)")
     if "--tours-only" in sys.argv:
         tours_and_splits()
+        return
+    print("Galaxy (jump gates, cooldown round(15 + 0.3 d), last jump free):")
+    galaxy_routes(8500, 100 if QUICK else 500, 1)
+    if "--galaxy-only" in sys.argv:
         return
     real = load_snapshot_system(SAMPLES_DIR)
     frigate, hauler = make_ship(400, 36), make_ship(600, 15)

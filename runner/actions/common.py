@@ -21,7 +21,10 @@ FILTERS: Mapping[str, Any] = {
         "traits": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "sells": {"type": "string", "minLength": 1},
         "buys": {"type": "string", "minLength": 1},
-        "not_here": {"type": "boolean"}},
+        "not_here": {"type": "boolean"},
+        "system": {"type": "string", "minLength": 1,
+                   "description": "search this system instead of the ship's (navigation "
+                                  "across systems)"}},
 }
 NEAREST: Mapping[str, Any] = {
     "type": "object", "required": ["nearest"], "additionalProperties": False,

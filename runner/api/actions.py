@@ -22,6 +22,7 @@ from runner.api.models import (
     ContractResult,
     DeliverResult,
     ExtractResult,
+    JumpResult,
     NavigateResult,
     PurchaseShipResult,
     RefineResult,
@@ -166,6 +167,53 @@ class ClientActions(ClientReads):
             after = await self.get_ship(ship, priority=priority, container=container)
             # Only the destination matters to the rule; the predictions are not needed.
             flight = c.Navigate(waypoint, after.nav.flight_mode, 0.0, 0, 0)
+            if not flight.took_effect(ShipSnapshot.of(before), after):
+                return None
+            return NavigateResult(after.nav, after.fuel, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def jump(self, ship: str, waypoint: str, *, priority: Priority = Priority.ACTION,
+                   container: str | None = None) -> JumpResult:
+        """``POST /my/ships/{ship}/jump`` to a connected gate (in orbit at a built gate)."""
+        before = await self._before(ship, priority, container)
+        call = Call("POST", f"/my/ships/{ship}/jump", "/my/ships/{ship}/jump", priority,
+                    json={"waypointSymbol": waypoint}, ship=ship, container=container,
+                    mutating=True)
+
+        def parse(data: Any) -> JumpResult:
+            cooldown = p.parse_cooldown(data["cooldown"]) if data.get("cooldown") else None
+            result = JumpResult(
+                p.parse_nav(data["nav"]), cooldown,
+                p.parse_agent(data["agent"]) if data.get("agent") else None,
+                p.parse_transaction(data["transaction"]) if data.get("transaction") else None)
+            self._update(ship, nav=result.nav, cooldown=cooldown)
+            return result
+
+        async def recover() -> JumpResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            if not c.Jump(waypoint).took_effect(ShipSnapshot.of(before), after):
+                return None
+            return JumpResult(after.nav, after.cooldown, recovered=True)
+
+        return await self._act(call, parse, recover)
+
+    async def warp(self, ship: str, waypoint: str, *, priority: Priority = Priority.ACTION,
+                   container: str | None = None) -> NavigateResult:
+        """``POST /my/ships/{ship}/warp`` to a waypoint of another system (warp drive)."""
+        before = await self._before(ship, priority, container)
+        call = Call("POST", f"/my/ships/{ship}/warp", "/my/ships/{ship}/warp", priority,
+                    json={"waypointSymbol": waypoint}, ship=ship, container=container,
+                    mutating=True)
+
+        def parse(data: Any) -> NavigateResult:
+            result = NavigateResult(p.parse_nav(data["nav"]), p.parse_fuel(data["fuel"]))
+            self._update(ship, nav=result.nav, fuel=result.fuel)
+            return result
+
+        async def recover() -> NavigateResult | None:
+            after = await self.get_ship(ship, priority=priority, container=container)
+            flight = c.Warp(waypoint, after.nav.flight_mode, 0.0, 0, 0)
             if not flight.took_effect(ShipSnapshot.of(before), after):
                 return None
             return NavigateResult(after.nav, after.fuel, recovered=True)

@@ -81,6 +81,17 @@ class NavigateResult:
 
 
 @dataclass(frozen=True)
+class JumpResult:
+    """The ship's nav and reactor cooldown after ``jump``; the antimatter bought."""
+
+    nav: Nav
+    cooldown: Cooldown | None
+    agent: Agent | None = None
+    transaction: Transaction | None = None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
 class TradeResult:
     """Agent, cargo and transaction after ``purchase``, ``sell``."""
 

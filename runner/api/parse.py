@@ -134,6 +134,7 @@ def parse_ship(obj: Json) -> Ship:
         frame=str(obj.get("frame", {}).get("symbol", "")),
         mounts=_symbols(obj.get("mounts")),
         cooldown=parse_cooldown(cooldown) if cooldown else None,
+        modules=_symbols(obj.get("modules")),
     )
 
 

@@ -95,6 +95,21 @@ class ClientReads(ClientCore):
                                                   container=container)
         return p.parse_system(data, waypoints)
 
+    async def list_systems(self, *, priority: Priority = Priority.BACKGROUND,
+                           container: str | None = None) -> list[System]:
+        """``GET /systems``, every page: systems with their bare waypoints (no traits)."""
+        items = await self._pages("/systems", "/systems", priority, container)
+        return [p.parse_system(item) for item in items]
+
+    async def get_jump_gate(self, waypoint: str, *, priority: Priority = Priority.BACKGROUND,
+                            container: str | None = None) -> tuple[str, ...]:
+        """``GET .../waypoints/{gate}/jump-gate``: the gates this gate links to."""
+        system = system_of(waypoint)
+        data = await self._get(f"/systems/{system}/waypoints/{waypoint}/jump-gate",
+                               "/systems/{system}/waypoints/{waypoint}/jump-gate", priority,
+                               container)
+        return tuple(str(c) for c in data.get("connections") or ())
+
     async def list_waypoints(self, system: str, type: str | None = None,
                              traits: str | list[str] | None = None, *,
                              priority: Priority = Priority.BACKGROUND,

@@ -97,7 +97,8 @@ def _with_meaning(results: list[Any], books: list[Any], state_file: str | None,
             if book is not None and not problems:
                 try:
                     system, ship, agent, ships = universe.for_playbook(book)
-                    compile_playbook(book, system, ship, agent, ships=ships)
+                    compile_playbook(book, system, ship, agent, ships=ships,
+                                     atlas=universe.atlas(book, ship, system, agent))
                 except PlaybookError as exc:
                     problems, source = exc.problems, exc.source
                 except NoSuchShip as exc:
@@ -200,7 +201,8 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
         warn_unused_overrides({book.path: book.source}, overrides)
         with Universe(state_file, sim, agent) as universe:
             system, ship, agent_value, ships = universe.for_playbook(book)
-        result = compile_playbook(book, system, ship, agent_value, ships=ships)
+            atlas = universe.atlas(book, ship, system, agent_value)
+        result = compile_playbook(book, system, ship, agent_value, ships=ships, atlas=atlas)
     except PlaybookError as exc:
         for problem in exc.problems:
             _echo_problem(problem, exc.source)
@@ -238,6 +240,7 @@ class Universe:
         self.fleet: dict[int, tuple[Any, list[Any]]] = {}
         self.systems: dict[str, Any] = {}
         self.store: Any = None  # the state store, whose universe cache plan shares with run
+        self.galaxy: Any = None
 
     def __enter__(self) -> Universe:
         if self.state_file:
@@ -289,6 +292,32 @@ class Universe:
             return system, _pick(book, ships), agent, ships
         client = self.directory.client(None if self.sim else book.agent)
         return self.runner.run(self._fetch(client, book))  # type: ignore[no-any-return]
+
+    def atlas(self, book: Any, ship: Any, system: Any, agent: Any) -> Any:
+        """The galaxy and the other systems the playbook's navigate steps name (an empty
+        atlas when it names none, or offline from a state file)."""
+        from runner.actions.navigate import systems_for
+        from runner.domain.galaxy import Atlas
+        from runner.playbook.context import StepContext
+
+        ctx = StepContext(ship=ship, system=system, agent=agent, vars=book.vars)
+        named = {name for step in book.steps for s in step.walk()
+                 for name in systems_for(s, ctx)} - {ship.nav.system}
+        if self.state is not None or not named:
+            return Atlas()
+        client = self.directory.client(None if self.sim else book.agent)
+        return self.runner.run(self._atlas(client, named))
+
+    async def _atlas(self, client: Any, named: set[str]) -> Any:
+        from runner.api.galaxy import fetch_galaxy
+        from runner.domain.galaxy import Atlas
+
+        if self.galaxy is None:
+            self.galaxy = await fetch_galaxy(client, datetime.now(UTC))
+        for symbol in sorted(named):
+            if symbol in self.galaxy and symbol not in self.systems:
+                self.systems[symbol] = await self._system(client, symbol)
+        return Atlas(self.galaxy, dict(self.systems))
 
     async def _fetch(self, client: Any, book: Any) -> tuple[Any, Any, Any, list[Any]]:
         if id(client) not in self.fleet:

@@ -27,13 +27,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import Any, ClassVar
 
 from runner.domain.contract import Contract
 from runner.domain.ship import Cargo, FlightMode, Fuel, NavStatus, Ship
 from runner.domain.snapshot import ShipSnapshot, cooldown_mark
+from runner.domain.universe import system_of
 
 
 class NavNeed(Enum):
@@ -161,17 +162,22 @@ class SetFlightMode(_Base):
 
 @dataclass(frozen=True)
 class Navigate(_Base):
-    """Fly one hop to ``destination`` in ``mode``; distance, fuel and duration are predictions."""
+    """Fly one hop to ``destination`` in ``mode``; distance, fuel and duration are predictions.
+
+    ``margin`` names a safety margin the route applied for this landing, with its cost
+    (shown in plans and logs; empty when none)."""
 
     destination: str
     mode: FlightMode
     distance: float
     fuel_used: int
     duration_s: int
+    margin: str = field(default="", compare=False)  # an annotation, not the command
     needs: ClassVar[NavNeed] = NavNeed.ORBIT
 
     def _words(self) -> str:
-        return f"navigate to {self.destination} ({self.mode})"
+        words = f"navigate to {self.destination} ({self.mode})"
+        return f"{words}; {self.margin}" if self.margin else words
 
     def predict(self, ship: Ship) -> Ship:
         nav = replace(ship.nav, waypoint=self.destination, flight_mode=self.mode,
@@ -185,12 +191,81 @@ class Navigate(_Base):
 
     def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
         """A new flight to the destination started (or ended there) since ``before``."""
-        route = after.nav.route
-        if route is None or route.destination != self.destination:
-            return before.waypoint != self.destination and \
-                after.nav.waypoint == self.destination
-        return before.destination != self.destination or \
-            before.departure != route.departure_time.isoformat()
+        return _arrived_elsewhere(before, after, self.destination)
+
+
+def _arrived_elsewhere(before: ShipSnapshot, after: Ship, destination: str) -> bool | None:
+    """A flight to ``destination`` started (or ended there) since ``before``: navigate and
+    warp share this rule."""
+    route = after.nav.route
+    if route is None or route.destination != destination:
+        return before.waypoint != destination and after.nav.waypoint == destination
+    return before.destination != destination or \
+        before.departure != route.departure_time.isoformat()
+
+
+@dataclass(frozen=True)
+class Jump(_Base):
+    """Jump from the gate the ship orbits to the gate ``destination`` of another system.
+
+    Instant; buys ``antimatter_units`` ANTIMATTER at the origin gate (``antimatter_cost``
+    credits predicted) and leaves the reactor cooling ``cooldown_s`` seconds (predicted from
+    the ``distance`` between the systems); the next jump waits for it, navigating does not.
+    """
+
+    destination: str
+    distance: float = 0.0
+    cooldown_s: int = 0
+    antimatter_units: int = 1
+    antimatter_cost: int = 0
+    needs: ClassVar[NavNeed] = NavNeed.ORBIT
+    needs_reactor: ClassVar[bool] = True
+
+    def describe(self, credits: int | None = None) -> str:
+        return (f"jump to {self.destination} (distance {self.distance:.0f}, cooldown "
+                f"{self.cooldown_s} s, {self.antimatter_units} ANTIMATTER ~"
+                f"{self.antimatter_cost} credits)" + _money(credits))
+
+    def predict(self, ship: Ship) -> Ship:
+        nav = replace(ship.nav, system=system_of(self.destination), waypoint=self.destination,
+                      status=NavStatus.IN_ORBIT, route=None)
+        return ship.with_nav(nav)
+
+    def already_true(self, ship: Ship) -> bool:
+        return ship.nav.waypoint == self.destination
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        """The ship is at the destination gate and was not before."""
+        return before.waypoint != self.destination and after.nav.waypoint == self.destination
+
+
+@dataclass(frozen=True)
+class Warp(_Base):
+    """Warp to ``destination`` in another system in ``mode`` (a warp drive; fuel as navigate's
+    over the distance between the systems); distance, fuel and duration are predictions."""
+
+    destination: str
+    mode: FlightMode
+    distance: float
+    fuel_used: int
+    duration_s: int
+    needs: ClassVar[NavNeed] = NavNeed.ORBIT
+
+    def _words(self) -> str:
+        return f"warp to {self.destination} ({self.mode})"
+
+    def predict(self, ship: Ship) -> Ship:
+        nav = replace(ship.nav, system=system_of(self.destination), waypoint=self.destination,
+                      flight_mode=self.mode, status=NavStatus.IN_ORBIT, route=None)
+        fuel = Fuel(max(0, ship.fuel.current - self.fuel_used), ship.fuel.capacity)
+        return ship.with_nav(nav).with_fuel(fuel)
+
+    def already_true(self, ship: Ship) -> bool:
+        nav = ship.nav
+        return nav.waypoint == self.destination and nav.status is not NavStatus.IN_TRANSIT
+
+    def took_effect(self, before: ShipSnapshot, after: Ship) -> bool | None:
+        return _arrived_elsewhere(before, after, self.destination)
 
 
 @dataclass(frozen=True)
@@ -618,7 +693,7 @@ Command = (
     | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
     | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
     | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | Scrap | ScanMarket
-    | Wait | Log
+    | Wait | Log | Jump | Warp
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
@@ -628,7 +703,7 @@ COMMAND_TYPES: Mapping[str, type[Command]] = {
         Survey, Purchase, Sell,
         Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
         SupplyConstruction, PurchaseShip, Refine, Chart, Scan, InstallMount, RemoveMount,
-        InstallModule, RemoveModule, Repair, Scrap, ScanMarket, Wait, Log,
+        InstallModule, RemoveModule, Repair, Scrap, ScanMarket, Wait, Log, Jump, Warp,
     )
 }
 
@@ -642,6 +717,8 @@ def command_to_dict(command: Command) -> dict[str, Any]:
     out: dict[str, Any] = {"type": type(command).__name__}
     for f in fields(command):
         value = getattr(command, f.name)
+        if value == "" and f.default == "":  # an optional note left empty: leave it out
+            continue
         out[f.name] = str(value) if isinstance(value, FlightMode) else value
     return out
 

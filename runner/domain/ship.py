@@ -97,6 +97,7 @@ class Ship:
     frame: str = ""
     mounts: frozenset[str] = frozenset()
     cooldown: Cooldown | None = None
+    modules: frozenset[str] = frozenset()
 
     @property
     def can_mine(self) -> bool:
@@ -107,6 +108,11 @@ class Ship:
     def can_survey(self) -> bool:
         """True when the ship has a surveyor mount."""
         return any(m.startswith("MOUNT_SURVEYOR") for m in self.mounts)
+
+    @property
+    def can_warp(self) -> bool:
+        """True when the ship has a warp drive module."""
+        return any(m.startswith("MODULE_WARP_DRIVE") for m in self.modules)
 
     def with_nav(self, nav: Nav) -> Ship:
         """A copy with a new nav."""

@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runner.domain.commands import Command, Navigate, Refuel, Wait, is_request
+from runner.domain.commands import Command, Jump, Navigate, Refuel, Wait, Warp, is_request
 from runner.domain.cursor import Cursor
+from runner.domain.galaxy import Atlas
 from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
@@ -46,8 +47,11 @@ DEFAULT_FUEL_PRICE = 72
 
 def compile_playbook(playbook: Playbook, system: System, ship: Ship,
                      agent: Agent | None = None, *, ships: Sequence[Ship] = (),
-                     route: RouteFn | None = None) -> Plan:
+                     route: RouteFn | None = None, atlas: Atlas | None = None) -> Plan:
     """The plan for ``ship`` (its current state) in ``system``; raises ``PlaybookError``.
+
+    ``atlas``: the galaxy and other systems, for steps that leave ``system`` (the plan
+    follows the ship into the systems it reaches).
 
     Every step's meaning is checked on the way (waypoints exist, the ship can do the action,
     each leg can be fuelled); all problems are reported together, located at their step.
@@ -56,7 +60,7 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
         raise PlaybookError([Problem(playbook.path, 1, 1, f"{ship.symbol} is in system "
                                      f"{ship.nav.system}, not {system.symbol}")])
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
-                      ships=ships, route=route or _memo_router())
+                      ships=ships, route=route or _memo_router(), atlas=atlas or Atlas())
     world = PredictedWorld(playbook, ctx)
     run_without_waiting(Interpreter(playbook.steps, world))
     if world.problems:
@@ -136,6 +140,7 @@ class PredictedWorld:
         self.requests = 0
         self.unbounded = False
         self.pending_refuel = (0, 0)  # market units and credits since the last hop
+        self.reactor_ready = 0.0  # elapsed time when the reactor is ready again (jumps)
         self.trace: list[Command] = []
         self.root = _Node(Step((), "playbook"))
         self.stack: list[_Node] = [self.root]
@@ -306,16 +311,42 @@ class PredictedWorld:
     def account(self, commands: Sequence[Command], step: Step) -> None:
         for command in commands:
             before = self.ctx.ship
+            waited = max(0.0, self.reactor_ready - self.elapsed) if command.needs_reactor \
+                else 0.0
+            self.elapsed += waited  # a cooldown left by a jump is waited out here
             self.ctx = self.ctx.with_ship(command.predict(before))
             if command.cargo_unknown_after:  # yields are unknown from here on
                 self.ctx = replace(self.ctx, predicting=True)
             self.requests += 1 if is_request(command) else 0
             if isinstance(command, Refuel):
                 self.refuel(before, command)
-            elif isinstance(command, Navigate):
+            elif isinstance(command, Navigate | Warp):
                 self.leg(before, command, step)
+            elif isinstance(command, Jump):
+                self.jump(before, command, step, waited)
             elif isinstance(command, Wait):
                 self.elapsed += command.seconds
+            self.follow_ship()
+
+    def follow_ship(self) -> None:
+        """After a jump or warp, steps see the system the ship is in (when it is loaded)."""
+        here = self.ctx.ship.nav.system
+        if here != self.ctx.system.symbol:
+            system = self.ctx.atlas.system(here)
+            if system is not None:
+                self.ctx = replace(self.ctx, system=system)
+
+    def jump(self, before: Ship, command: Jump, step: Step, waited: float) -> None:
+        """A jump: instant; its antimatter is paid; the cooldown waited before it is its
+        duration (the cooldown it leaves costs time only if a later jump waits for it)."""
+        self.credits += command.antimatter_cost
+        self.reactor_ready = self.elapsed + command.cooldown_s
+        self.legs.append(Leg(
+            origin=before.nav.waypoint, destination=command.destination, mode="JUMP",
+            distance=round(command.distance, 3), fuel_used=0,
+            fuel_left=self.ctx.ship.fuel.current, refuel_units=0,
+            refuel_cost=command.antimatter_cost, duration_s=int(waited), eta_s=self.elapsed,
+            step=step.label))
 
     def refuel(self, before: Ship, command: Refuel) -> None:
         room = before.fuel.capacity - before.fuel.current
@@ -331,12 +362,13 @@ class PredictedWorld:
         good = wp.market.trade_goods.get(FUEL) if wp and wp.market else None
         return good.purchase_price if good else DEFAULT_FUEL_PRICE
 
-    def leg(self, before: Ship, command: Navigate, step: Step) -> None:
+    def leg(self, before: Ship, command: Navigate | Warp, step: Step) -> None:
         self.elapsed += command.duration_s
         units, cost = self.pending_refuel
         self.pending_refuel = (0, 0)
+        mode = str(command.mode) if isinstance(command, Navigate) else f"WARP {command.mode}"
         self.legs.append(Leg(
-            origin=before.nav.waypoint, destination=command.destination, mode=str(command.mode),
+            origin=before.nav.waypoint, destination=command.destination, mode=mode,
             distance=round(command.distance, 3), fuel_used=command.fuel_used,
             fuel_left=self.ctx.ship.fuel.current, refuel_units=units, refuel_cost=cost,
             duration_s=command.duration_s, eta_s=self.elapsed, step=step.label))

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runner.domain.galaxy import Atlas
 from runner.domain.loop import LoopState as LoopState  # one home: runner.domain.loop
 from runner.domain.ship import Agent, FlightMode, Ship
 from runner.domain.universe import System
@@ -30,6 +31,7 @@ class StepContext:
     (``Waypoint.market``) for ``sells``/``buys`` selectors, fuel prices and trade volumes.
     ``registered`` holds results stored by ``register``; ``loop`` the innermost loop.
     ``route`` overrides the route planner (tests); None means ``runner.routing.plan_route``.
+    ``atlas`` holds the galaxy and the other systems loaded (navigation across systems).
     """
 
     ship: Ship
@@ -41,12 +43,17 @@ class StepContext:
     ships: Sequence[Ship] = ()
     route: RouteFn | None = None
     predicting: bool = False  # plan time after an extraction: cargo unknown, checks relaxed
+    atlas: Atlas = field(default_factory=Atlas)
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""
         # Built directly: dataclasses.replace is the compiler's hottest call otherwise.
         return StepContext(ship, self.system, self.agent, self.vars, self.registered,
-                           self.loop, self.ships, self.route, self.predicting)
+                           self.loop, self.ships, self.route, self.predicting, self.atlas)
+
+    def system_named(self, symbol: str) -> System | None:
+        """The ship's system or another loaded one (None when not loaded)."""
+        return self.system if symbol == self.system.symbol else self.atlas.system(symbol)
 
     def names(self) -> dict[str, Any]:
         """The template names for this context (see ``template_names``)."""

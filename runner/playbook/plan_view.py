@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from runner.domain.commands import Command, command_to_dict
+from runner.domain.commands import Command, Navigate, command_to_dict
 from runner.domain.plan import Leg, Plan, PlannedStep
 
 
 def plan_to_dict(plan: Plan, *, start: datetime | None = None) -> dict[str, Any]:
     """The plan as JSON-safe data; with ``start``, each leg also gets its ``eta`` (ISO, UTC)."""
-    return {
+    out = {
         "playbook": plan.playbook, "ship": plan.ship, "system": plan.system,
         "legs": [_leg(leg, start) for leg in plan.legs],
         "total_duration_s": plan.total_duration_s,
@@ -23,6 +23,9 @@ def plan_to_dict(plan: Plan, *, start: datetime | None = None) -> dict[str, Any]
         "steps": [_step(s) for s in plan.steps],
         "warnings": list(plan.warnings),
     }
+    if margins(plan):  # safety margins the routes applied, each with its cost
+        out["margins"] = margins(plan)
+    return out
 
 
 def _leg(leg: Leg, start: datetime | None) -> dict[str, Any]:
@@ -65,6 +68,8 @@ def plan_text(plan: Plan, *, start: datetime | None = None) -> str:
                      f"{'left':>6}{'refuel':>8}{'time':>9}{'eta':>10}")
         for leg in plan.legs:
             refuel = f"{leg.refuel_units}u" if leg.refuel_units else "-"
+            if leg.mode == "JUMP":  # a jump buys antimatter; its time is the cooldown waited
+                refuel = f"{leg.refuel_cost}cr"
             eta = _clock(start, leg.eta_s) if start else _duration(leg.eta_s)
             lines.append(f"{leg.step:<6}{leg.origin:<14}{leg.destination:<14}{leg.mode:<9}"
                          f"{leg.distance:>7.1f}{leg.fuel_used:>6}{leg.fuel_left:>6}"
@@ -73,9 +78,25 @@ def plan_text(plan: Plan, *, start: datetime | None = None) -> str:
     more = " (+ unbounded loops)" if plan.unbounded else ""
     lines.append(f"total: {_duration(plan.total_duration_s)}{more}, "
                  f"{plan.total_distance:.1f} distance, {plan.fuel_used} fuel, "
-                 f"{plan.fuel_credits} credits for fuel, {plan.requests} API requests")
+                 f"{plan.fuel_credits} credits for fuel{_antimatter(plan)}, "
+                 f"{plan.requests} API requests")
+    lines.extend(f"margin: {m}" for m in margins(plan))
     lines.extend(f"warning: {w}" for w in plan.warnings)
     return "\n".join(lines)
+
+
+def margins(plan: Plan) -> list[str]:
+    """The safety margins the plan's routes applied, each with its cost (once each)."""
+    found = [c.margin for c in plan.trace if isinstance(c, Navigate) and c.margin]
+    return list(dict.fromkeys(found))
+
+
+def _antimatter(plan: Plan) -> str:
+    jumps = [leg for leg in plan.legs if leg.mode == "JUMP"]
+    if not jumps:
+        return ""
+    return (f" and antimatter ({len(jumps)} jump{'s' if len(jumps) != 1 else ''}, "
+            f"{sum(leg.refuel_cost for leg in jumps)} credits)")
 
 
 def _step_lines(planned: PlannedStep, depth: int) -> list[str]:
@@ -95,7 +116,7 @@ def _command(command: Command) -> str:
     data = command_to_dict(command)
     name = data.pop("type")
     args = ", ".join(f"{k}={round(v, 1) if isinstance(v, float) else v}"
-                     for k, v in data.items() if v is not None)
+                     for k, v in data.items() if v is not None and v != "")
     return f"{name}({args})"
 
 

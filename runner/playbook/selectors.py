@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from runner.domain.ship import Ship
-from runner.domain.universe import System, Waypoint
+from runner.domain.universe import System, Waypoint, system_of
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError, did_you_mean
 
@@ -65,25 +65,42 @@ def _named(symbol: str, ctx: StepContext) -> str:
         if ctx.agent is None:
             raise StepError("`headquarters` needs the agent's data")
         symbol = ctx.agent.headquarters
-    if symbol not in ctx.system:
-        hint = did_you_mean(symbol, list(ctx.system.waypoints))
-        raise StepError(f"waypoint `{symbol}` is not in system {ctx.system.symbol}{hint}")
-    return symbol
+    if symbol in ctx.system:
+        return symbol
+    other = _system_of(symbol)
+    if other is not None and other != ctx.system.symbol:
+        known = ctx.system_named(other)
+        if known is None:
+            raise StepError(f"waypoint `{symbol}`: system {other} is not loaded (the galaxy "
+                            "data does not know it)")
+        if symbol in known:
+            return symbol
+        raise StepError(f"waypoint `{symbol}` is not in system {other}"
+                        f"{did_you_mean(symbol, list(known.waypoints))}")
+    hint = did_you_mean(symbol, list(ctx.system.waypoints))
+    raise StepError(f"waypoint `{symbol}` is not in system {ctx.system.symbol}{hint}")
+
+
+def _system_of(symbol: str) -> str | None:
+    """The system part of a waypoint symbol, None when it has none."""
+    return system_of(symbol) if symbol.count("-") >= 2 else None
 
 
 def _nearest(filters: Mapping[str, Any], ctx: StepContext) -> str:
     found = waypoints_matching(filters, ctx)
     if not found:
-        raise StepError(f"no waypoint in {ctx.system.symbol} matches {_describe(filters)}")
+        where = filters.get("system") or ctx.system.symbol
+        raise StepError(f"no waypoint in {where} matches {_describe(filters)}")
     return found[0]
 
 
 def waypoints_matching(filters: Mapping[str, Any], ctx: StepContext,
                        limit: int | None = None) -> list[str]:
-    """Symbols of the waypoints matching ``filters``, nearest to the ship first."""
-    here = _position(ctx)
+    """Symbols of the waypoints matching ``filters``, nearest to the ship first (with
+    ``system: S``, another system's waypoints, nearest to its jump gate first)."""
+    system, here = _searched(filters, ctx)
     skip = ctx.ship.nav.waypoint if filters.get("not_here") else None
-    found = [w for w in _candidates(ctx.system, _filter_key(filters)) if w.symbol != skip]
+    found = [w for w in _candidates(system, _filter_key(filters)) if w.symbol != skip]
     found.sort(key=lambda w: (math.hypot(w.x - here[0], w.y - here[1]), w.symbol))
     return [w.symbol for w in found[:limit]]
 
@@ -92,7 +109,8 @@ def _filter_key(filters: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """A hashable form of the filters that decide a match (``not_here`` does not)."""
     def frozen(value: Any) -> Any:
         return tuple(value) if isinstance(value, list) else value
-    return tuple(sorted((k, frozen(v)) for k, v in filters.items() if k != "not_here"))
+    return tuple(sorted((k, frozen(v)) for k, v in filters.items()
+                        if k not in ("not_here", "system")))
 
 
 @lru_cache(maxsize=512)
@@ -117,6 +135,21 @@ def resolve_waypoints(selector: Any, ctx: StepContext) -> list[str]:
         if symbol not in symbols:
             symbols.append(symbol)
     return symbols
+
+
+def _searched(filters: Mapping[str, Any], ctx: StepContext
+              ) -> tuple[System, tuple[int, int]]:
+    """The system a selector searches and the point it measures from."""
+    name = filters.get("system")
+    if name is None or str(name) == ctx.system.symbol:
+        return ctx.system, _position(ctx)
+    system = ctx.system_named(str(name))
+    if system is None:
+        raise StepError(f"system {name} is not loaded (the galaxy data does not know it)")
+    galaxy = ctx.atlas.galaxy
+    info = galaxy.systems.get(system.symbol) if galaxy is not None else None
+    gate = system.waypoints.get(info.gate) if info is not None and info.gate else None
+    return system, (gate.x, gate.y) if gate is not None else (0, 0)
 
 
 def _position(ctx: StepContext) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.domain.galaxy import Atlas, Galaxy
 from runner.domain.plan import Step
 from runner.domain.ship import Agent, Ship
 from runner.domain.universe import Market, System
@@ -119,6 +120,34 @@ class Universe:
         self.client = client
         self.systems: dict[str, System] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self._galaxy: Galaxy | None = None
+        self._galaxy_lock = asyncio.Lock()
+
+    async def galaxy(self) -> Galaxy:
+        """Gates, links and construction status across systems: the store's cache while
+        fresh (``GALAXY_MAX_AGE_S``), else fetched once and cached with its age."""
+        async with self._galaxy_lock:
+            now = self.store.clock()
+            if self._galaxy is None or self._galaxy.stale(now):
+                cached = self.store.cached_galaxy()
+                if cached is None or cached.stale(now):
+                    from runner.api.galaxy import fetch_galaxy
+
+                    cached = await fetch_galaxy(self.client, now)
+                    self.store.cache_galaxy(cached)
+                self._galaxy = cached
+            return self._galaxy
+
+    async def atlas(self, home: str, named: set[str]) -> Atlas:
+        """The galaxy and the systems a step names beyond ``home`` (loaded with markets);
+        a name the galaxy does not know is left out (the step then says so)."""
+        if not named - {home}:
+            return Atlas(None, {})
+        galaxy = await self.galaxy()
+        for symbol in sorted(named - {home}):
+            if symbol in galaxy:
+                await self.system(symbol)
+        return Atlas(galaxy, dict(self.systems))
 
     async def system(self, symbol: str) -> System:
         if symbol in self.systems:
@@ -204,8 +233,16 @@ class Language:
         ships: list[Ship] = []
         if step is not None and step.action in FLEET_ACTIONS:
             ships = list(await self.game.client.list_ships(container=self.game.container))
-        return StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
-                           registered=dict(registered), loop=loop, ships=ships)
+        ctx = StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
+                          registered=dict(registered), loop=loop, ships=ships)
+        if step is None:
+            return ctx
+        from dataclasses import replace
+
+        from runner.actions.navigate import systems_for
+
+        atlas = await self.universe.atlas(ship.nav.system, systems_for(step, ctx))
+        return replace(ctx, atlas=atlas)
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step

@@ -309,7 +309,7 @@ class Executor:
                 self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
                 continue
             result = await self._execute(command, path, index)
-            if isinstance(command, c.Navigate):
+            if isinstance(command, c.Navigate | c.Jump | c.Warp):
                 expected_at = command.destination
             if result is not None:
                 last = result
@@ -390,7 +390,7 @@ class Executor:
             self._view_log(_describe(command, sent.credits))
         if command.ends_ship:
             raise ShipGone()
-        if isinstance(command, c.Navigate):
+        if isinstance(command, c.Navigate | c.Warp):
             await self._settle_transit()
         return sent.result
 

@@ -95,6 +95,15 @@ class GameApi:
                 moved = ship.with_nav(nav_result.nav).with_fuel(nav_result.fuel)
                 return Sent(moved, result={"arrival": nav_result.nav.route.arrival.isoformat()
                                            if nav_result.nav.route else None})
+            case c.Jump(destination=destination):
+                jumped = await client.jump(symbol, destination, container=who)
+                moved = replace(ship.with_nav(jumped.nav), cooldown=jumped.cooldown)
+                return Sent(moved, _credits(jumped.agent), _transaction(jumped.transaction))
+            case c.Warp(destination=destination):
+                warped = await client.warp(symbol, destination, container=who)
+                flown = ship.with_nav(warped.nav).with_fuel(warped.fuel)
+                return Sent(flown, result={"arrival": warped.nav.route.arrival.isoformat()
+                                           if warped.nav.route else None})
             case c.Refuel(units=units, from_cargo=from_cargo):
                 refuel = await client.refuel(symbol, units=units, from_cargo=from_cargo,
                                              container=who)

@@ -11,10 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from runner.domain.galaxy import Galaxy, GalaxySystem
 from runner.domain.ship import Ship
 from runner.domain.universe import Market, System, Waypoint
 from runner.state.codec import from_json, to_json
-from runner.state.models import cache_markets, cache_ships, cache_systems, cache_waypoints
+from runner.state.models import (
+    cache_galaxy,
+    cache_markets,
+    cache_ships,
+    cache_systems,
+    cache_waypoints,
+)
 
 
 def put_system(conn: sa.Connection, system: System, fetched_at: datetime) -> None:
@@ -68,6 +75,23 @@ def get_ship(conn: sa.Connection, symbol: str) -> tuple[Ship, datetime] | None:
     """The cached ship with its fetch time, or None."""
     found = _get(conn, cache_ships, symbol)
     return None if found is None else (from_json(Ship, found[0]), found[1])
+
+
+def put_galaxy(conn: sa.Connection, galaxy: Galaxy, fetched_at: datetime) -> None:
+    """Replace the cached galaxy (every system of it, one fetch time)."""
+    conn.execute(sa.delete(cache_galaxy))
+    conn.execute(sa.insert(cache_galaxy), [
+        {"symbol": s.symbol, "data": to_json(s), "fetched_at": fetched_at} for s in galaxy])
+
+
+def get_galaxy(conn: sa.Connection) -> Galaxy | None:
+    """The cached galaxy stamped with its oldest fetch time, or None when none is cached."""
+    rows = conn.execute(sa.select(cache_galaxy.c.data, cache_galaxy.c.fetched_at)
+                        .order_by(cache_galaxy.c.symbol)).all()
+    if not rows:
+        return None
+    return Galaxy.of([from_json(GalaxySystem, row.data) for row in rows],
+                     min(row.fetched_at for row in rows))
 
 
 def _put(conn: sa.Connection, table: sa.Table, symbol: str, data: Any,

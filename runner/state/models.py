@@ -170,6 +170,16 @@ class DeadToken(Base):
     noticed_at: Mapped[datetime]
 
 
+class CachedGalaxySystem(Base):
+    """One system on the galactic map as JSON (``runner.domain.galaxy.GalaxySystem``)."""
+
+    __tablename__ = "cache_galaxy"
+
+    symbol: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+
+
 containers = cast(sa.Table, Container.__table__)
 checkpoints = cast(sa.Table, CheckpointRow.__table__)
 intents = cast(sa.Table, IntentRow.__table__)
@@ -179,3 +189,4 @@ cache_waypoints = cast(sa.Table, CachedWaypoint.__table__)
 cache_markets = cast(sa.Table, CachedMarket.__table__)
 cache_ships = cast(sa.Table, CachedShip.__table__)
 dead_tokens = cast(sa.Table, DeadToken.__table__)
+cache_galaxy = cast(sa.Table, CachedGalaxySystem.__table__)

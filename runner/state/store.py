@@ -29,6 +29,7 @@ from typing import Any, Self
 
 import sqlalchemy as sa
 
+from runner.domain.galaxy import Galaxy
 from runner.domain.ship import Ship
 from runner.domain.status import ACTIVE_STATUSES, TERMINAL_STATUSES, ContainerStatus
 from runner.domain.universe import Market, System, Waypoint
@@ -663,6 +664,16 @@ class Store:
         """The cached market with its fetch time, or None."""
         with self._read() as conn:
             return cache.get_market(conn, symbol)
+
+    def cache_galaxy(self, galaxy: Galaxy) -> None:
+        """Store the galaxy (gates, links, construction), stamped with its fetch time."""
+        with self._write() as conn:
+            cache.put_galaxy(conn, galaxy, galaxy.fetched_at or self.clock())
+
+    def cached_galaxy(self) -> Galaxy | None:
+        """The cached galaxy (``fetched_at`` = when it was fetched), or None."""
+        with self._read() as conn:
+            return cache.get_galaxy(conn)
 
     def cache_ship(self, ship: Ship, fetched_at: datetime | None = None) -> None:
         """Store a ship as last seen (never trust its cargo on resume: re-read the ship)."""

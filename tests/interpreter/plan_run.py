@@ -5,10 +5,10 @@ ledger) and the log lines must be exactly what the plan predicted, in order.
 Used by ``tests/interpreter/test_plan_equals_run.py`` (a seeded set in CI) and by
 ``bench/plan_run_equivalence.py`` (hundreds). The grammar covers nested ``repeat`` (times,
 and ``until`` loops whose body makes the condition true), ``tour``, ``when``,
-``retries``/``until``, ``register``, ``ignore_errors`` over orbit, dock, navigate, refuel,
-buy, sell, log, wait, scan (waypoints) and supply_construction (the good bought, to the
-gate: headquarters exports the gate's materials). Extraction is left out: its yield is
-random in the game.
+``retries``/``until``, ``register``, ``ignore_errors`` over orbit, dock, navigate (also to a
+waypoint one jump away: jumps), refuel, buy, sell, log, wait, scan (waypoints) and
+supply_construction (the good bought, to the gate: headquarters exports the gate's
+materials). Extraction is left out: its yield is random in the game.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ class Facts:
     hq: str
     fuel_market: str  # another marketplace that sells fuel
     good: str  # a good sold at headquarters
+    far: str | None = None  # a waypoint one jump away (the home gate built), if any
 
 
-def facts_of(sim: Sim, token: str) -> Facts:
+def facts_of(sim: Sim, token: str, *, jumps: bool = False) -> Facts:
     """The headquarters, a nearby fuel market and a good headquarters sells (one the gate's
-    construction needs: the supply leaf hands it to the gate)."""
+    construction needs: the supply leaf hands it to the gate); with ``jumps``, the home
+    gate is finished and ``far`` is a marketplace one jump away."""
     agent = sim.agent(token)
     hq = agent["headquarters"]
     system = hq.rsplit("-", 1)[0]
@@ -58,7 +60,25 @@ def facts_of(sim: Sim, token: str) -> Facts:
     sold = sorted(g["symbol"] for g in hq_market.get("exports", []) + hq_market.get(
         "exchange", []) if g["symbol"] != "FUEL")
     gate_needs = {"FAB_MATS", "ADVANCED_CIRCUITRY"}
-    return Facts(hq, min(markets)[1], next(g for g in sold if g in gate_needs))
+    far = _one_jump_away(sim, system, waypoints) if jumps else None
+    return Facts(hq, min(markets)[1], next(g for g in sold if g in gate_needs), far)
+
+
+def _one_jump_away(sim: Sim, system: str, waypoints: list[Any]) -> str | None:
+    gate = next((w["symbol"] for w in waypoints if w["type"] == "JUMP_GATE"), None)
+    if gate is None:
+        return None
+    sim.send("POST", f"/_sim/construction/{gate}", {"complete": True})
+    for link in sim.get(f"/systems/{system}/waypoints/{gate}/jump-gate")["connections"]:
+        there = link.rsplit("-", 1)[0]
+        if sim.get(f"/systems/{there}/waypoints/{link}")["isUnderConstruction"]:
+            continue
+        markets = sorted(w["symbol"] for w in sim.get(f"/systems/{there}/waypoints", limit=20)
+                         if w["type"] != "JUMP_GATE"
+                         and any(t["symbol"] == "MARKETPLACE" for t in w["traits"]))
+        if markets:
+            return markets[0]
+    return None
 
 
 # ---- the grammar --------------------------------------------------------------------------
@@ -76,7 +96,8 @@ def _quote(text: str) -> str:
 def _leaf(draw: Any, facts: Facts, in_loop: bool, names: list[str]) -> list[str]:
     kind = draw(st.sampled_from(["orbit", "dock", "navigate", "refuel", "buy", "sell", "log",
                                  "log", "wait", "scan", "supply"]))
-    where = draw(st.sampled_from([facts.hq, facts.fuel_market]))
+    where = draw(st.sampled_from([facts.hq, facts.fuel_market]
+                                 + ([facts.far] if facts.far else [])))
     loop_bits = " {{ loop.index }}/{{ loop.length }}" if in_loop else ""
     body = {
         "orbit": "orbit", "dock": "dock", "refuel": "refuel",
@@ -159,6 +180,8 @@ def request_of(command: c.Command, ship: str) -> Request | None:
             method, path, body = "PATCH", f"{base}/nav", {"flightMode": str(mode)}
         case c.Navigate(destination=destination):
             method, path, body = "POST", f"{base}/navigate", {"waypointSymbol": destination}
+        case c.Jump(destination=destination):
+            method, path, body = "POST", f"{base}/jump", {"waypointSymbol": destination}
         case c.Refuel(units=units, from_cargo=from_cargo):
             method, path = "POST", f"{base}/refuel"
             body = {**({"units": units} if units is not None else {}),
@@ -194,8 +217,9 @@ def predicted(playbook: Path, sim: Sim, token: str) -> Outcome:
     book = load_playbook(playbook)
     with _env(runner_env(sim, token)), Universe(None, False, None) as universe:
         system, ship, agent, ships = universe.for_playbook(book)
+        atlas = universe.atlas(book, ship, system, agent)
     try:
-        plan = compile_playbook(book, system, ship, agent, ships=ships)
+        plan = compile_playbook(book, system, ship, agent, ships=ships, atlas=atlas)
     except PlaybookError as exc:
         return Outcome([], [], False, "; ".join(p.message for p in exc.problems))
     requests = [r for r in (request_of(cmd, ship.symbol) for cmd in plan.trace) if r]

@@ -15,6 +15,7 @@ from runner.domain.ship import FlightMode
 EXAMPLES = [
     c.Orbit(), c.Dock(), c.SetFlightMode(FlightMode.DRIFT),
     c.Navigate("X1-T-B1", FlightMode.BURN, 100.5, 201, 50), c.Refuel(), c.Refuel(300, True),
+    c.Jump("X1-U-I1", 412.5, 139, 1, 5000), c.Warp("X1-U-A1", FlightMode.CRUISE, 380.2, 381, 543),
     c.Extract(), c.Survey(), c.Purchase("FOOD", 10), c.Sell("IRON_ORE", 5),
     c.Jettison("ICE_WATER", 2), c.Deliver(None, "IRON_ORE", 3), c.Deliver("c-1", "GOLD", 1),
     c.NegotiateContract(), c.AcceptContract(), c.AcceptContract("c-2"), c.FulfillContract(),
