@@ -32,6 +32,7 @@ from runner.playbook.loader import (
 from runner.playbook.template import (
     bare_expression,
     environment,
+    field_errors,
     is_template,
     render,
     template_syntax_error,
@@ -238,6 +239,8 @@ class _Builder:
             self.add(path, error)
             return text
         self.check_names(used_names(text, expression=True), path, loop)
+        for message in field_errors(text, expression=True):
+            self.add(path, message)
         return bare_expression(text)
 
     def check_args(self, action: str, args: Mapping[str, Any], path: Path, loop: bool,
@@ -275,6 +278,8 @@ class _Builder:
                 self.add(path, error)
             else:
                 self._unknown(used_names(value, expression=False) - known, path, known)
+                for message in field_errors(value, expression=False):
+                    self.add(path, message)
 
     def check_names(self, used: set[str], path: Path, loop: bool) -> None:
         known = self.known(loop)

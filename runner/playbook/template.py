@@ -175,6 +175,26 @@ def template_syntax_error(text: str, *, expression: bool) -> str | None:
     return _analyse(text, expression)[0]
 
 
+@lru_cache(maxsize=4096)
+def field_errors(text: str, *, expression: bool) -> tuple[str, ...]:
+    """Messages for fields of ``ship``, ``agent`` or ``loop`` that do not exist
+    (``ship.fuel.currnet``), each with a "did you mean"; empty when it does not parse."""
+    from runner.playbook.errors import did_you_mean
+    from runner.playbook.fields import unknown_fields
+
+    try:
+        tree = _parsed(bare_expression(text) if expression else text, expression)
+    except (StepError, TemplateError, RecursionError):
+        return ()
+    stored = frozenset(n.name for n in tree.find_all(nodes.Name)
+                       if n.ctx in ("store", "param"))
+    seen: dict[tuple[str, str], str] = {}
+    for chain, field, known in unknown_fields(tree, stored):
+        seen.setdefault((chain, field), f"unknown field `{field}` in `{chain}`"
+                        f"{did_you_mean(field, known)}")
+    return tuple(seen[k] for k in sorted(seen))
+
+
 def used_names(text: str, *, expression: bool) -> set[str]:
     """The top-level names ``text`` reads (empty when it does not parse)."""
     return set(_analyse(text, expression)[1])

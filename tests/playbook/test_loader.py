@@ -156,3 +156,18 @@ def test_a_huge_file_is_refused_after_reading_only_the_limit(tmp_path) -> None: 
     big.write_bytes(b"ship: A\nsteps: [dock]\n" + b"# pad\n" * 400_000)
     with pytest.raises(PlaybookError, match="larger than 1 MiB"):
         load_playbook(big)
+
+
+def test_a_mistyped_field_of_ship_agent_or_loop_is_located_with_a_suggestion() -> None:
+    """Issue 15: the fields st-run provides are known before any game data exists."""
+    text = ('ship: A\nsteps:\n  - log: "{{ ship.fuel.currnet }}"\n    when: agent.credit > 0\n'
+            '  - repeat: {times: 2, steps: [{log: "{{ loop.parent.indx }}"}]}\n'
+            '  - log: "{{ ship.cargo.inventory.IRON_ORE }} {{ ship.nav.waypoint.lower() }}"\n')
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook_text(text)
+    found = [(p.line, p.message) for p in caught.value.problems]
+    assert found == [
+        (3, "unknown field `currnet` in `ship.fuel.currnet`; did you mean `current`?"),
+        (4, "unknown field `credit` in `agent.credit`; did you mean `credits`?"),
+        (5, "unknown field `indx` in `loop.parent.indx`; did you mean `index`?"),
+    ]  # open data (inventory) and a plain value's own methods are not checked

@@ -13,11 +13,16 @@ from runner.domain.status import ContainerStatus
 from runner.state.store import Store
 from tests.e2e.support import sim_process, start_runner, wait_for
 
+# The heavy loop's size reads a registered result, so neither `validate` (constant parts)
+# nor `plan` (the meaning check `run` makes before it starts) can evaluate it: it meets
+# its bound only at run time.
 HEAVY = """name: heavy
 ship: {role: COMMAND}
 steps:
-  - log: "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\
-      {{ ship.symbol }}"
+  - scan_market:
+    register: seen
+  - log: "{% for i in range(1000 * (seen.goods | length)) %}{% for j in range(100000) %}\
+      {% endfor %}{% endfor %}{{ seen.symbol }}"
 """
 SIBLING = """name: sibling
 ship: {role: SATELLITE}
@@ -64,7 +69,7 @@ def test_sigterm_ends_a_runner_whose_container_met_a_heavy_template(tmp_path: Pa
             if runner.poll() is None:
                 runner.kill()
                 runner.wait()
-    assert "step 1 log: in `{% for i in range(100000) %}" in error
+    assert "step 2 log: in `{% for i in range(1000 * (seen.goods | length)) %}" in error
     assert "needs more than 100,000 steps" in error
     assert runner.returncode == 130, out
     assert "Traceback" not in out
