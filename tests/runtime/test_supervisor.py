@@ -167,3 +167,21 @@ def test_a_ship_held_by_a_dead_runners_container_is_released(env: dict[str, Any]
     assert outcomes["alive"].status is ContainerStatus.COMPLETED
     assert store.require_container("dead").status is ContainerStatus.STOPPED
     assert any("runner is gone" in r.message for r in store.logs("dead"))
+
+
+def test_a_failed_container_is_told_to_the_runner(env: dict[str, Any]) -> None:
+    """The watcher prints ``on_failed`` (nobody reads a watched container's log)."""
+    failures: list[tuple[str, str]] = []
+
+    async def scenario() -> None:
+        sup, agents = supervisor(env)
+        sup.on_failed = lambda name, error: failures.append((name, error))
+        try:
+            await sup.start(playbook(env, "lost", to="X1-EU98-NOWHERE"))
+            await asyncio.wait_for(sup.wait(), timeout=60)
+        finally:
+            await agents.aclose()
+
+    asyncio.run(scenario())
+    assert [name for name, _ in failures] == ["lost"]
+    assert failures[0][1] == env["store"].require_container("lost").last_error
