@@ -146,6 +146,29 @@ class WindowPools:
         pool.used += 1
         return Grant(name, pool.number, now)
 
+    def on_time(self, grant: Grant, now: float) -> bool:
+        """True when a request granted by ``grant`` may still be sent at ``now``: its window
+        has not reached its guard. A grant resumed later than that (a busy event loop) can
+        land in the server's next window on top of that window's quota (the 429s of
+        bench/load.py with the runner's CPU saturated): hand it back instead."""
+        pool = self._pools[grant.pool]
+        if pool.number != grant.window:
+            return False  # a later window opened meanwhile
+        expires = pool.expires_at(self.config.unconfirmed)
+        return expires is None or now < expires - self._guard(pool)
+
+    def send_by(self, grant: Grant) -> float | None:
+        """The latest time at which ``grant``'s request may be sent (see :meth:`on_time`)."""
+        pool = self._pools[grant.pool]
+        expires = pool.expires_at(self.config.unconfirmed)
+        return None if expires is None else expires - self._guard(pool)
+
+    def take_back(self, grant: Grant) -> None:
+        """Un-charge a grant that was not sent (see :meth:`on_time`)."""
+        pool = self._pools[grant.pool]
+        if pool.number == grant.window and pool.used > 0:
+            pool.used -= 1
+
     def could_take(self, now: float, priority: Priority) -> bool:
         """True when :meth:`try_take` would grant a request of ``priority`` at ``now``."""
         name = self._charged_pool(now)
@@ -353,19 +376,31 @@ class RateLimiter:
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self.late = 0  # grants handed back because they were resumed too late to send
 
     async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
-        """Wait until a request of class ``priority`` may be sent; returns its permit."""
-        now = self._clock()
-        key = order_key(priority, now, self.config.head_start)
-        future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, _Waiter(key, next(self._seq), priority, now, future))
-        self._pump()
-        try:
-            return await future
-        except asyncio.CancelledError:
-            self._forget(future)
-            raise
+        """Wait until a request of class ``priority`` may be sent; returns its permit.
+
+        A grant this coroutine resumes on too late to send (its window is in its guard:
+        the event loop was busy) is handed back and the request queues again, in its place.
+        """
+        enqueued = self._clock()
+        key = order_key(priority, enqueued, self.config.head_start)
+        while True:
+            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters,
+                           _Waiter(key, next(self._seq), priority, enqueued, future))
+            self._pump()
+            try:
+                permit = await future
+            except asyncio.CancelledError:
+                self._forget(future)
+                raise
+            now = self._clock()
+            if self.pools.on_time(permit.grant, now):
+                return Permit(permit.grant, priority, now - enqueued)
+            self.pools.take_back(permit.grant)
+            self.late += 1
 
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered or failed; may open the next window sooner."""

@@ -99,6 +99,8 @@ class Feedback:
     """(refused at, retry after) of the latest 429"""
     remaining: tuple[float, int] | None = None
     """(observed at, x-ratelimit-remaining), the lowest since the last transaction"""
+    returned: tuple[tuple[tuple[str, Grant], ...], ...] = ()
+    """grants resumed too late to send, handed back"""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Served:
 
     grants: dict[int, tuple[tuple[str, Grant], ...]]
     next_change: float | None
+    send_by: dict[int, float]
+    """per granted ``seq``: the latest time its request may be sent (else hand it back)"""
     yielded: bool
     """True when a waiter stood back for another process's earlier waiter."""
 
@@ -123,6 +127,7 @@ def serve(shared: SharedPools, now: float, config: LimiterConfig,
     _apply(pools, feedback)
     rivals = [(key, Priority(p)) for heads in shared.rivals for p, key in heads.items()]
     grants: dict[int, tuple[tuple[str, Grant], ...]] = {}
+    send_by: dict[int, float] = {}
     yielded = False
     for waiter in sorted(queue, key=lambda w: (w.key, w.seq)):
         if any(key < waiter.key and _could_take(pools, now, priority)
@@ -136,6 +141,9 @@ def serve(shared: SharedPools, now: float, config: LimiterConfig,
             grant = scope_pools.try_take(now, waiter.priority)
             assert grant is not None  # _could_take said every scope has room
             taken.append((scope, grant))
+            by = scope_pools.send_by(grant)
+            if by is not None:
+                send_by[waiter.seq] = min(send_by.get(waiter.seq, by), by)
         grants[waiter.seq] = tuple(taken)
     left: dict[int, float] = {}
     for waiter in queue:
@@ -145,7 +153,7 @@ def serve(shared: SharedPools, now: float, config: LimiterConfig,
     shared.heads = left or None
     shared.states = {scope: p.export() for scope, p in pools.items()}
     changes = [t for p in pools.values() if (t := p.next_change(now)) is not None]
-    return Served(grants, min(changes) if changes else None, yielded)
+    return Served(grants, min(changes) if changes else None, send_by, yielded)
 
 
 def _could_take(pools: Mapping[str, WindowPools], now: float, priority: Priority) -> bool:
@@ -153,6 +161,10 @@ def _could_take(pools: Mapping[str, WindowPools], now: float, priority: Priority
 
 
 def _apply(pools: Mapping[str, WindowPools], feedback: Feedback) -> None:
+    for returned in feedback.returned:
+        for scope, grant in returned:
+            if scope in pools:
+                pools[scope].take_back(grant)
     for at, grants in feedback.answers:
         for scope, grant in grants:
             if scope in pools:
@@ -202,6 +214,9 @@ class SharedRateLimiter:
         self._answers: list[tuple[float, tuple[tuple[str, Grant], ...]]] = []
         self._refused: tuple[float, float] | None = None
         self._remaining: tuple[float, int] | None = None
+        self._returned: list[tuple[tuple[str, Grant], ...]] = []
+        self._send_by: dict[int, float] = {}  # permit id -> latest time to send it
+        self.late = 0  # grants handed back because they were resumed too late to send
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
@@ -210,19 +225,32 @@ class SharedRateLimiter:
     # -- Limiter ------------------------------------------------------------------------------
     async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
         """Wait until a request of class ``priority`` may be sent by this process."""
-        now = self._clock()
-        key = order_key(priority, now, self.config.head_start)
-        future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, _Waiter(key, next(self._seq), priority, now, future))
-        self._kick()
-        try:
-            return await future
-        except asyncio.CancelledError:
-            self._waiters = [w for w in self._waiters if w.future is not future]
-            heapq.heapify(self._waiters)
-            if future.done() and not future.cancelled():
-                self.answered(future.result())  # granted as it was cancelled: anchor it
-            raise
+        enqueued = self._clock()
+        key = order_key(priority, enqueued, self.config.head_start)
+        while True:
+            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters,
+                           _Waiter(key, next(self._seq), priority, enqueued, future))
+            self._kick()
+            try:
+                permit = await future
+            except asyncio.CancelledError:
+                self._waiters = [w for w in self._waiters if w.future is not future]
+                heapq.heapify(self._waiters)
+                if future.done() and not future.cancelled():
+                    self.answered(future.result())  # granted as it was cancelled: anchor it
+                raise
+            now = self._clock()
+            send_by = self._send_by.pop(id(permit), None)
+            if send_by is None or now < send_by:
+                sent = Permit(permit.grant, priority, now - enqueued)
+                self._grants[id(sent)] = self._grants.pop(id(permit), ())
+                return sent
+            # resumed too late (a busy event loop): it could land in the server's next
+            # window; hand the tokens back and queue again in the same place
+            grants = self._grants.pop(id(permit), ())
+            self._returned.append(grants)
+            self.late += 1
 
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered: anchor its windows in the shared pools."""
@@ -253,7 +281,7 @@ class SharedRateLimiter:
         if self._task is not None:
             self._again = False
             await asyncio.shield(self._task)
-        if self._answers or self._refused or self._remaining:
+        if self._answers or self._refused or self._remaining or self._returned:
             await self._exchange()
         await asyncio.to_thread(self.ledger.leave, self.owner)
 
@@ -280,8 +308,10 @@ class SharedRateLimiter:
 
     async def _exchange(self) -> Served:
         queue = [Queued(w.key, w.seq, w.priority) for w in self._waiters if not w.future.done()]
-        feedback = Feedback(tuple(self._answers), self._refused, self._remaining)
+        feedback = Feedback(tuple(self._answers), self._refused, self._remaining,
+                            tuple(self._returned))
         self._answers, self._refused, self._remaining = [], None, None
+        self._returned = []
         now = self._clock()
         try:
             served = await asyncio.to_thread(
@@ -289,6 +319,7 @@ class SharedRateLimiter:
                 lambda shared: serve(shared, now, self.config, queue, feedback))
         except BaseException:
             self._answers = list(feedback.answers) + self._answers  # not lost: next time
+            self._returned = list(feedback.returned) + self._returned
             raise
         self.transactions += 1
         self._hand_out(served, now)
@@ -307,6 +338,8 @@ class SharedRateLimiter:
                 continue
             permit = Permit(grants[0][1], waiter.priority, now - waiter.enqueued_at)
             self._grants[id(permit)] = grants
+            if waiter.seq in served.send_by:
+                self._send_by[id(permit)] = served.send_by[waiter.seq]
             waiter.future.set_result(permit)
         self._waiters = kept
         heapq.heapify(self._waiters)

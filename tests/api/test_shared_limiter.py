@@ -104,3 +104,13 @@ def test_export_and_restore_round_trip() -> None:
     copy.restore(pools.export())
     assert copy.export() == pools.export()
     assert copy.could_take(0.0, Priority.ACTION) and copy.remaining(0.0)["static"] == 1
+
+
+def test_a_grant_resumed_too_late_is_handed_back() -> None:
+    """Each grant says by when its request must be sent (its window's guard); one resumed
+    later (a busy event loop) is handed back in the next transaction, un-charging it."""
+    shared = fresh(ACCOUNT)
+    served = serve(shared, 0.0, CONFIG, waiters(Priority.ACTION), Feedback())
+    assert 0.0 < served.send_by[0] <= 3.0  # unanswered: 2 s assumed + the 1 s window
+    serve(shared, 0.5, CONFIG, [], Feedback(returned=(served.grants[0],)))
+    assert shared.states[ACCOUNT]["static"].used == 0
