@@ -200,7 +200,7 @@ class SharedRateLimiter:
     def __init__(self, ledger: PoolLedger, scopes: Sequence[str], owner: str,
                  config: LimiterConfig | None = None, *,
                  clock: Callable[[], float] = time.time, poll_s: float = 0.05,
-                 refresh_s: float = 1.0) -> None:
+                 refresh_s: float = 0.25) -> None:
         self.config = config or LimiterConfig()
         self.ledger = ledger
         self.scopes = tuple(scopes)
@@ -219,6 +219,7 @@ class SharedRateLimiter:
         self.late = 0  # grants handed back because they were resumed too late to send
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._closed = False
         self._timer: asyncio.TimerHandle | None = None
         self.transactions = 0  # for benches
 
@@ -275,18 +276,21 @@ class SharedRateLimiter:
         return sum(1 for w in self._waiters if not w.future.done())
 
     async def aclose(self) -> None:
-        """Flush pending feedback and leave the ledger's queue."""
-        if self._timer is not None:
-            self._timer.cancel()
+        """Flush pending feedback and leave the ledger's queue (for good)."""
+        self._closed = True
         if self._task is not None:
             self._again = False
             await asyncio.shield(self._task)
+        if self._timer is not None:
+            self._timer.cancel()
         if self._answers or self._refused or self._remaining or self._returned:
             await self._exchange()
         await asyncio.to_thread(self.ledger.leave, self.owner)
 
     # -- the cycle ------------------------------------------------------------------------------
     def _kick(self) -> None:
+        if self._closed:
+            return
         if self._task is not None and not self._task.done():
             self._again = True
             return
