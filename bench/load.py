@@ -139,7 +139,9 @@ def report(clients: dict[str, SpaceTradersClient], before: dict[str, dict[str, A
     print(f"capacity used: {share * 100:.1f}% of {len(agents)} x {CAPACITY} req/s over "
           f"{window:.0f}s after a {warmup:g}s warm-up ({done} requests, "
           f"{done / max(window, 1e-9):.1f} req/s)")
-    print(f"429s: {limited} from the simulator, {client_429} seen by the clients")
+    late = sum(getattr(c.limiter, "late", 0) for c in clients.values())
+    print(f"429s: {limited} from the simulator, {client_429} seen by the clients; "
+          f"{late} grants resumed past their window's guard and handed back")
     ratio = max(waits) / median if waits and median > 0 else float("nan")
     print(f"limiter wait per request: p50 {median * 1000:.0f} ms, p99 "
           f"{pct(waits, 0.99) * 1000:.0f} ms, max {max(waits, default=0) * 1000:.0f} ms, "

@@ -51,6 +51,8 @@ class AgentEntry:
     token: Token
     faction: str = ""
     api_url: str = DEFAULT_API_URL
+    account: str = ""
+    """Agents with the same account share its rate limit (empty: an account of its own)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def _from_toml(raw: dict[str, Any], path: Path) -> UserConfig:
         agents[name] = AgentEntry(symbol=str(item.get("symbol", name)),
                                   token=token_from(item["token"], f"{path}: agent {name!r}"),
                                   faction=str(item.get("faction", "")),
-                                  api_url=str(item.get("api_url", DEFAULT_API_URL)))
+                                  api_url=str(item.get("api_url", DEFAULT_API_URL)),
+                                  account=str(item.get("account", "")))
     default = raw.get("default_agent")
     if default is not None and default not in agents:
         raise ConfigFileError(f"{path}: default_agent {default!r} is not under [agents]")
@@ -148,6 +151,8 @@ def to_toml(config: UserConfig) -> str:
                   f"faction = {_string(entry.faction)}",
                   f"api_url = {_string(entry.api_url)}",
                   f"token = {_string(entry.token.reveal())}"]
+        if entry.account:
+            lines.append(f"account = {_string(entry.account)}")
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

@@ -15,7 +15,7 @@ import httpx
 
 from runner.api.clock import ServerClock
 from runner.api.errors import ResponseLost, UnexpectedResponse
-from runner.api.limiter import LimiterConfig, Priority, RateLimiter
+from runner.api.limiter import Limiter, LimiterConfig, Priority, RateLimiter
 from runner.api.metrics import Metrics
 from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token
@@ -39,13 +39,13 @@ class ClientCore:
     """Session, caches and helpers shared by the read and action methods."""
 
     def __init__(self, base_url: str, token: Token | None, *,
-                 limiter: RateLimiter | None = None,
+                 limiter: Limiter | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
                  retry: RetryPolicy | None = None, metrics: Metrics | None = None,
                  clock: ServerClock | None = None,
                  timeout: httpx.Timeout | float | None = None) -> None:
         self.metrics = metrics or Metrics()
-        self.limiter = limiter or RateLimiter(LimiterConfig())
+        self.limiter: Limiter = limiter or RateLimiter(LimiterConfig())
         self.clock = clock or ServerClock()
         self.retry = retry or RetryPolicy()
         timeouts = DEFAULT_TIMEOUT if timeout is None else timeout \
@@ -65,8 +65,9 @@ class ClientCore:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and give up the limiter's place."""
         await self._session.aclose()
+        await self.limiter.aclose()
 
     @property
     def token(self) -> Token | None:

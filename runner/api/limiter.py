@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 
 class Priority(IntEnum):
@@ -145,6 +146,34 @@ class WindowPools:
         pool.used += 1
         return Grant(name, pool.number, now)
 
+    def on_time(self, grant: Grant, now: float) -> bool:
+        """True when a request granted by ``grant`` may still be sent at ``now``: its window
+        has not reached its guard. A grant resumed later than that (a busy event loop) can
+        land in the server's next window on top of that window's quota (the 429s of
+        bench/load.py with the runner's CPU saturated): hand it back instead."""
+        pool = self._pools[grant.pool]
+        if pool.number != grant.window:
+            return False  # a later window opened meanwhile
+        expires = pool.expires_at(self.config.unconfirmed)
+        return expires is None or now < expires - self._guard(pool)
+
+    def send_by(self, grant: Grant) -> float | None:
+        """The latest time at which ``grant``'s request may be sent (see :meth:`on_time`)."""
+        pool = self._pools[grant.pool]
+        expires = pool.expires_at(self.config.unconfirmed)
+        return None if expires is None else expires - self._guard(pool)
+
+    def take_back(self, grant: Grant) -> None:
+        """Un-charge a grant that was not sent (see :meth:`on_time`)."""
+        pool = self._pools[grant.pool]
+        if pool.number == grant.window and pool.used > 0:
+            pool.used -= 1
+
+    def could_take(self, now: float, priority: Priority) -> bool:
+        """True when :meth:`try_take` would grant a request of ``priority`` at ``now``."""
+        name = self._charged_pool(now)
+        return name is not None and self._may_take(name, now, priority)
+
     def next_change(self, now: float) -> float | None:
         """The earliest time after ``now`` at which :meth:`try_take` may answer differently."""
         times: list[float] = []
@@ -222,11 +251,58 @@ class WindowPools:
                 pool.sent_at = now
             pool.used = pool.spec.limit - max(0, remaining)
 
+    def observe_total(self, remaining: int, now: float) -> None:
+        """The server's ``x-ratelimit-remaining`` on an answer: requests left in both pools
+        together. A figure below ours means another consumer (a second process, another
+        machine) draws on the same account; lower our counts, attributing what is left to
+        the static pool first (the conservative reading for the burst pool). Never raises
+        a count: requests of ours still in flight make the server's figure stale."""
+        left = max(0, remaining)
+        for pool in self._pools.values():
+            pool.roll(now, self.config.unconfirmed)
+            if left < pool.remaining():
+                if pool.sent_at is None:
+                    pool.number += 1
+                    pool.sent_at = now
+                pool.used = pool.spec.limit - left
+            left = max(0, left - pool.remaining())
+
     def remaining(self, now: float) -> dict[str, int]:
         """Tokens left per pool at ``now`` (for health checks and tests)."""
         for pool in self._pools.values():
             pool.roll(now, self.config.unconfirmed)
         return {name: pool.remaining() for name, pool in self._pools.items()}
+
+    # -- persistence (the shared limiter keeps this state in the state store) ---------------
+    def export(self) -> dict[str, PoolState]:
+        """The state of every pool, to be stored (see :meth:`restore`)."""
+        return {name: PoolState(pool.used, pool.number, pool.sent_at, pool.answered_at,
+                                pool.blocked_until, self.round_trip)
+                for name, pool in self._pools.items()}
+
+    def restore(self, states: Mapping[str, PoolState]) -> None:
+        """Take over stored pool states (pools not in ``states`` keep theirs)."""
+        for name, state in states.items():
+            pool = self._pools.get(name)
+            if pool is None:
+                continue
+            pool.used, pool.number = state.used, state.number
+            pool.sent_at, pool.answered_at = state.sent_at, state.answered_at
+            pool.blocked_until = state.blocked_until
+            self.round_trip = state.round_trip
+
+
+@dataclass(frozen=True)
+class PoolState:
+    """One pool's window as stored in the state store (times in the limiter's clock: for a
+    shared limiter, wall-clock epoch seconds, the one clock every process on a host has)."""
+
+    used: int = 0
+    number: int = 0
+    sent_at: float | None = None
+    answered_at: float | None = None
+    blocked_until: float = 0.0
+    round_trip: float = 0.0
 
 
 def order_key(priority: Priority, enqueued_at: float,
@@ -253,6 +329,38 @@ class Permit:
     waited: float
 
 
+class Limiter(Protocol):
+    """What the client needs of a limiter: this process's :class:`RateLimiter`, or the
+    limiter shared through the state store (``runner.api.shared_limiter``)."""
+
+    config: LimiterConfig
+
+    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
+        """Wait until a request of class ``priority`` may be sent."""
+        ...
+
+    def answered(self, permit: Permit) -> None:
+        """The permit's request was answered or failed."""
+        ...
+
+    def refused(self, retry_after: float) -> None:
+        """The server answered 429 (with ``x-ratelimit-*`` headers)."""
+        ...
+
+    def observe_total(self, remaining: int) -> None:
+        """An answer's ``x-ratelimit-remaining``."""
+        ...
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued right now."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the limiter holds."""
+        ...
+
+
 class RateLimiter:
     """Paces one agent's requests across every container that shares the client.
 
@@ -268,19 +376,31 @@ class RateLimiter:
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self.late = 0  # grants handed back because they were resumed too late to send
 
     async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
-        """Wait until a request of class ``priority`` may be sent; returns its permit."""
-        now = self._clock()
-        key = order_key(priority, now, self.config.head_start)
-        future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, _Waiter(key, next(self._seq), priority, now, future))
-        self._pump()
-        try:
-            return await future
-        except asyncio.CancelledError:
-            self._forget(future)
-            raise
+        """Wait until a request of class ``priority`` may be sent; returns its permit.
+
+        A grant this coroutine resumes on too late to send (its window is in its guard:
+        the event loop was busy) is handed back and the request queues again, in its place.
+        """
+        enqueued = self._clock()
+        key = order_key(priority, enqueued, self.config.head_start)
+        while True:
+            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters,
+                           _Waiter(key, next(self._seq), priority, enqueued, future))
+            self._pump()
+            try:
+                permit = await future
+            except asyncio.CancelledError:
+                self._forget(future)
+                raise
+            now = self._clock()
+            if self.pools.on_time(permit.grant, now):
+                return Permit(permit.grant, priority, now - enqueued)
+            self.pools.take_back(permit.grant)
+            self.late += 1
 
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered or failed; may open the next window sooner."""
@@ -295,6 +415,14 @@ class RateLimiter:
     def observe_remaining(self, pool: str, remaining: int) -> None:
         """Feed the server's view of a pool (from ``x-ratelimit-*`` headers)."""
         self.pools.observe_remaining(pool, remaining, self._clock())
+
+    def observe_total(self, remaining: int) -> None:
+        """Feed ``x-ratelimit-remaining`` of an answer (both pools together)."""
+        self.pools.observe_total(remaining, self._clock())
+        self._pump()
+
+    async def aclose(self) -> None:
+        """Nothing to release (a shared limiter gives up its place in the queue)."""
 
     @property
     def waiting(self) -> int:

@@ -6,8 +6,11 @@ how long to wait). The policy never sleeps and never sends anything.
 
 Back-off is exponential with full jitter, per failure kind: rate-limit refusals honour the
 server's ``Retry-After``; bare 429s from the cloud front end and 502s from the DDoS layer
-wait much longer (the server asks for minutes). Every kind has a bounded number of
+wait much longer (the server asks for minutes). Every kind but one has a bounded number of
 attempts, so a request that fails the same way every time is reported, not retried forever.
+The exception is a 429 from the game's limiter: it is transient by definition (the server
+says when to come back, and the limiter paces the retry), so it is retried without bound and
+does not count towards ``max_total``; a run never fails on one.
 """
 
 from __future__ import annotations
@@ -42,20 +45,20 @@ class Failure:
 @dataclass(frozen=True)
 class Backoff:
     """Exponential back-off for one failure kind: ``base * 2**(n-1)`` capped at ``cap``,
-    with full jitter, for at most ``attempts`` tries in total."""
+    with full jitter, for at most ``attempts`` tries in total (None: no bound)."""
 
     base: float
     cap: float
-    attempts: int
+    attempts: int | None
 
     def delay(self, failures: int, rand: float) -> float:
         """Wait before the next try after the ``failures``-th failure (``rand`` in [0, 1))."""
-        ceiling = min(self.cap, self.base * 2.0 ** (failures - 1))
+        ceiling = min(self.cap, self.base * 2.0 ** min(failures - 1, 60))
         return ceiling / 2 + rand * ceiling / 2  # half fixed, half jitter: never ~0
 
 
 DEFAULT_BACKOFF: Mapping[FailureKind, Backoff] = {
-    FailureKind.RATE_LIMITED: Backoff(0.5, 10.0, attempts=8),
+    FailureKind.RATE_LIMITED: Backoff(0.5, 10.0, attempts=None),
     FailureKind.BARE_429: Backoff(10.0, 120.0, attempts=5),
     FailureKind.BAD_GATEWAY: Backoff(60.0, 300.0, attempts=4),
     FailureKind.SERVER_ERROR: Backoff(0.5, 30.0, attempts=6),
@@ -78,7 +81,8 @@ class RetryDecision:
 class RetryPolicy:
     """Bounded, jittered retries per failure kind.
 
-    ``max_total`` bounds all attempts of one request whatever the mix of failures.
+    ``max_total`` bounds all attempts of one request whatever the mix of failures (game
+    429s, which are never final, are not counted).
     ``rand`` returns a number in [0, 1); tests pass a constant.
     """
 
@@ -93,7 +97,8 @@ class RetryPolicy:
         if rule is None:
             return RetryDecision(False, reason=f"{last.kind} is not retried")
         same = sum(1 for f in failures if f.kind is last.kind)
-        if same >= rule.attempts or len(failures) >= self.max_total:
+        counted = sum(1 for f in failures if f.kind is not FailureKind.RATE_LIMITED)
+        if (rule.attempts is not None and same >= rule.attempts) or counted >= self.max_total:
             return RetryDecision(False, reason=f"gave up after {len(failures)} attempts "
                                                f"({same} x {last.kind})")
         if last.retry_after is not None and last.kind is FailureKind.RATE_LIMITED:

@@ -28,7 +28,7 @@ from runner.api.errors import (
     UnexpectedResponse,
     api_error,
 )
-from runner.api.limiter import Priority, RateLimiter
+from runner.api.limiter import Limiter, Priority
 from runner.api.metrics import Metrics
 from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token, redact
@@ -109,7 +109,7 @@ class _Retryable(Exception):
 class ApiSession:
     """Sends :class:`Call` s for one agent; shared by all of that agent's containers."""
 
-    def __init__(self, base_url: str, token: Token | None, *, limiter: RateLimiter,
+    def __init__(self, base_url: str, token: Token | None, *, limiter: Limiter,
                  retry: RetryPolicy, metrics: Metrics, clock: ServerClock,
                  transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT,
@@ -185,8 +185,19 @@ class ApiSession:
         finally:
             self.limiter.answered(permit)
         self.clock.observe(_clock_headers(response))
+        self._observe_limit(response)
         self._count(call, _status_outcome(response))
         return self._decode(call, response)
+
+    def _observe_limit(self, response: httpx.Response) -> None:
+        """Every answer but a 429 says how much of the account's budget is left
+        (``x-ratelimit-remaining``): another consumer shows up here before it gets us
+        refused. (A 429's figure is always 0 and is handled by ``refused``.)"""
+        if response.status_code == 429:
+            return
+        remaining = _float(response.headers.get("x-ratelimit-remaining"))
+        if remaining is not None and remaining >= 0:
+            self.limiter.observe_total(int(remaining))
 
     def _count(self, call: Call, outcome: str) -> None:
         self.metrics.outcome(call.endpoint, outcome, method=call.method,

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -106,13 +107,17 @@ def require_existing(db: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of containers.")
 @click.option("-o", "--output", type=click.Choice(["table", "wide"]), default="table",
               show_default=True, help="wide adds PLAYBOOK, ITERATIONS, GIT and LEASE.")
+@click.option("--runners", "show_runners", is_flag=True,
+              help="Show the runners holding containers (the lease owners) instead.")
 @db_option
-def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool) -> None:
+def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool,
+           show_runners: bool = False) -> None:
     """Show containers: active ones (PENDING, RUNNING, BACKOFF, PARKED) unless --all.
 
     VERSION is the start of the content hash of the playbook version each one runs.
     A RUNNING container whose runner stopped renewing its lease shows UNKNOWN; -o wide
-    says since when. Piped, the table is not cut to the terminal's width.
+    says since when. Piped, the table is not cut to the terminal's width. --runners lists
+    the runners (processes, possibly on other machines) that hold containers' leases.
     """
     try:
         with open_store(db, sim) as store:
@@ -123,6 +128,9 @@ def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool
             raise
         records, last = [], {}
     now = datetime.now(UTC)
+    if show_runners:
+        _print_runners(runner_rows(records, now), as_json)
+        return
     if as_json:
         click.echo(json.dumps([container_json(r, last.get(r.id), now) for r in records],
                               indent=2))
@@ -132,6 +140,50 @@ def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool
                    "no active containers (st-run status --all shows finished ones)")
         return
     _print_table(records, last, now, wide=output == "wide")
+
+
+@dataclass(frozen=True)
+class RunnerRow:
+    """One runner as ``status --runners`` shows it: a lease owner (``host:pid:tag``)."""
+
+    owner: str
+    host: str
+    pid: str
+    containers: tuple[str, ...]
+    lease_until: datetime
+    lapsed: bool
+
+
+def runner_rows(records: list[ContainerRecord], now: datetime) -> list[RunnerRow]:
+    """The lease owners of ``records``, with the containers each holds and its latest
+    lease expiry (lapsed: none renewed in time, the runner is gone or stalled)."""
+    held: dict[str, list[ContainerRecord]] = {}
+    for record in records:
+        if record.lease_owner is not None and record.lease_expires_at is not None:
+            held.setdefault(record.lease_owner, []).append(record)
+    rows = []
+    for owner, mine in sorted(held.items()):
+        host, _, rest = owner.partition(":")
+        until = max(r.lease_expires_at for r in mine if r.lease_expires_at is not None)
+        rows.append(RunnerRow(owner, host, rest.partition(":")[0] or "-",
+                              tuple(sorted(r.name for r in mine)), until, until < now))
+    return rows
+
+
+def _print_runners(rows: list[RunnerRow], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([{"runner": r.owner, "host": r.host, "pid": r.pid,
+                                "containers": list(r.containers),
+                                "lease_until": iso(r.lease_until), "lapsed": r.lapsed}
+                               for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no runner holds a container")
+        return
+    click.echo(f"{'RUNNER':<40} {'HOST':<20} {'PID':>8} {'LEASE':<8} CONTAINERS")
+    for r in rows:
+        click.echo(f"{r.owner:<40} {r.host:<20} {r.pid:>8} "
+                   f"{'lapsed' if r.lapsed else 'live':<8} {', '.join(r.containers)}")
 
 
 def container_json(record: ContainerRecord, last: LogRecord | None,

@@ -19,6 +19,7 @@ from runner.watch.folder import Folder
 if TYPE_CHECKING:
     from runner.observe.serve import ListenAddress
     from runner.runtime.adapters import AgentDirectory
+    from runner.state.store import Store
 
 
 @click.command()
@@ -84,12 +85,13 @@ async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None
 
     store = Store.open(db or (new_sim_db_url() if sim else None))
     try:
-        async with _agents(sim, agent, sim_speed) as agents:
+        async with _agents(sim, agent, sim_speed, store) as agents:
             supervisor = Supervisor(store, agents) if lease_ttl_s is None else \
                 Supervisor(store, agents, lease_ttl_s=lease_ttl_s)
             session = WatchSession(folder, supervisor, store, echo=_echo, grace_s=grace_s,
                                    fresh_universe=sim)
             supervisor.on_message = lambda line: _echo(f"runtime: {line}")
+            supervisor.on_failed = lambda name, error: _echo(f"error: [{name}] FAILED: {error}")
             async with observing(supervisor, agents, store, metrics=metrics,
                                  dashboard=dashboard, say=_echo):
                 return await session.run()
@@ -98,7 +100,7 @@ async def _watch(folder: Folder, *, sim: bool, db: str | None, agent: str | None
 
 
 @contextlib.asynccontextmanager
-async def _agents(sim: bool, agent: str | None, sim_speed: float | None
+async def _agents(sim: bool, agent: str | None, sim_speed: float | None, store: Store
                   ) -> AsyncIterator[AgentDirectory]:
     if sim:
         from runner.runtime.embedded import SIM_SPEED, embedded_sim
@@ -109,7 +111,7 @@ async def _agents(sim: bool, agent: str | None, sim_speed: float | None
         return
     from runner.runtime.agents import agents_from_environment
 
-    agents = agents_from_environment(agent)
+    agents = agents_from_environment(agent, store=store)
     try:
         yield agents
     finally:

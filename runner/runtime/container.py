@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from runner.api.errors import TokenFromOldReset
+from runner.api.errors import RateLimited, TokenFromOldReset
 from runner.domain.restart import Outcome as RunOutcome
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
@@ -210,6 +210,8 @@ class ContainerTask:
             while True:
                 attempt += 1
                 delay = decide(self.server_retry, attempt, loop.time() - began)
+                if delay is None and isinstance(exc, RateLimited):
+                    delay = self.server_retry.max_s  # a 429 is never a failure: hold on
                 if delay is None:
                     break  # past the limit: it counts as a failure
                 if await self._wait_or_stop(delay) or self._stop_requested() \

@@ -106,14 +106,14 @@ async def run_foreground(options: RunOptions, console: Console | None = None) ->
     """Run the playbooks; return the process exit code."""
     store = Store.open(options.db or (new_sim_db_url() if options.sim else None))
     try:
-        async with _agents(options) as agents:
+        async with _agents(options, store) as agents:
             return await _run(options, store, agents, console)
     finally:
         store.close()
 
 
 @contextlib.asynccontextmanager
-async def _agents(options: RunOptions) -> AsyncIterator[AgentDirectory]:
+async def _agents(options: RunOptions, store: Store) -> AsyncIterator[AgentDirectory]:
     if options.sim:
         from runner.runtime.embedded import embedded_sim
 
@@ -122,7 +122,7 @@ async def _agents(options: RunOptions) -> AsyncIterator[AgentDirectory]:
         return
     from runner.runtime.agents import agents_from_environment
 
-    agents = agents_from_environment(options.agent)
+    agents = agents_from_environment(options.agent, store=store)
     try:
         yield agents
     finally:

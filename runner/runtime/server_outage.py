@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from runner.api.errors import ResponseLost, ServerUnavailable
+from runner.api.errors import RateLimited, ResponseLost, ServerUnavailable
 from runner.envconfig import SERVER_OUTAGE_LIMIT_ENV, seconds_from_env
 from runner.runtime.outage import DatabaseOutage, RetryPolicy
 
@@ -25,8 +25,10 @@ def is_server_outage(exc: BaseException) -> bool:
     """True when the server did not answer usefully after the client's retries: 5xx,
     maintenance, timeouts, refused or dropped connections (``ServerUnavailable``), or a
     state change whose answer kept getting lost (``ResponseLost``: a resume re-reads the
-    ship and compares, as after a crash)."""
-    return isinstance(exc, ServerUnavailable | ResponseLost)
+    ship and compares, as after a crash), or a front end that keeps answering bare 429s
+    (``RateLimited``: a 429 is never the playbook's failure; the game's own 429s are
+    retried by the client without bound and never get here)."""
+    return isinstance(exc, ServerUnavailable | ResponseLost | RateLimited)
 
 
 def server_retry_from_env(environ: Mapping[str, str] | None = None) -> RetryPolicy:
@@ -42,7 +44,8 @@ class ServerOutage(DatabaseOutage):
     when it is back."""
 
     def gone_line(self, exc: BaseException, held: str) -> str:
-        message = exc.message if isinstance(exc, ServerUnavailable | ResponseLost) else str(exc)
+        message = exc.message if isinstance(exc, ServerUnavailable | ResponseLost | RateLimited) \
+            else str(exc)
         return (f"game server unreachable: {message}; holding {held} (each resumes from its "
                 "checkpoint when the server answers again)")
 

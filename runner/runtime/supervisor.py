@@ -123,6 +123,9 @@ class Supervisor:
         self.leases = LeaseKeeper(store)  # one heartbeat transaction for all containers
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
+        # told of every container that ends FAILED (name, error): the watcher prints it,
+        # since nobody watches its containers' logs (the foreground's live view shows them)
+        self.on_failed: Callable[[str, str], None] | None = None
         # one "database unreachable" / "database back" line for all containers together
         self.outage = DatabaseOutage(self.say, self._live_count)
         # ... and one "game server unreachable" / "back" line; its limit is checked here,
@@ -361,6 +364,9 @@ class Supervisor:
 
     def _ended(self, handle: ContainerHandle) -> None:
         outcome = handle.outcome
+        if outcome is not None and outcome.status is ContainerStatus.FAILED \
+                and self.on_failed is not None:
+            self.on_failed(handle.name, outcome.error or "failed")
         if outcome is not None and outcome.agent_token_expired:
             token = self._agent_token(handle.agent)
             if token is not None:

@@ -190,3 +190,35 @@ cache_markets = cast(sa.Table, CachedMarket.__table__)
 cache_ships = cast(sa.Table, CachedShip.__table__)
 dead_tokens = cast(sa.Table, DeadToken.__table__)
 cache_galaxy = cast(sa.Table, CachedGalaxySystem.__table__)
+
+
+class RatePool(Base):
+    """One rate-limit pool shared by every st-run process of a scope (issue 19): the
+    fixed window of ``runner.api.limiter.WindowPools``, times in epoch seconds."""
+
+    __tablename__ = "rate_pools"
+
+    scope: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    pool: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    used: Mapped[int] = mapped_column(default=0)
+    number: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[float | None] = mapped_column(sa.Float)
+    answered_at: Mapped[float | None] = mapped_column(sa.Float)
+    blocked_until: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    round_trip: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+
+class RateWaiter(Base):
+    """A process waiting for a scope's pools: its best order key per priority class, so
+    that priorities hold across processes; ignored once ``seen_at`` is stale."""
+
+    __tablename__ = "rate_waiters"
+
+    scope: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    heads: Mapped[dict[str, Any]]
+    seen_at: Mapped[float] = mapped_column(sa.Float)
+
+
+rate_pools = cast(sa.Table, RatePool.__table__)
+rate_waiters = cast(sa.Table, RateWaiter.__table__)

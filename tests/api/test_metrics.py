@@ -63,8 +63,8 @@ def test_answers_carry_method_priority_container_and_429_kind(sim_server: Any) -
         async with SpaceTradersClient(sim_server.url, None, limiter=limiter) as anon:
             reg = await anon.register("KINDS", "COSMIC")
         async with SpaceTradersClient(sim_server.url, reg.token, limiter=limiter) as client:
-            for _ in range(3):
-                await client.get_agent(container="trader")
+            # all at once: every answer's x-ratelimit-remaining would pace sequential calls
+            await asyncio.gather(*(client.get_agent(container="trader") for _ in range(3)))
             return client.metrics
 
     m = asyncio.run(scenario())

@@ -18,7 +18,11 @@ def fails(kind: FailureKind, n: int, retry_after: float | None = None) -> list[F
     # 429 from the game's limiter: wait what the server says (+ a little jitter)
     (fails(K.RATE_LIMITED, 1, 0.8), True, 0.825),
     (fails(K.RATE_LIMITED, 7, 0.8), True, 0.825),
-    (fails(K.RATE_LIMITED, 8, 0.8), False, 0.0),
+    # ... and never gives up on one: a 429 is transient by definition (issue 19)
+    (fails(K.RATE_LIMITED, 8, 0.8), True, 0.825),
+    (fails(K.RATE_LIMITED, 5000, 0.8), True, 0.825),
+    (fails(K.RATE_LIMITED, 5000), True, 7.5),
+    (fails(K.SERVER_ERROR, 5) + fails(K.RATE_LIMITED, 40, 0.8), True, 0.825),
     # 429 with no headers and no figure: long exponential back-off
     (fails(K.BARE_429, 1), True, 7.5),
     (fails(K.BARE_429, 3), True, 30.0),

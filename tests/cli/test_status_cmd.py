@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from runner.cli.main import main
-from runner.cli.status_cmd import follow_logs, human, parse_since
+from runner.cli.status_cmd import follow_logs, human, parse_since, runner_rows
 from runner.domain.status import ContainerStatus
 from runner.errors import InvalidInput
 from runner.state.models import logs as log_table
@@ -275,3 +275,26 @@ def test_sim_flag_reads_the_sim_database(tmp_path: Path, capsys: pytest.CaptureF
     assert [i["name"] for i in json.loads(out)] == ["sim-route"]
     _, out, _ = run_cli(capsys, "status", "--json")
     assert json.loads(out) == []
+
+
+def test_status_runners_lists_the_lease_owners(store: Store, db: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Two runners on one database see each other (issue 19): each lease owner with the
+    containers it holds; a runner that stopped renewing shows as lapsed."""
+    other = store.upsert_container("scout", "playbooks/scout.yaml", "h4", "AGENT-4", "AGENT")
+    lease = store.claim(other.id, "hostb:4242:abc", ttl_s=1)
+    assert lease is not None
+    store.set_status(lease, ContainerStatus.RUNNING)
+    code, out, _ = run_cli(capsys, "status", "--runners", "--db", db)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["RUNNER", "HOST", "PID", "LEASE", "CONTAINERS"]
+    a = next(line for line in lines if line.startswith("runner-a"))
+    assert a.split()[-2:] == ["live", "ore-run"]
+    code, out, _ = run_cli(capsys, "status", "--runners", "--json", "--db", db)
+    rows = {row["runner"]: row for row in json.loads(out)}
+    assert rows["hostb:4242:abc"]["host"] == "hostb" and rows["hostb:4242:abc"]["pid"] == "4242"
+    assert rows["hostb:4242:abc"]["containers"] == ["scout"]
+    assert rows["runner-a"]["lapsed"] is False
+    later = datetime.now(UTC) + timedelta(days=1)  # nobody renewed: every runner lapsed
+    assert all(row.lapsed for row in runner_rows(store.list_containers(), later))

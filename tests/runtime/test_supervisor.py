@@ -243,3 +243,21 @@ def test_a_token_from_an_old_reset_is_never_sent_again(env: dict[str, Any]) -> N
         raw = "\n".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM dead_tokens")
                         for v in row)
     assert Token(env["token"]).digest() in raw and env["token"] not in raw
+
+
+def test_a_failed_container_is_told_to_the_runner(env: dict[str, Any]) -> None:
+    """The watcher prints ``on_failed`` (nobody reads a watched container's log)."""
+    failures: list[tuple[str, str]] = []
+
+    async def scenario() -> None:
+        sup, agents = supervisor(env)
+        sup.on_failed = lambda name, error: failures.append((name, error))
+        try:
+            await sup.start(playbook(env, "lost", to="X1-EU98-NOWHERE"))
+            await asyncio.wait_for(sup.wait(), timeout=60)
+        finally:
+            await agents.aclose()
+
+    asyncio.run(scenario())
+    assert [name for name, _ in failures] == ["lost"]
+    assert failures[0][1] == env["store"].require_container("lost").last_error
