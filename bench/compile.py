@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -148,7 +149,9 @@ def bench_cli(runs: int) -> None:
         examples = sorted((REPO / "playbooks").glob("*.yaml"))
         for i in range(20):
             source = examples[i % len(examples)]
-            (folder / f"{i:02d}-{source.name}").write_text(source.read_text())
+            # each copy its own name: two files claiming one name are refused by validate
+            text = re.sub(r"(?m)^name: (.+)$", rf"name: \g<1>-{i:02d}", source.read_text())
+            (folder / f"{i:02d}-{source.name}").write_text(text)
         (folder / "19-big.yaml").write_text(big_playbook())
         # Two set-ups: this environment as it is (it may forbid .pyc files, so every process
         # compiles every module again), and with a bytecode cache as an installed st-run has.
