@@ -119,7 +119,23 @@ BENCHES = [
         Figure("of them, run = plan (ledger and log lines)", r"(?m)^\d+ tried, (\d+) equal \(",
                "all of them"),
     ]),
-    Bench("templates", 21, [], ["--examples", "500"]),
+    Bench("templates", 21, [], ["--examples", "500"], [
+        Figure("event-loop lag while the payloads evaluate (ms)",
+               r"worst lag of a 10 ms ticker while payloads evaluate (\d+) ms",
+               "a few hundred ms at most", lambda v: v < 500),
+        Figure("fuzz: worst evaluation (ms CPU)", r"worst (\d+) ms CPU", "bounded (0.3 s)",
+               lambda v: v < 300),
+        Figure("fuzz: worst RSS growth (MB)", r"worst RSS growth ([\d.]+) MB", "< 100 MB",
+               lambda v: v < 100),
+    ]),
+    Bench("shared_limit", 19, [], ["--seconds", "60", "--warmup", "60"], [
+        Figure("429s, four processes, shared limiter", r"shared limiter: .*?\n\s+429 answers: "
+               r"(\d+) in the window", "0", lambda v: v == 0),
+        Figure("share of 2.5 req/s, shared limiter (%)", r"shared limiter: .*?\n.*?\n\s+"
+               r"served: [\d.]+ req/s = ([\d.]+) %", ">= 95 %", lambda v: v >= 95),
+        Figure("429s with the shared limiter switched off", r"SHARED_LIMIT=off\): .*?\n\s+429 "
+               r"answers: (\d+) in the window", "(for comparison)"),
+    ]),
     Bench("startup_requests", 22, [], [], [
         Figure("requests to start 1 container", r"1 container\(s\): (\d+) requests",
                "no target (the reference)"),
