@@ -16,6 +16,8 @@ from typing import Any
 from runner.api.secrets import Token
 from runner.domain.contract import Contract
 from runner.domain.ship import Agent, Cargo, Cooldown, Fuel, Nav, Ship
+from runner.domain.universe import Construction as Construction
+from runner.domain.universe import ConstructionMaterial as ConstructionMaterial
 
 
 @dataclass(frozen=True)
@@ -30,24 +32,6 @@ class Transaction:
     total_price: int
     waypoint: str
     timestamp: datetime
-
-
-@dataclass(frozen=True)
-class ConstructionMaterial:
-    """One good a construction site needs: units ``required`` and ``fulfilled`` so far."""
-
-    good: str
-    required: int
-    fulfilled: int
-
-
-@dataclass(frozen=True)
-class Construction:
-    """``GET .../waypoints/{waypoint}/construction``: a site's materials and whether it is done."""
-
-    waypoint: str
-    materials: tuple[ConstructionMaterial, ...]
-    complete: bool
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def _with_meaning(results: list[Any], books: list[Any], state_file: str | None,
                 try:
                     system, ship, agent, ships = universe.for_playbook(book)
                     compile_playbook(book, system, ship, agent, ships=ships,
-                                     atlas=universe.atlas(book, ship, system, agent))
+                                     atlas=universe.atlas(book, ship, system, agent),
+                                     game=universe.game(book, system))
                 except PlaybookError as exc:
                     problems, source = exc.problems, exc.source
                 except NoSuchShip as exc:
@@ -202,7 +203,9 @@ def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
         with Universe(state_file, sim, agent) as universe:
             system, ship, agent_value, ships = universe.for_playbook(book)
             atlas = universe.atlas(book, ship, system, agent_value)
-        result = compile_playbook(book, system, ship, agent_value, ships=ships, atlas=atlas)
+            game = universe.game(book, system)
+        result = compile_playbook(book, system, ship, agent_value, ships=ships, atlas=atlas,
+                                  game=game)
     except PlaybookError as exc:
         for problem in exc.problems:
             _echo_problem(problem, exc.source)
@@ -307,6 +310,17 @@ class Universe:
             return Atlas()
         client = self.directory.client(None if self.sim else book.agent)
         return self.runner.run(self._atlas(client, named))
+
+    def game(self, book: Any, system: Any) -> Any:
+        """Contracts and construction for the game's template names (fetched only when the
+        playbook reads them; nothing offline from a state file)."""
+        from runner.playbook.game_names import GameData
+        from runner.runtime.adapters import fetch_game_data
+
+        if self.state is not None:
+            return GameData(now=datetime.now(UTC))
+        client = self.directory.client(None if self.sim else book.agent)
+        return self.runner.run(fetch_game_data(client, book, system))
 
     async def _atlas(self, client: Any, named: set[str]) -> Any:
         from runner.api.galaxy import fetch_galaxy

@@ -123,3 +123,21 @@ def system_of(waypoint_symbol: str) -> str:
     """The system symbol of a waypoint symbol: ``X1-AB12-C3`` -> ``X1-AB12``."""
     sector, system, *_ = waypoint_symbol.split("-")
     return f"{sector}-{system}"
+
+
+@dataclass(frozen=True)
+class ConstructionMaterial:
+    """One good a construction site needs: units ``required`` and ``fulfilled`` so far."""
+
+    good: str
+    required: int
+    fulfilled: int
+
+
+@dataclass(frozen=True)
+class Construction:
+    """``GET .../waypoints/{waypoint}/construction``: a site's materials and whether it is done."""
+
+    waypoint: str
+    materials: tuple[ConstructionMaterial, ...]
+    complete: bool

@@ -27,6 +27,7 @@ from runner.domain.universe import FUEL, System
 from runner.playbook.context import RouteFn, StepContext
 from runner.playbook.errors import NotRegisteredYet, PlaybookError, Problem, StepError
 from runner.playbook.expand import expand_step, loop_items, tour_order
+from runner.playbook.game_names import GameData
 from runner.playbook.interpreter import (
     Interpreter,
     Progress,
@@ -47,7 +48,8 @@ DEFAULT_FUEL_PRICE = 72
 
 def compile_playbook(playbook: Playbook, system: System, ship: Ship,
                      agent: Agent | None = None, *, ships: Sequence[Ship] = (),
-                     route: RouteFn | None = None, atlas: Atlas | None = None) -> Plan:
+                     route: RouteFn | None = None, atlas: Atlas | None = None,
+                     game: GameData | None = None) -> Plan:
     """The plan for ``ship`` (its current state) in ``system``; raises ``PlaybookError``.
 
     ``atlas``: the galaxy and other systems, for steps that leave ``system`` (the plan
@@ -59,8 +61,10 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
     if ship.nav.system != system.symbol:
         raise PlaybookError([Problem(playbook.path, 1, 1, f"{ship.symbol} is in system "
                                      f"{ship.nav.system}, not {system.symbol}")])
+    game = game or GameData()
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
-                      ships=ships, route=route or _memo_router(), atlas=atlas or Atlas())
+                      ships=ships, route=route or _memo_router(), atlas=atlas or Atlas(),
+                      contracts=game.contracts, site=game.site, now=game.now)
     world = PredictedWorld(playbook, ctx)
     run_without_waiting(Interpreter(playbook.steps, world))
     if world.problems:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runner.domain.contract import Contract
 from runner.domain.galaxy import Atlas
 from runner.domain.loop import LoopState as LoopState  # one home: runner.domain.loop
 from runner.domain.ship import Agent, FlightMode, Ship
-from runner.domain.universe import System
+from runner.domain.universe import Construction, System
 
 if TYPE_CHECKING:
     from runner.routing.results import Route
@@ -32,6 +34,8 @@ class StepContext:
     ``registered`` holds results stored by ``register``; ``loop`` the innermost loop.
     ``route`` overrides the route planner (tests); None means ``runner.routing.plan_route``.
     ``atlas`` holds the galaxy and the other systems loaded (navigation across systems).
+    ``contracts``, ``site`` (the system's jump gate construction) and ``now`` (for market
+    ages) feed the game's template names (``runner.playbook.game_names``).
     """
 
     ship: Ship
@@ -44,12 +48,16 @@ class StepContext:
     route: RouteFn | None = None
     predicting: bool = False  # plan time after an extraction: cargo unknown, checks relaxed
     atlas: Atlas = field(default_factory=Atlas)
+    contracts: tuple[Contract, ...] = ()
+    site: Construction | None = None
+    now: datetime | None = None
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""
         # Built directly: dataclasses.replace is the compiler's hottest call otherwise.
         return StepContext(ship, self.system, self.agent, self.vars, self.registered,
-                           self.loop, self.ships, self.route, self.predicting, self.atlas)
+                           self.loop, self.ships, self.route, self.predicting, self.atlas,
+                           self.contracts, self.site, self.now)
 
     def system_named(self, symbol: str) -> System | None:
         """The ship's system or another loaded one (None when not loaded)."""
@@ -57,9 +65,14 @@ class StepContext:
 
     def names(self) -> dict[str, Any]:
         """The template names for this context (see ``template_names``)."""
+        from runner.playbook.game_names import game_names
         from runner.playbook.template import template_names
 
-        return template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
+        names = template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
+        systems = [self.system, *self.atlas.systems.values()]
+        for key, value in game_names(systems, self.contracts, self.site, self.now).items():
+            names.setdefault(key, value)  # a playbook's own var of that name wins
+        return names
 
     def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None,
                    min_fuel_left: int = 0) -> Route:

@@ -20,6 +20,7 @@ from runner.actions import registry
 from runner.domain.plan import Step
 from runner.domain.restart import RestartPolicy
 from runner.playbook.errors import PlaybookError, Problem, StepError, did_you_mean
+from runner.playbook.game_names import GAME_NAMES
 from runner.playbook.keywords import RESERVED_NAMES, STEP_KEYWORDS, parse_duration
 from runner.playbook.loader import (
     MAX_BYTES,
@@ -260,7 +261,8 @@ class _Builder:
             return None
 
     def known(self, loop: bool) -> set[str]:
-        names = set(self.vars) | self.registered | {"ship", "agent", "vars"} | self.globals
+        names = set(self.vars) | self.registered | {"ship", "agent", "vars"} | self.globals \
+            | GAME_NAMES
         return names | {"loop"} if loop else names
 
     def check_templates(self, value: Any, path: Path, known: set[str], *,

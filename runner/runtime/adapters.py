@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,10 @@ from runner.state.store import Store
 
 if TYPE_CHECKING:
     from runner.domain.commands import Command
+    from runner.domain.contract import Contract
     from runner.domain.restart import RestartPolicy
     from runner.playbook.context import StepContext
+    from runner.playbook.game_names import GameData
     from runner.playbook.model import Playbook
     from runner.runtime.container import ContainerTask
 
@@ -202,6 +205,23 @@ async def fetch_system(client: Any, symbol: str) -> System:
     return System(system.symbol, system.type, system.x, system.y, waypoints)
 
 
+async def fetch_game_data(client: Any, playbook: Any, system: System) -> GameData:
+    """Contracts and the system's jump gate construction, fetched only when ``playbook``'s
+    templates read them (``runner.playbook.game_names.needs``); ``now`` for market ages."""
+    from runner.playbook.game_names import GameData, needs
+
+    wanted = needs(playbook) if playbook is not None else frozenset()
+    contracts: tuple[Contract, ...] = ()
+    site = None
+    if "contracts" in wanted:
+        contracts = tuple(await client.list_contracts())
+    if "construction" in wanted:
+        gate = next((w.symbol for w in system if w.type == "JUMP_GATE"), None)
+        if gate is not None:
+            site = await client.get_construction(gate)
+    return GameData(contracts, site, datetime.now(UTC))
+
+
 def _fresh(fetched_at: Any, store: Store) -> bool:
     age: float = (store.clock() - fetched_at).total_seconds()
     return age < SYSTEM_CACHE_MAX_AGE_S
@@ -216,6 +236,7 @@ class Language:
         self.game = game
         self.agent: Agent | None = None
         self.vars: Mapping[str, Any] = dict(getattr(loaded.playbook, "vars", {}) or {})
+        self._game: tuple[Any, GameData] | None = None
 
     async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
                       step: Step | None = None) -> StepContext:
@@ -233,8 +254,10 @@ class Language:
         ships: list[Ship] = []
         if step is not None and step.action in FLEET_ACTIONS:
             ships = list(await self.game.client.list_ships(container=self.game.container))
+        game = await self._game_data(system)
         ctx = StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
-                          registered=dict(registered), loop=loop, ships=ships)
+                          registered=dict(registered), loop=loop, ships=ships,
+                          contracts=game.contracts, site=game.site, now=game.now)
         if step is None:
             return ctx
         from dataclasses import replace
@@ -243,6 +266,17 @@ class Language:
 
         atlas = await self.universe.atlas(ship.nav.system, systems_for(step, ctx))
         return replace(ctx, atlas=atlas)
+
+    async def _game_data(self, system: System) -> GameData:
+        """Contracts and construction for the game's template names: fetched once, and
+        again after a command changed them (nothing for playbooks that do not read them)."""
+        from dataclasses import replace
+
+        key = (system.symbol, tuple(sorted(self.game.changed.items())))
+        if self._game is None or self._game[0] != key:
+            data = await fetch_game_data(self.game.client, self.loaded.playbook, system)
+            self._game = (key, data)
+        return replace(self._game[1], now=datetime.now(UTC))
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step

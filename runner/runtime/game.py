@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from runner.api.client import SpaceTradersClient
 
 
+_CHANGES = {"NegotiateContract": "contracts", "AcceptContract": "contracts",
+            "Deliver": "contracts", "FulfillContract": "contracts",
+            "SupplyConstruction": "construction"}
+"""Commands that change what ``contract`` / ``construction`` show in templates."""
+
+
 class GameApi:
     """One agent's client, seen by one container (the client is shared by the agent's)."""
 
@@ -31,6 +37,7 @@ class GameApi:
         self.container = container  # who asks, for the client's per-container accounting
         self.contract_id: str | None = None
         self.credits: int | None = None  # the agent's credits as the last response said
+        self.changed: dict[str, int] = {}  # "contracts" / "construction": changes sent
 
     # ---- reads ---------------------------------------------------------------------------
 
@@ -77,6 +84,9 @@ class GameApi:
         sent = await self._send(ship, command)
         if sent.credits is not None:
             self.credits = sent.credits
+        kind = _CHANGES.get(type(command).__name__)
+        if kind is not None:  # what the game's template names show is stale now
+            self.changed[kind] = self.changed.get(kind, 0) + 1
         return sent
 
     async def _send(self, ship: Ship, command: c.Command) -> Sent:

@@ -30,6 +30,7 @@ async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None
     no fresh copy of it."""
     from runner.playbook.compiler import compile_playbook
     from runner.playbook.errors import PlaybookError
+    from runner.runtime.adapters import fetch_game_data
 
     if loaded.playbook is None:
         return None
@@ -37,8 +38,9 @@ async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None
     ship = runtime.pick_ship(loaded, ships := list(await client.list_ships()))
     system = await runtime.universe(loaded.agent).system(ship.nav.system)
     agent = await client.get_agent()
+    game = await fetch_game_data(client, loaded.playbook, system)
     try:
-        return compile_playbook(loaded.playbook, system, ship, agent, ships=ships)
+        return compile_playbook(loaded.playbook, system, ship, agent, ships=ships, game=game)
     except PlaybookError as exc:
         raise PlanFailed(f"{exc.message}; not started (`st-run plan {loaded.path}` shows "
                          "the whole plan)") from None

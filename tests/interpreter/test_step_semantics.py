@@ -192,3 +192,34 @@ steps:
     assert "failed with cargo this container bought still aboard" in run.stdout
     assert f": 3 {good}" in run.stdout
 
+
+
+GAME = """\
+name: learn
+ship: {role: COMMAND}
+steps:
+  - negotiate_contract:
+    when: contract is none
+  - log: "CONTRACT {{ contract.good }} {{ contract.destination }} {{ contract.left }}"
+  - log: "MARKET {{ market(agent.headquarters).exports | join(',') }}"
+  - log: "YARD {{ shipyard(ship.nav.waypoint).types | length > 0 }}"
+  - log: "GATE {{ construction.materials | list | join(',') }}"
+"""
+
+
+def test_templates_see_the_contract_markets_shipyards_and_construction(tmp_path: Path) -> None:
+    """Issue 17: a playbook learns the contract's good, a market's goods, a shipyard's types
+    and the gate's bill, without curl; plan shows what run logs."""
+    path = playbook(tmp_path, GAME)
+    assert st_run(tmp_path, "validate", str(path)).returncode == 0
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    contract = logged(run.stdout, "CONTRACT ")[0].split()
+    assert len(contract) == 4 and contract[2].startswith("X1-") and int(contract[3]) > 0
+    assert "FAB_MATS" in logged(run.stdout, "MARKET ")[0]
+    assert logged(run.stdout, "YARD ") == ["YARD True"]
+    assert logged(run.stdout, "GATE ") == ["GATE FAB_MATS,ADVANCED_CIRCUITRY,QUANTUM_STABILIZERS"]
+    plan = st_run(tmp_path, "plan", "--sim", str(path))
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    for line in (*logged(run.stdout, "CONTRACT "), *logged(run.stdout, "GATE ")):
+        assert line in plan.stdout
