@@ -69,6 +69,16 @@ def systems_for(step: Step, ctx: StepContext) -> set[str]:
         return set()
 
 
+def playbook_systems(playbook: Any, ship: Any, system: Any, agent: Any) -> set[str]:
+    """The systems beyond the ship's own that a playbook's navigate steps name (templates
+    rendered from the start): what ``plan`` and ``run``'s meaning check load first."""
+    from runner.playbook.context import StepContext
+
+    ctx = StepContext(ship=ship, system=system, agent=agent, vars=playbook.vars)
+    return {name for step in playbook.steps for s in step.walk()
+            for name in systems_for(s, ctx)} - {ship.nav.system}
+
+
 def systems_named(args: Mapping[str, Any]) -> set[str]:
     """The systems a navigate step's (rendered) arguments name."""
     target = args.get("to")

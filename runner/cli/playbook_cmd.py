@@ -299,13 +299,10 @@ class Universe:
     def atlas(self, book: Any, ship: Any, system: Any, agent: Any) -> Any:
         """The galaxy and the other systems the playbook's navigate steps name (an empty
         atlas when it names none, or offline from a state file)."""
-        from runner.actions.navigate import systems_for
+        from runner.actions.navigate import playbook_systems
         from runner.domain.galaxy import Atlas
-        from runner.playbook.context import StepContext
 
-        ctx = StepContext(ship=ship, system=system, agent=agent, vars=book.vars)
-        named = {name for step in book.steps for s in step.walk()
-                 for name in systems_for(s, ctx)} - {ship.nav.system}
+        named = playbook_systems(book, ship, system, agent)
         if self.state is not None or not named:
             return Atlas()
         client = self.directory.client(None if self.sim else book.agent)

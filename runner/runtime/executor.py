@@ -517,10 +517,17 @@ class Executor:
         await self._counting_down(label, game_seconds / max(self.api.speed(), 1e-9))
 
     async def _sleep_wall(self, seconds: float) -> None:
-        """Sleep, but wake for a stop request (waiting is a safe point)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop.wait(), timeout=max(0.0, seconds))
-        await self._at_safe_point()
+        """Sleep, waking at least every ``WAIT_SLICE_S`` for a stop request, here or by
+        ``st-run stop`` from another process (waiting is a safe point)."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while True:
+            left = deadline - time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(),
+                                       timeout=max(0.0, min(left, WAIT_SLICE_S)))
+            await self._at_safe_point()
+            if left <= WAIT_SLICE_S:
+                return
 
     async def _park(self, exc: ApiError) -> None:
         """Wait (PARKED) until the agent's credits cover the trade; one line says why."""

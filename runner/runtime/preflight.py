@@ -28,6 +28,7 @@ async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None
     live view's ETA); ``PlanFailed`` (exit 2) with the first located problem when it cannot
     run. Requests: the ship list, the agent, and the system only when the state store has
     no fresh copy of it."""
+    from runner.actions.navigate import playbook_systems
     from runner.playbook.compiler import compile_playbook
     from runner.playbook.errors import PlaybookError
     from runner.runtime.adapters import fetch_game_data
@@ -39,8 +40,11 @@ async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None
     system = await runtime.universe(loaded.agent).system(ship.nav.system)
     agent = await client.get_agent()
     game = await fetch_game_data(client, loaded.playbook, system)
+    atlas = await runtime.universe(loaded.agent).atlas(
+        ship.nav.system, playbook_systems(loaded.playbook, ship, system, agent))
     try:
-        return compile_playbook(loaded.playbook, system, ship, agent, ships=ships, game=game)
+        return compile_playbook(loaded.playbook, system, ship, agent, ships=ships, game=game,
+                                atlas=atlas)
     except PlaybookError as exc:
         raise PlanFailed(f"{exc.message}; not started (`st-run plan {loaded.path}` shows "
                          "the whole plan)") from None

@@ -48,8 +48,8 @@ def _containers(db: Path) -> list[str]:
 
 @pytest.mark.parametrize(("text", "expected"), [
     (NO_SUCH_ROLE, "refinery.yaml: no ship matches role REFINERY (roles: "),
-    (BUYS_THEN_GETS_LOST, "lost.yaml:7:5: step 4 `navigate`: waypoint `X9-NOPE-A1` is not in "
-                          "system "),
+    (BUYS_THEN_GETS_LOST, "lost.yaml:7:5: step 4 `navigate`: waypoint `X9-NOPE-A1`: system "
+                          "X9-NOPE is not loaded (the galaxy data does not know it)"),
 ])
 def test_run_refuses_what_plan_refuses_before_creating_a_container(
         tmp_path: Path, text: str, expected: str) -> None:

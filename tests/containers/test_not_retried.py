@@ -35,7 +35,7 @@ def test_a_step_that_cannot_run_as_written_is_not_restarted(tmp_path: Path) -> N
     result = st_run(tmp_path, "--sim", "--db", str(db), str(playbook))  # old code: forever
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert "waypoint `X9-NOPE-A1` is not in system" in result.stdout
+    assert "waypoint `X9-NOPE-A1`: system X9-NOPE is not loaded" in result.stdout
     assert "not restarting: the step cannot run as written" in result.stdout
     with Store.open(str(db)) as store:
         record = store.require_container("lost-later")

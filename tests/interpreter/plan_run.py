@@ -209,13 +209,15 @@ class Outcome:
     detail: str = ""
 
 
-def predicted(playbook: Path, sim: Sim, token: str) -> Outcome:
-    """``plan`` in-process against the simulator (the CLI's own universe loader)."""
+def predicted(playbook: Path, sim: Sim, token: str, db: Path) -> Outcome:
+    """``plan`` in-process against the simulator (the CLI's own universe loader), with the
+    run's state database: plan reads the universe from its cache, never from the user's."""
     from runner.cli.playbook_cmd import Universe
     from runner.playbook import PlaybookError, compile_playbook, load_playbook
 
     book = load_playbook(playbook)
-    with _env(runner_env(sim, token)), Universe(None, False, None) as universe:
+    env = {**runner_env(sim, token), "ST_RUN_DB": str(db)}
+    with _env(env), Universe(None, False, None) as universe:
         system, ship, agent, ships = universe.for_playbook(book)
         atlas = universe.atlas(book, ship, system, agent)
     try:
@@ -267,7 +269,7 @@ def compare(text: str, sim: Sim, tmp: Path, index: int) -> tuple[bool, str]:
     token = sim.register(f"PROP{os.getpid() % 1000}X{index}")
     path = tmp / f"prop{index}.yaml"
     path.write_text(text.replace("name: prop\n", f"name: prop{index}\n", 1), encoding="utf-8")
-    plan = predicted(path, sim, token)
+    plan = predicted(path, sim, token, tmp / "state.db")
     run = observed(path, sim, token, tmp / "state.db")
     if not plan.ok:  # the plan refuses it: the run must not succeed either
         return (not run.ok, f"plan refused ({plan.detail}) but run succeeded")
