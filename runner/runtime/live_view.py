@@ -117,8 +117,11 @@ class LiveView:
         self._task: asyncio.Task[None] | None = None
 
     def on_log(self, view: ContainerView, line: str) -> None:
-        """Log listener: prints plain lines when not on a terminal."""
-        if not self.interactive:
+        """Log listener: every line is printed, above the live panel on a terminal, so the
+        run's whole transcript stays in the scrollback when the panel closes."""
+        if self._live is not None:
+            print_literal(self._live.console, plain_line(view, line))
+        elif not self.interactive:
             print(plain_line(view, line), flush=True)
 
     def say(self, message: str) -> None:

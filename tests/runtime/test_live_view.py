@@ -45,3 +45,25 @@ def test_backoff_shows_the_next_retry_and_plain_lines_name_the_container() -> No
     view = ContainerView("2", "trade", status="BACKOFF", next_retry=T0)
     assert "retry 00:00:00Z" in text_of(render([view]))
     assert plain_line(view, "hello").endswith("Z trade: hello")
+
+
+def test_the_transcript_stays_in_the_scrollback_after_the_live_view_closes() -> None:
+    """Issue 15: on a terminal, log lines are printed above the live panel, not only in it."""
+    import asyncio
+
+    from runner.runtime.live_view import LiveView
+    from runner.runtime.view import ContainerView
+
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=True, color_system=None)
+    view = ContainerView("1", "miner", ship="S-1", step_total=3)
+    live = LiveView({"1": view}, console=console)
+
+    async def run() -> None:
+        async with live:
+            for n in range(30):
+                live.on_log(view, f"line {n}")
+
+    asyncio.run(run())
+    text = out.getvalue()
+    assert all(f"miner: line {n}" in text for n in range(30))
