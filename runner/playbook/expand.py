@@ -60,9 +60,14 @@ def tour_order(step: Step, ctx: StepContext) -> tuple[list[str], str]:
     stops = resolve_waypoints(visit, ctx)
     if step.args.get("order") == "as_written":
         return stops, "as written"
-    if len(stops) < 2:
-        return stops, "single stop"
-    return solve_tour_order(ctx, stops)
+    # The ship's own waypoint is a stop like any other: visited first (no flight), not
+    # mistaken for the solver's start and dropped.
+    here = [s for s in stops if s == ctx.ship.nav.waypoint][:1]
+    others = [s for s in stops if s not in here]
+    if len(others) < 2:
+        return here + others, "single stop" if len(stops) < 2 else "here first"
+    order, method = solve_tour_order(ctx, others)
+    return here + order, method
 
 
 def solve_tour_order(ctx: StepContext, stops: Sequence[str]) -> tuple[list[str], str]:

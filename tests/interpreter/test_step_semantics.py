@@ -223,3 +223,22 @@ def test_templates_see_the_contract_markets_shipyards_and_construction(tmp_path:
     assert plan.returncode == 0, plan.stdout + plan.stderr
     for line in (*logged(run.stdout, "CONTRACT "), *logged(run.stdout, "GATE ")):
         assert line in plan.stdout
+
+
+def test_a_tour_through_the_ships_own_waypoint_runs_its_steps_there_too(tmp_path: Path) -> None:
+    """A stop that is the ship's waypoint was taken for the tour solver's start and dropped
+    (its steps never ran there, in plan and run alike); it is visited first now."""
+    path = playbook(tmp_path, """\
+name: here
+ship: {role: COMMAND}
+steps:
+  - tour:
+      visit: ["{{ ship.nav.waypoint }}", {nearest: {traits: [MARKETPLACE], not_here: true}}]
+      steps:
+        - log: "AT {{ loop.index }}/{{ loop.length }}"
+""")
+    run = st_run(tmp_path, "--sim", str(path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert logged(run.stdout, "AT ") == ["AT 1/2", "AT 2/2"]
+    plan = st_run(tmp_path, "plan", "--sim", str(path))
+    assert "AT 1/2" in plan.stdout and "AT 2/2" in plan.stdout
