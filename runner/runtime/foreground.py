@@ -56,6 +56,7 @@ class RunOptions:
     grace_s: float = DEFAULT_GRACE_S
     metrics: ListenAddress | None = None  # serve Prometheus metrics here
     dashboard: ListenAddress | None = None  # serve the web dashboard here
+    members: frozenset[str] | None = None  # of group playbooks, run only these (`start`)
 
 
 #: Databases of earlier ``--sim`` runs kept for ``status --sim`` / ``logs --sim``.
@@ -144,7 +145,7 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
              if supervisor.claimed_by_other(p, replace=options.replace) is not None}
     loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
     plans = {}
-    for playbook in await _with_members(supervisor, loaded):
+    for playbook in await _with_members(supervisor, loaded, options.members):
         # plan's meaning checks, before any container is created
         if fresh or playbook.name in taken or not supervisor.resumes(playbook):
             plans[playbook.name] = await check_meaning(supervisor.runtime, playbook)
@@ -156,7 +157,8 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
         for playbook in loaded:
             if playbook.is_group:
                 try:
-                    await supervisor.groups.start(playbook, fresh=fresh)
+                    await supervisor.groups.start(playbook, fresh=fresh,
+                                                  only=options.members)
                 except StRunError as exc:
                     view.say(f"{playbook.name}: not started: {exc.message}")
                     refused += 1
@@ -177,8 +179,8 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
     return _report(view, options, outcomes, refused, interrupted.is_set())
 
 
-async def _with_members(supervisor: Supervisor, loaded: Sequence[LoadedPlaybook]
-                        ) -> list[LoadedPlaybook]:
+async def _with_members(supervisor: Supervisor, loaded: Sequence[LoadedPlaybook],
+                        only: frozenset[str] | None = None) -> list[LoadedPlaybook]:
     """The playbooks to check before anything starts: each group stands for its members
     now (one ship list per agent that has a group)."""
     ships: dict[str, list[Any]] = {}
@@ -191,7 +193,8 @@ async def _with_members(supervisor: Supervisor, loaded: Sequence[LoadedPlaybook]
             client = supervisor.agents.client(playbook.agent)
             ships[playbook.agent] = list(await client.list_ships())
         members = supervisor.runtime.members(playbook, ships[playbook.agent])
-        out += [supervisor.resume_values(m) for m in members]
+        out += [supervisor.resume_values(m) for m in members
+                if only is None or m.name in only]
     return out
 
 

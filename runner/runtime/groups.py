@@ -62,6 +62,7 @@ class Group:
     started: set[str] = field(default_factory=set)  # ships whose member started here once
     errors: dict[str, str] = field(default_factory=dict)  # ship -> last start error said
     persistent: bool = False  # keep looking for members even when none runs (watch)
+    only: frozenset[str] | None = None  # run only these members (by container name)
     said_waiting: bool = False
     synced: bool = False  # its first look is done: later starts are ships that joined
     stopped: bool = False
@@ -97,14 +98,16 @@ class GroupKeeper:
     # ---- the API -------------------------------------------------------------------------
 
     async def start(self, loaded: LoadedPlaybook, *, fresh: bool = False,
-                    leave: Leave | None = None, persistent: bool = False) -> Group:
+                    leave: Leave | None = None, persistent: bool = False,
+                    only: frozenset[str] | None = None) -> Group:
         """Start the members of group playbook ``loaded`` and keep them in step
-        (``persistent``: also while no member runs, as the watcher does)."""
+        (``persistent``: also while no member runs, as the watcher does; ``only``: run
+        just these members, as ``st-run start GROUP/SHIP`` asks)."""
         running = self.find(loaded.name)
         if running is not None:
             raise StRunError(f"group {loaded.name!r} already runs {running.loaded.path}; "
                              "give this playbook another name")
-        group = Group(loaded, fresh=fresh, leave=leave, persistent=persistent)
+        group = Group(loaded, fresh=fresh, leave=leave, persistent=persistent, only=only)
         self.groups[loaded.name] = group
         await self.sync_agent(loaded.agent)
         self._poll(loaded.agent)
@@ -199,6 +202,8 @@ class GroupKeeper:
     async def _join(self, group: Group, ship: str, slot: ShipSlot) -> None:
         """Start (or resume) the member for ``ship``, unless it ended and stays ended."""
         member = self.supervisor.runtime.member(group.loaded, ship, slot)
+        if group.only is not None and member.name not in group.only:
+            return
         old = group.members.get(ship)
         record = self.supervisor.store.get_container(member.name)
         if old is not None and (record is None or record.status is not ContainerStatus.PENDING):
