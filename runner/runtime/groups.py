@@ -117,12 +117,13 @@ class GroupKeeper:
         """Every member runs ``loaded`` (the edited group) from its next safe point; members
         that ended run the new version again; then the fleet is looked at anew."""
         group = self.groups[name]
-        group.loaded = loaded
-        group.leave = None  # an edit runs every matching member again
-        live = [(s, h) for s, h in group.members.items() if not h.done]
-        group.members = {s: h for s, h in group.members.items() if not h.done}
-        await asyncio.gather(*(self._replace_member(group, s, h, group.slots[s])
-                               for s, h in live))
+        async with self._lock:  # not while a look at the fleet replaces members too
+            group.loaded = loaded
+            group.leave = None  # an edit runs every matching member again
+            live = [(s, h) for s, h in group.members.items() if not h.done]
+            group.members = {s: h for s, h in group.members.items() if not h.done}
+            await asyncio.gather(*(self._replace_member(group, s, h, group.slots[s])
+                                   for s, h in live))
         await self.sync_agent(loaded.agent)
 
     async def stop(self, name: str) -> None:
@@ -202,7 +203,8 @@ class GroupKeeper:
     async def _join(self, group: Group, ship: str, slot: ShipSlot) -> None:
         """Start (or resume) the member for ``ship``, unless it ended and stays ended."""
         member = self.supervisor.runtime.member(group.loaded, ship, slot)
-        if group.only is not None and member.name not in group.only:
+        if group.stopped or self.closed or (group.only is not None
+                                            and member.name not in group.only):
             return
         old = group.members.get(ship)
         record = self.supervisor.store.get_container(member.name)
