@@ -21,6 +21,7 @@ import click
 
 from runner.cli.status_cmd import (
     container_json,
+    containers_named,
     db_option,
     human,
     iso,
@@ -55,23 +56,31 @@ STOP_POLL_S = 0.5
 @db_option
 def describe(container: str, as_json: bool, db: str | None, sim: bool) -> None:
     """Everything about one container: playbook file and version, ship, agent, restart
-    policy and history, current step and checkpoint, registered values, last error."""
-    with open_store(db, sim) as store:
-        record = store.require_container(container)
-        unreadable = None
-        try:
-            checkpoint = store.last_checkpoint(record.id)
-        except CorruptState as exc:  # its stored state cannot be read: say so, show the rest
-            checkpoint, unreadable = None, f"unreadable ({exc.message})"
-        log = store.logs(record.id, limit=1000)
+    policy and history, current step and checkpoint, registered values, last error.
+    A group's name describes each member (--json: a list)."""
     now = datetime.now(UTC)
+    with open_store(db, sim) as store:
+        single = store.get_container(container) is not None  # else a group's name
+        records = containers_named(store, container)
+        described = [(r, _describe_data(store, r, now)) for r in records]
+    if as_json:
+        data: Any = described[0][1] if single else [d for _, d in described]
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    click.echo("\n\n".join(describe_text(r, d, now) for r, d in described))
+
+
+def _describe_data(store: Store, record: ContainerRecord, now: datetime) -> dict[str, Any]:
+    unreadable = None
+    try:
+        checkpoint = store.last_checkpoint(record.id)
+    except CorruptState as exc:  # its stored state cannot be read: say so, show the rest
+        checkpoint, unreadable = None, f"unreadable ({exc.message})"
+    log = store.logs(record.id, limit=1000)
     data = describe_json(record, checkpoint, log, now)
     if unreadable:
         data["checkpoint_error"] = unreadable
-    if as_json:
-        click.echo(json.dumps(data, indent=2, default=str))
-        return
-    click.echo(describe_text(record, data, now))
+    return data
 
 
 def describe_json(record: ContainerRecord, checkpoint: Checkpoint | None,
@@ -203,12 +212,13 @@ def start(container: str, detach: bool, agent: str | None, grace: float | None,
 
     Runs it in the foreground like `st-run PLAYBOOK` (exit codes as for run). With
     --detach it is only marked PENDING, so that a watcher managing it resumes it (at its
-    next re-scan, or when it restarts).
+    next re-scan, or when it restarts). A group's name starts each member.
     """
     _check_grace(grace)
     with open_store(db, sim) as store:
-        record = mark_to_run(store, container, detach)
-    _run_or_detach(record, detach, db, sim, agent, grace)
+        records = [mark_to_run(store, str(r.id), detach)
+                   for r in containers_named(store, container)]
+    _run_or_detach(records, detach, db, sim, agent, grace)
 
 
 @click.command()
@@ -219,16 +229,19 @@ def start(container: str, detach: bool, agent: str | None, grace: float | None,
 @db_option
 def restart(container: str, timeout: float, detach: bool, agent: str | None,
             grace: float | None, db: str | None, sim: bool) -> None:
-    """Stop a container at its next safe point, then start it again from its checkpoint."""
+    """Stop a container (or each member of a group) at its next safe point, then start it
+    again from its checkpoint."""
     _check_grace(grace)
     with open_store(db, sim) as store:
-        before = store.require_container(container)
-        if before.status.is_active:
-            store.request_stop(before.id)
-            click.echo(f"stopping {before.name} (id {before.id}) at its next safe point")
+        members = containers_named(store, container)
+        for before in members:
+            if before.status.is_active:
+                store.request_stop(before.id)
+                click.echo(f"stopping {before.name} (id {before.id}) at its next safe point")
+        for before in members:
             wait_until_stopped(store, before.id, timeout)
-        record = mark_to_run(store, container, detach)
-    _run_or_detach(record, detach, db, sim, agent, grace)
+        records = [mark_to_run(store, str(r.id), detach) for r in members]
+    _run_or_detach(records, detach, db, sim, agent, grace)
 
 
 def _check_grace(grace: float | None) -> None:
@@ -276,21 +289,28 @@ def wait_until_stopped(store: Store, container_id: int, timeout_s: float, *,
         sleep(STOP_POLL_S)
 
 
-def _run_or_detach(record: ContainerRecord, detach: bool, db: str | None, sim: bool,
+def _run_or_detach(records: list[ContainerRecord], detach: bool, db: str | None, sim: bool,
                    agent: str | None, grace: float | None) -> None:
+    """Leave the containers to a watcher (``detach``), or run their playbook files here
+    (a group's members: the group's file, running only those members)."""
     if detach:
-        click.echo(f"{record.name} is {record.status.value}: a watcher managing "
-                   f"{record.playbook_path} resumes it; or `st-run start {record.name}` "
-                   "runs it here")
+        for record in records:
+            click.echo(f"{record.name} is {record.status.value}: a watcher managing "
+                       f"{record.playbook_path} resumes it; or `st-run start {record.name}` "
+                       "runs it here")
         return
     import asyncio
 
+    from runner.domain.ship_group import group_of
     from runner.runtime.foreground import RunOptions, run_foreground
 
-    path = Path(record.playbook_path)
-    if not path.is_file():
-        raise InvalidInput(f"{record.name}: its playbook file {path} no longer exists")
-    options = RunOptions([path], sim=sim, db=db, agent=agent)
+    paths = list(dict.fromkeys(Path(r.playbook_path) for r in records))
+    for record in records:
+        if not Path(record.playbook_path).is_file():
+            raise InvalidInput(f"{record.name}: its playbook file {record.playbook_path} no "
+                               "longer exists")
+    members = frozenset(r.name for r in records if group_of(r.name) is not None)
+    options = RunOptions(paths, sim=sim, db=db, agent=agent, members=members or None)
     if grace is not None:
         options.grace_s = grace
     sys.exit(asyncio.run(run_foreground(options)))
@@ -324,7 +344,8 @@ def rm(containers: tuple[str, ...], all_finished: bool, db: str | None, sim: boo
                 click.echo("no finished containers")
             return
         for name in containers:  # one by one: each removal is said before the next is tried
-            _removed(remove(store, name))
+            for record in containers_named(store, name):  # a group: each member
+                _removed(remove(store, record.id))
 
 
 def _removed(record: ContainerRecord) -> None:

@@ -96,10 +96,11 @@ def _with_meaning(results: list[Any], books: list[Any], state_file: str | None,
             book = by_path.get(file)
             if book is not None and not problems:
                 try:
-                    system, ship, agent, ships = universe.for_playbook(book)
-                    compile_playbook(book, system, ship, agent, ships=ships,
-                                     atlas=universe.atlas(book, ship, system, agent),
-                                     game=universe.game(book, system))
+                    for _name, symbol, slot in universe.members(book):
+                        system, ship, agent, ships = universe.for_playbook(book, symbol)
+                        compile_playbook(book, system, ship, agent, ships=ships,
+                                         atlas=universe.atlas(book, ship, system, agent),
+                                         game=universe.game(book, system), slot=slot)
                 except PlaybookError as exc:
                     problems, source = exc.problems, exc.source
                 except NoSuchShip as exc:
@@ -184,40 +185,85 @@ def _escape(message: str) -> str:
 @click.option("--map", "map_file", metavar="FILE.svg",
               help="Also draw the system with the planned legs, flight modes, refuel stops "
                    "and tour order as SVG.")
+@click.option("--ship", "only_ship", metavar="SHIP",
+              help="For a group playbook (`ships:`): plan for this member only.")
 def plan(playbook: str, as_json: bool, sim: bool, state_file: str | None,
-         extra: tuple[str, ...], agent: str | None, map_file: str | None) -> None:
+         extra: tuple[str, ...], agent: str | None, map_file: str | None,
+         only_ship: str | None = None) -> None:
     """Show what PLAYBOOK would do, without doing it: legs, fuel, time, credits, requests.
 
+    A group playbook (`ships:`) is planned for every matching ship, one section each (as
+    `run` would start them, with their `ship.index` and `ship.count`), or for --ship S.
     Universe data comes from --state FILE, --sim, or the API (SPACETRADERS_TOKEN,
     ST_RUN_API_URL).
     """
-    from runner.playbook.compiler import compile_playbook
     from runner.playbook.errors import PlaybookError
     from runner.playbook.model import load_playbook
-    from runner.playbook.plan_view import plan_text, plan_to_dict
 
     try:
         overrides = parse_overrides(extra)
         book = load_playbook(playbook, overrides)
         warn_unused_overrides({book.path: book.source}, overrides)
+        if only_ship is not None and book.ships is None:
+            raise InvalidInput(f"{playbook}: --ship is for group playbooks (`ships:`); this "
+                               "one runs on its `ship:`")
         with Universe(state_file, sim, agent) as universe:
-            system, ship, agent_value, ships = universe.for_playbook(book)
-            atlas = universe.atlas(book, ship, system, agent_value)
-            game = universe.game(book, system)
-        result = compile_playbook(book, system, ship, agent_value, ships=ships, atlas=atlas,
-                                  game=game)
+            plans = _plans(universe, book, only_ship)
     except PlaybookError as exc:
         for problem in exc.problems:
             _echo_problem(problem, exc.source)
         count = len(exc.problems)
         raise InvalidInput(f"{playbook}: {count} problem{'s' if count != 1 else ''}") from None
+    if not plans:
+        click.echo(f"{book.name}: no ship matches "
+                   f"{book.ships.describe() if book.ships else 'its ship'} yet; nothing to "
+                   "plan (run starts a member for each ship that matches later)")
+        return
     if map_file:
-        _write_map(map_file, result, system)
+        _write_map(map_file, plans[0][2], plans[0][3])
+    _show_plans(plans, as_json, group=book.ships is not None and only_ship is None)
+
+
+def _plans(universe: Universe, book: Any, only_ship: str | None) -> list[Any]:
+    """(container name, slot, plan, system) for each ship the playbook runs on."""
+    from runner.playbook.compiler import compile_playbook
+
+    members = universe.members(book)
+    if only_ship is not None:
+        names = [symbol for _, symbol, _ in members]
+        members = [m for m in members if m[1] == only_ship]
+        if not members:
+            raise InvalidInput(f"{book.path}: {only_ship} is not a member of group "
+                               f"{book.name} (members: {', '.join(names) or 'none'})")
+    plans = []
+    for name, symbol, slot in members:
+        system, ship, agent_value, ships = universe.for_playbook(book, symbol)
+        atlas = universe.atlas(book, ship, system, agent_value)
+        game = universe.game(book, system)
+        plans.append((name, slot, compile_playbook(book, system, ship, agent_value,
+                                                   ships=ships, atlas=atlas, game=game,
+                                                   slot=slot), system))
+    return plans
+
+
+def _show_plans(plans: list[Any], as_json: bool, *, group: bool) -> None:
+    """One plan as before; a group's: one section (JSON: one object) per member."""
+    from runner.playbook.plan_view import plan_text, plan_to_dict
+
     start = datetime.now(UTC)
+    if not group:
+        result = plans[0][2]
+        click.echo(json.dumps(plan_to_dict(result, start=start), indent=2) if as_json
+                   else plan_text(result, start=start))
+        return
     if as_json:
-        click.echo(json.dumps(plan_to_dict(result, start=start), indent=2))
-    else:
-        click.echo(plan_text(result, start=start))
+        click.echo(json.dumps([{"container": name, "index": slot.index, "count": slot.count,
+                                **plan_to_dict(result, start=start)}
+                               for name, slot, result, _ in plans], indent=2))
+        return
+    click.echo("\n\n".join(f"== {name} (ship.index {slot.index} of {slot.count}) ==\n"
+                            f"{plan_text(result, start=start)}"
+                            for name, slot, result, _ in plans))
 
 
 def _write_map(path: str, plan: Any, system: Any) -> None:
@@ -288,13 +334,31 @@ class Universe:
         if self.runner is not None:
             self.runner.close()
 
-    def for_playbook(self, book: Any) -> tuple[Any, Any, Any, list[Any]]:
-        """(system with markets, the playbook's ship, agent, all ships)."""
+    def for_playbook(self, book: Any, symbol: str | None = None
+                     ) -> tuple[Any, Any, Any, list[Any]]:
+        """(system with markets, the playbook's ship, agent, all ships); ``symbol``: this
+        ship instead of the one the playbook's ``ship`` names (a group's member)."""
         if self.state is not None:
             system, ships, agent = self.state
-            return system, _pick(book, ships), agent, ships
+            return system, _pick(book, ships, symbol), agent, ships
         client = self.directory.client(None if self.sim else book.agent)
-        return self.runner.run(self._fetch(client, book))  # type: ignore[no-any-return]
+        return self.runner.run(  # type: ignore[no-any-return]
+            self._fetch(client, book, symbol))
+
+    def members(self, book: Any) -> list[tuple[str, str, Any]]:
+        """(container name, ship symbol, slot) for each ship ``book`` runs on: its one
+        ship, or every member of its group."""
+        from runner.domain.ship_group import ShipSlot
+
+        if book.ships is None:
+            return [(book.name, self.for_playbook(book)[1].symbol, ShipSlot())]
+        if self.state is not None:
+            ships = self.state[1]
+        else:
+            client = self.directory.client(None if self.sim else book.agent)
+            ships = self.runner.run(self._fleet(client))[1]
+        return [(f"{book.name}/{ship.symbol}", ship.symbol, slot)
+                for ship, slot in book.ships.members(ships)]
 
     def atlas(self, book: Any, ship: Any, system: Any, agent: Any) -> Any:
         """The galaxy and the other systems the playbook's navigate steps name (an empty
@@ -330,11 +394,15 @@ class Universe:
                 self.systems[symbol] = await self._system(client, symbol)
         return Atlas(self.galaxy, dict(self.systems))
 
-    async def _fetch(self, client: Any, book: Any) -> tuple[Any, Any, Any, list[Any]]:
+    async def _fleet(self, client: Any) -> tuple[Any, list[Any]]:
         if id(client) not in self.fleet:
             self.fleet[id(client)] = (await client.get_agent(), list(await client.list_ships()))
-        agent, ships = self.fleet[id(client)]
-        ship = _pick(book, ships)
+        return self.fleet[id(client)]
+
+    async def _fetch(self, client: Any, book: Any, symbol: str | None
+                     ) -> tuple[Any, Any, Any, list[Any]]:
+        agent, ships = await self._fleet(client)
+        ship = _pick(book, ships, symbol)
         if ship.nav.system not in self.systems:
             self.systems[ship.nav.system] = await self._system(client, ship.nav.system)
         return self.systems[ship.nav.system], ship, agent, ships
@@ -373,12 +441,12 @@ def _universe_cache() -> Any:
         return None
 
 
-def _pick(book: Any, ships: list[Any]) -> Any:
+def _pick(book: Any, ships: list[Any], symbol: str | None = None) -> Any:
     from runner.playbook.errors import StepError
     from runner.playbook.selectors import resolve_ship
 
     try:
-        return resolve_ship(book.ship, ships)
+        return resolve_ship(symbol if symbol is not None else book.ship, ships)
     except StepError as exc:
         raise NoSuchShip(book.path, exc.message) from None
 

@@ -99,6 +99,18 @@ def require_existing(db: str | None) -> None:
                      "check --db or $ST_RUN_DB)")
 
 
+def containers_named(store: Store, name: str) -> list[ContainerRecord]:
+    """The container called (or numbered) ``name``, else every member of the group
+    ``name`` (containers ``name/SHIP``), by id; ``UnknownContainer`` when neither exists."""
+    from runner.domain.ship_group import group_of
+
+    found = store.get_container(name)
+    if found is not None:
+        return [found]
+    members = [r for r in store.list_containers(all=True) if group_of(r.name) == name]
+    return members or [store.require_container(name)]
+
+
 # -- status --------------------------------------------------------------------------------
 
 
@@ -115,6 +127,8 @@ def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool
     """Show containers: active ones (PENDING, RUNNING, BACKOFF, PARKED) unless --all.
 
     VERSION is the start of the content hash of the playbook version each one runs.
+    A group playbook's members (NAME/SHIP) are listed under a count line
+    (`miners 6/6 running`); --json gives each container its `group`.
     A RUNNING container whose runner stopped renewing its lease shows UNKNOWN; -o wide
     says since when. Piped, the table is not cut to the terminal's width. --runners lists
     the runners (processes, possibly on other machines) that hold containers' leases.
@@ -189,8 +203,11 @@ def _print_runners(rows: list[RunnerRow], as_json: bool) -> None:
 def container_json(record: ContainerRecord, last: LogRecord | None,
                    now: datetime) -> dict[str, Any]:
     """The ``status --json`` object of one container; times are UTC ISO 8601."""
+    from runner.domain.ship_group import group_of
+
     return {
-        "id": record.id, "name": record.name, "ship": record.ship, "agent": record.agent,
+        "id": record.id, "name": record.name, "group": group_of(record.name),
+        "ship": record.ship, "agent": record.agent,
         "status": record.status.value, "restarts": record.restarts, "step": record.step_path,
         "iterations": record.iterations, "playbook": record.playbook_path,
         "content_hash": record.content_hash, "git_revision": record.git_revision,
@@ -228,6 +245,8 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     from runner.terminal import literal
 
     headers = [*HEADERS, *(WIDE_HEADERS if wide else ())]
+    records = grouped(records)
+    counts = group_counts(records, now)
     rows = [_row(r, now, wide) for r in records]
     console = Console(soft_wrap=False)
     piped = not console.is_terminal
@@ -243,7 +262,12 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
             if header in WHOLE or piped else None
         table.add_column(header, no_wrap=True, overflow="ellipsis", min_width=whole)
     table.add_column("LAST LOG", no_wrap=True, overflow="ellipsis")
+    shown: set[str] = set()
     for r, row in zip(records, rows, strict=True):
+        group = _group(r)
+        if group is not None and group not in shown:
+            shown.add(group)
+            table.add_row("", literal(counts[group]), *("" for _ in headers[1:]))
         line = last.get(r.id)
         text = ((line.message if line else r.last_error) or "-").splitlines() or ["-"]
         # Names and log lines are user and server text: literal, never Rich markup.
@@ -254,9 +278,40 @@ def _print_table(records: list[ContainerRecord], last: dict[int, LogRecord],
     click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
+def _group(record: ContainerRecord) -> str | None:
+    from runner.domain.ship_group import group_of
+
+    return group_of(record.name)
+
+
+def grouped(records: list[ContainerRecord]) -> list[ContainerRecord]:
+    """``records`` with each group's members together, where its first member was."""
+    order: dict[str, int] = {}
+    for i, record in enumerate(records):
+        order.setdefault(_group(record) or f"#{record.id}", i)
+    return sorted(records, key=lambda r: (order[_group(r) or f"#{r.id}"], r.name))
+
+
+def group_counts(records: list[ContainerRecord], now: datetime) -> dict[str, str]:
+    """Each group's count line: ``miners 5/6 running, 1 BACKOFF``."""
+    statuses: dict[str, list[str]] = {}
+    for record in records:
+        group = _group(record)
+        if group is not None:
+            statuses.setdefault(group, []).append(status_text(record, now))
+    lines = {}
+    for group, seen in statuses.items():
+        running = seen.count("RUNNING")
+        others = sorted({s for s in seen if s != "RUNNING"})
+        rest = "".join(f", {seen.count(s)} {s}" for s in others)
+        lines[group] = f"{group} {running}/{len(seen)} running{rest}"
+    return lines
+
+
 def _row(r: ContainerRecord, now: datetime, wide: bool = False) -> list[str]:
     uptime = _uptime(r, now)
-    row = [str(r.id), r.name, r.agent, r.ship, status_text(r, now), r.step_path or "-",
+    name = f"  {r.name}" if _group(r) is not None else r.name
+    row = [str(r.id), name, r.agent, r.ship, status_text(r, now), r.step_path or "-",
            short_hash(r.content_hash), str(r.restarts),
            "-" if uptime is None else human(uptime), _next_retry(r, now)]
     if wide:
@@ -337,6 +392,9 @@ def logs(container: str | None, follow: bool, since: str | None, lines: int, as_
     start = parse_since(since, datetime.now(UTC)) if since else None
     emit = _emit_json if as_json else _emit_text
     with open_store(db, sim) as store:
+        if container is not None and store.get_container(container) is None:
+            _group_logs(store, containers_named(store, container), follow, start, lines, emit)
+            return
         history = store.logs(container, since=start, limit=lines) if lines else []
         for record in history:
             emit(record)
@@ -349,6 +407,31 @@ def logs(container: str | None, follow: bool, since: str | None, lines: int, as_
                     for record in batch:  # what its runner wrote as the container ended
                         emit(record)
                         after = record.id
+
+
+def _group_logs(store: Store, members: list[ContainerRecord], follow: bool,
+                since: datetime | None, lines: int, emit: Callable[[LogRecord], None]
+                ) -> None:
+    """``logs GROUP``: every member's lines interleaved in commit order (each line names its
+    member); ``-f`` follows until every member has ended."""
+    ids = [r.id for r in members]
+    history = store.logs(container_ids=ids, since=since, limit=lines) if lines else []
+    for record in history:
+        emit(record)
+    if not follow:
+        return
+    after = history[-1].id if history else _newest_id(store)
+    checks = [_still_running(store, str(i)) for i in ids]
+
+    def running() -> bool:
+        return any([check() for check in checks])  # a list: every check is polled
+
+    with contextlib.suppress(KeyboardInterrupt):
+        after = follow_logs(store, None, after, emit, keep_going=running, container_ids=ids)
+        while batch := store.logs(container_ids=ids, after_id=after, limit=500):
+            for record in batch:
+                emit(record)
+                after = record.id
 
 
 def _still_running(store: Store, container: str) -> Callable[[], bool]:
@@ -369,13 +452,16 @@ def _still_running(store: Store, container: str) -> Callable[[], bool]:
 def follow_logs(store: Store, container: str | None, after_id: int,
                 emit: Callable[[LogRecord], None], *,
                 sleep: Callable[[float], None] = time.sleep,
-                keep_going: Callable[[], bool] = lambda: True) -> int:
-    """Emit lines committed after ``after_id`` until ``keep_going()`` is false; polls by id.
+                keep_going: Callable[[], bool] = lambda: True,
+                container_ids: list[int] | None = None) -> int:
+    """Emit lines committed after ``after_id`` until ``keep_going()`` is false; polls by id
+    (``container_ids``: the lines of those containers, e.g. a group's members).
 
     Returns the id of the last line emitted (or ``after_id``).
     """
     while keep_going():
-        batch = store.logs(container, after_id=after_id, limit=500)
+        batch = store.logs(container, after_id=after_id, limit=500,
+                           container_ids=container_ids)
         for record in batch:
             emit(record)
             after_id = record.id
@@ -429,12 +515,17 @@ _LEVEL_COLOURS = {"ERROR": "red", "CRITICAL": "red", "WARNING": "yellow", "DEBUG
 @click.argument("container", metavar="NAME|ID")
 @db_option
 def stop(container: str, db: str | None, sim: bool) -> None:
-    """Ask the runner holding a container to stop it at the next safe point."""
+    """Ask the runner holding a container (or each member of a group) to stop it at the
+    next safe point."""
+    with open_store(db, sim) as store:
+        for before in containers_named(store, container):
+            _stop_one(store, before)
+
+
+def _stop_one(store: Store, before: ContainerRecord) -> None:
     from runner.domain.status import ContainerStatus
 
-    with open_store(db, sim) as store:
-        before = store.require_container(container)
-        after = store.request_stop(container)
+    after = store.request_stop(before.id)
     if not before.status.is_active:
         click.echo(f"{after.name} (id {after.id}) is already {after.status.value}; "
                    "nothing to stop")

@@ -22,6 +22,7 @@ from runner.domain.galaxy import Atlas
 from runner.domain.loop import LoopState
 from runner.domain.plan import Leg, Plan, PlannedStep, Step
 from runner.domain.ship import Agent, Ship
+from runner.domain.ship_group import ShipSlot
 from runner.domain.travel import market_units
 from runner.domain.universe import FUEL, System
 from runner.playbook.context import RouteFn, StepContext
@@ -49,11 +50,12 @@ DEFAULT_FUEL_PRICE = 72
 def compile_playbook(playbook: Playbook, system: System, ship: Ship,
                      agent: Agent | None = None, *, ships: Sequence[Ship] = (),
                      route: RouteFn | None = None, atlas: Atlas | None = None,
-                     game: GameData | None = None) -> Plan:
+                     game: GameData | None = None, slot: ShipSlot = ShipSlot()) -> Plan:
     """The plan for ``ship`` (its current state) in ``system``; raises ``PlaybookError``.
 
     ``atlas``: the galaxy and other systems, for steps that leave ``system`` (the plan
-    follows the ship into the systems it reaches).
+    follows the ship into the systems it reaches). ``slot``: the ship's place in its group
+    (``ship.index``/``ship.count``), as ``run`` gives it.
 
     Every step's meaning is checked on the way (waypoints exist, the ship can do the action,
     each leg can be fuelled); all problems are reported together, located at their step.
@@ -64,7 +66,7 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
     game = game or GameData()
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
                       ships=ships, route=route or _memo_router(), atlas=atlas or Atlas(),
-                      contracts=game.contracts, site=game.site, now=game.now)
+                      contracts=game.contracts, site=game.site, now=game.now, slot=slot)
     world = PredictedWorld(playbook, ctx)
     run_without_waiting(Interpreter(playbook.steps, world))
     if world.problems:

@@ -11,6 +11,7 @@ from runner.domain.contract import Contract
 from runner.domain.galaxy import Atlas
 from runner.domain.loop import LoopState as LoopState  # one home: runner.domain.loop
 from runner.domain.ship import Agent, FlightMode, Ship
+from runner.domain.ship_group import ShipSlot
 from runner.domain.universe import Construction, System
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class StepContext:
     ``route`` overrides the route planner (tests); None means ``runner.routing.plan_route``.
     ``atlas`` holds the galaxy and the other systems loaded (navigation across systems).
     ``contracts``, ``site`` (the system's jump gate construction) and ``now`` (for market
-    ages) feed the game's template names (``runner.playbook.game_names``).
+    ages) feed the game's template names (``runner.playbook.game_names``). ``slot`` is the
+    ship's place in its group (``ship.index``, ``ship.count``; 0 of 1 for a single ship).
     """
 
     ship: Ship
@@ -51,13 +53,14 @@ class StepContext:
     contracts: tuple[Contract, ...] = ()
     site: Construction | None = None
     now: datetime | None = None
+    slot: ShipSlot = field(default_factory=ShipSlot)
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""
         # Built directly: dataclasses.replace is the compiler's hottest call otherwise.
         return StepContext(ship, self.system, self.agent, self.vars, self.registered,
                            self.loop, self.ships, self.route, self.predicting, self.atlas,
-                           self.contracts, self.site, self.now)
+                           self.contracts, self.site, self.now, self.slot)
 
     def system_named(self, symbol: str) -> System | None:
         """The ship's system or another loaded one (None when not loaded)."""
@@ -68,7 +71,8 @@ class StepContext:
         from runner.playbook.game_names import game_names
         from runner.playbook.template import template_names
 
-        names = template_names(self.ship, self.agent, self.vars, self.registered, self.loop)
+        names = template_names(self.ship, self.agent, self.vars, self.registered, self.loop,
+                               self.slot)
         systems = [self.system, *self.atlas.systems.values()]
         for key, value in game_names(systems, self.contracts, self.site, self.now).items():
             names.setdefault(key, value)  # a playbook's own var of that name wins

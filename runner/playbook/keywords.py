@@ -98,14 +98,29 @@ SHIP: Mapping[str, Any] = {
     ],
 }
 
+SHIPS: Mapping[str, Any] = {
+    "description": "a group of ships: {role: R}, {frame: F} (optional count: N) or a list of "
+                   "ships",
+    "anyOf": [
+        {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
+            "role": {"type": "string", "minLength": 1},
+            "frame": {"type": "string", "minLength": 1},
+            "count": {"type": "integer", "minimum": 1}}},
+        {"type": "array", "minItems": 1, "items": SHIP},
+    ],
+}
+
 TOP_LEVEL: tuple[Keyword, ...] = (
     Keyword("version", "count", {"const": 1}, "Format version; only 1 exists.", 1, "version: 1"),
     Keyword("name", "text", {"type": "string", "minLength": 1},
             "The playbook's name (default: the file name without extension).", None,
             "name: ore-run"),
     Keyword("description", "text", {"type": "string"}, "What the playbook does.", ""),
-    Keyword("ship", "any", SHIP, "The ship that runs the playbook (required).", None,
+    Keyword("ship", "any", SHIP, "The ship that runs the playbook (this or `ships`).", None,
             "ship: {role: COMMAND}"),
+    Keyword("ships", "any", SHIPS,
+            "A group: one container per matching ship, named PLAYBOOK/SHIP (this or `ship`).",
+            None, "ships: {role: EXCAVATOR}"),
     Keyword("agent", "text", {"type": "string", "minLength": 1},
             "Agent from the config file (default: the default agent).", None, "agent: main"),
     Keyword("vars", "any", {"type": "object", "propertyNames": {"pattern": IDENTIFIER_PATTERN}},
@@ -116,7 +131,9 @@ TOP_LEVEL: tuple[Keyword, ...] = (
             "restart: on-failure:5"),
     Keyword("steps", "any", {"type": "array"}, "The steps, run in order (required).", None),
 )
-REQUIRED_TOP_LEVEL = ("ship", "steps")
+REQUIRED_TOP_LEVEL = ("steps",)
+"""Required keys; exactly one of ``ship`` and ``ships`` is required too (``SHIP_KEYS``)."""
+SHIP_KEYS = ("ship", "ships")
 RESERVED_NAMES = frozenset({"ship", "agent", "loop", "vars"})
 """Template names st-run provides; ``register`` and ``vars`` may not take them."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from runner.actions import registry
 from runner.domain.plan import Step
 from runner.domain.restart import RestartPolicy
+from runner.domain.ship_group import ShipGroup
 from runner.playbook.errors import PlaybookError, Problem, StepError, did_you_mean
 from runner.playbook.game_names import GAME_NAMES
 from runner.playbook.keywords import RESERVED_NAMES, STEP_KEYWORDS, parse_duration
@@ -46,14 +47,15 @@ from runner.playbook.validate import validate_document
 class Playbook:
     """A loaded, schema-valid playbook.
 
-    ``ship`` is a symbol or a selector mapping (vars already rendered into it); ``restart``
+    ``ship`` is a symbol or a selector mapping (vars already rendered into it), None for a
+    group; ``ships`` is a group's parsed selector (one container per member); ``restart``
     is the parsed policy (parsed here, at load time, so ``validate`` and ``run`` accept
     exactly the same policies and a bad one is a located error);
     ``content_hash`` is the sha256 hex digest of the file's bytes.
     """
 
     name: str
-    ship: str | Mapping[str, Any]
+    ship: str | Mapping[str, Any] | None
     steps: tuple[Step, ...]
     description: str = ""
     agent: str | None = None
@@ -62,6 +64,7 @@ class Playbook:
     path: str = "<string>"
     source: str = ""
     content_hash: str = ""
+    ships: ShipGroup | None = None
 
     def walk(self) -> Iterator[Step]:
         """Every step, depth first."""
@@ -157,18 +160,33 @@ class _Builder:
 
     def playbook(self, digest: str) -> Playbook:
         top = self.doc.value
-        self.check_templates(top.get("ship"), ("ship",), {*self.vars, "vars"}, expression=False)
+        key = "ships" if "ships" in top else "ship"
+        self.check_templates(top.get(key), (key,), {*self.vars, "vars"}, expression=False)
         self.check_plain_vars(top.get("vars") or {})
-        ship = self.render_top(top["ship"], ("ship",))
+        ship = self.render_top(top["ship"], ("ship",)) if key == "ship" else None
+        ships = self.ship_group(top) if key == "ships" else None
         steps = tuple(self.step(s, ("steps", i), (i,), loop=False)
                       for i, s in enumerate(top["steps"]))
         default_name = FsPath(self.file).stem if self.file != "<string>" else "playbook"
+        name = str(top.get("name") or default_name)
+        if ships is not None and "/" in name:
+            self.add(("name",) if "name" in top else (), f"a group's name may not contain "
+                     f"`/` (its containers are named NAME/SHIP), got `{name}`")
         return Playbook(
-            name=str(top.get("name") or default_name), ship=ship, steps=steps,
+            name=name, ship=ship, steps=steps,
             description=str(top.get("description") or ""), agent=top.get("agent"),
             vars=self.vars, restart=self.restart(top), path=self.file,
-            source=self.doc.text, content_hash=digest,
+            source=self.doc.text, content_hash=digest, ships=ships,
         )
+
+    def ship_group(self, top: Mapping[str, Any]) -> ShipGroup | None:
+        """The ``ships:`` group, parsed once here (vars rendered into it first)."""
+        value = self.render_top(top["ships"], ("ships",))
+        try:
+            return ShipGroup.parse(value)
+        except ValueError as exc:
+            self.add(("ships",), str(exc))
+            return None
 
     def restart(self, top: Mapping[str, Any]) -> RestartPolicy:
         """The ``restart:`` policy, parsed by the one parser the runtime uses."""

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from runner.actions import registry
-from runner.playbook.keywords import REQUIRED_TOP_LEVEL, STEP_KEYWORDS, TOP_LEVEL
+from runner.playbook.keywords import REQUIRED_TOP_LEVEL, SHIP_KEYS, STEP_KEYWORDS, TOP_LEVEL
 
 SCHEMA_ID = "urn:st-run:playbook:v1"
 
@@ -38,6 +38,8 @@ def build_schema(*, nested: bool = True) -> dict[str, Any]:
                                        "additionalProperties": False, "properties": props}
     top = {k.name: {"description": k.summary, **k.schema} for k in TOP_LEVEL}
     top["steps"] = {"description": top["steps"]["description"], "$ref": "#/$defs/steps"}
+    # Exactly one of ship/ships: for editors only; the validator says it in its own words.
+    one_ship = {"oneOf": [{"required": [k]} for k in SHIP_KEYS]} if nested else {}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -45,6 +47,7 @@ def build_schema(*, nested: bool = True) -> dict[str, Any]:
         "description": "A SpaceTraders ship job for st-run (format version 1).",
         "type": "object",
         "required": list(REQUIRED_TOP_LEVEL),
+        **one_ship,
         "additionalProperties": False,
         "properties": top,
         "$defs": defs,

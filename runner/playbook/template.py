@@ -22,6 +22,7 @@ from typing import Any
 from jinja2 import TemplateError, Undefined, nodes
 
 from runner.domain.ship import Agent, Ship
+from runner.domain.ship_group import ShipSlot
 from runner.playbook.bounds import TemplateLimit, bounded, check_binop
 from runner.playbook.context import LoopState
 from runner.playbook.errors import StepError
@@ -336,10 +337,12 @@ def _parse_expression(source: str) -> nodes.Node:
 
 
 def template_names(ship: Ship | None, agent: Agent | None, vars: Mapping[str, Any],
-                   registered: Mapping[str, Any], loop: LoopState | None) -> dict[str, Any]:
+                   registered: Mapping[str, Any], loop: LoopState | None,
+                   slot: ShipSlot = ShipSlot()) -> dict[str, Any]:
     """Names for templates: the vars, registered results, ``vars``, ``ship``, ``agent``, ``loop``.
 
-    ``ship``: symbol, role, frame, mounts, can_mine, can_survey, ``nav`` (system, waypoint,
+    ``ship``: symbol, role, frame, mounts, can_mine, can_survey, index and count (its place
+    in its group, ``slot``: 0 of 1 for a single ship), ``nav`` (system, waypoint,
     status, flight_mode), ``fuel`` (current, capacity), ``cargo`` (capacity, units, free,
     inventory), ``cooldown`` (remaining_seconds). ``agent``: symbol, headquarters, credits,
     faction. ``loop``: index (1-based), index0, first, last, length, item.
@@ -347,18 +350,19 @@ def template_names(ship: Ship | None, agent: Agent | None, vars: Mapping[str, An
     names: dict[str, Any] = dict(vars)
     names.update(registered)
     names["vars"] = dict(vars)
-    names["ship"] = ship_names(ship) if ship is not None else {}
+    names["ship"] = ship_names(ship, slot) if ship is not None else {}
     names["agent"] = agent_names(agent) if agent is not None else {}
     if loop is not None:
         names["loop"] = loop.as_names()
     return names
 
 
-def ship_names(ship: Ship) -> dict[str, Any]:
-    """The ``ship`` template name."""
+def ship_names(ship: Ship, slot: ShipSlot = ShipSlot()) -> dict[str, Any]:
+    """The ``ship`` template name (``slot``: the ship's place in its group)."""
     cooldown = ship.cooldown.remaining_seconds if ship.cooldown else 0
     return {
         "symbol": ship.symbol, "role": ship.role, "frame": ship.frame,
+        "index": slot.index, "count": slot.count,
         "mounts": sorted(ship.mounts), "can_mine": ship.can_mine, "can_survey": ship.can_survey,
         "nav": {"system": ship.nav.system, "waypoint": ship.nav.waypoint,
                 "status": str(ship.nav.status), "flight_mode": str(ship.nav.flight_mode)},

@@ -58,6 +58,7 @@ def validate_document(doc: Document, file: str) -> list[Problem]:
         got = "an empty file" if doc.value is None else describe(doc.value)
         return [Problem(file, 1, 1, f"a playbook is a mapping with `ship` and `steps`, got {got}")]
     v.check(_top_validator(), doc.value, ())
+    v.check_ship_keys(doc.value)
     steps = doc.value.get("steps")
     if isinstance(steps, list):
         v.check_steps(steps, ("steps",))
@@ -100,6 +101,14 @@ class Validator:
                 self.doc.set(path, self.doc.sources.pop(path))
                 fixed = True
         return fixed
+
+    def check_ship_keys(self, top: dict[str, Any]) -> None:
+        """Exactly one of ``ship`` (one ship) and ``ships`` (a group) is given."""
+        if "ship" in top and "ships" in top:
+            self.add(("ships",), "`ship` and `ships` exclude each other: `ship` runs one "
+                     "ship, `ships` one container per matching ship; keep one", key=True)
+        elif "ship" not in top and "ships" not in top:
+            self.add((), "missing required key `ship` (or `ships` for a group of ships)")
 
     def check_steps(self, steps: list[Any], path: Path) -> None:
         for i, step in enumerate(steps):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from runner.domain.galaxy import Atlas, Galaxy
 from runner.domain.plan import Step
 from runner.domain.ship import Agent, Ship
+from runner.domain.ship_group import ShipGroup, ShipSlot
 from runner.domain.universe import Market, System
 from runner.errors import StRunError
 from runner.runtime.executor import Executor
@@ -51,8 +52,22 @@ class NoAgent(StRunError):
 
 
 @dataclass(frozen=True)
+class Membership:
+    """A group member: the container ``GROUP/SHIP`` runs the group's playbook on ``ship``
+    at ``slot`` (its ``ship.index`` and ``ship.count``)."""
+
+    group: str
+    ship: str
+    slot: ShipSlot
+
+
+@dataclass(frozen=True)
 class LoadedPlaybook:
-    """A playbook as the supervisor runs it."""
+    """A playbook as the supervisor runs it.
+
+    A group playbook (``ships``) is not run itself: ``Runtime.members`` turns it into one
+    member (``member`` set, ``ship_selector`` its ship's symbol) per matching ship.
+    """
 
     path: Path
     name: str
@@ -65,6 +80,18 @@ class LoadedPlaybook:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     git_revision: str | None = None
     playbook: Playbook | None = None  # the language's own Playbook value
+    ships: ShipGroup | None = None  # a group playbook's parsed `ships:`
+    member: Membership | None = None  # set on a group's member
+
+    @property
+    def slot(self) -> ShipSlot:
+        """The ship's place in its group (0 of 1 for a single-ship playbook)."""
+        return self.member.slot if self.member is not None else ShipSlot()
+
+    @property
+    def is_group(self) -> bool:
+        """True for a group playbook itself (not one of its members)."""
+        return self.ships is not None and self.member is None
 
 
 class AgentDirectory:
@@ -257,7 +284,8 @@ class Language:
         game = await self._game_data(system)
         ctx = StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
                           registered=dict(registered), loop=loop, ships=ships,
-                          contracts=game.contracts, site=game.site, now=game.now)
+                          contracts=game.contracts, site=game.site, now=game.now,
+                          slot=self.loaded.slot)
         if step is None:
             return ctx
         from dataclasses import replace
@@ -309,6 +337,8 @@ class Runtime:
         self.store = store
         self.agents = agents
         self.universes: dict[str, Universe] = {}
+        # told (agent name) after a container bought or scrapped a ship: groups look again
+        self.on_fleet_change: Callable[[str], None] | None = None
 
     def load(self, path: Path, overrides: Mapping[str, Any]) -> LoadedPlaybook:
         """Load and validate a playbook file (``PlaybookError``, exit 2, when invalid)."""
@@ -324,7 +354,23 @@ class Runtime:
         from runner.playbook import load_playbook_text
 
         playbook = load_playbook_text(text, str(like.path), dict(like.overrides) or None)
-        return self._loaded(like.path, playbook, like.overrides)
+        loaded = self._loaded(like.path, playbook, like.overrides)
+        if like.member is not None and loaded.ships is not None:
+            return self.member(loaded, like.member.ship, like.member.slot)
+        return loaded
+
+    def member(self, group: LoadedPlaybook, ship: str, slot: ShipSlot) -> LoadedPlaybook:
+        """The member of ``group`` that runs on ``ship``: container ``GROUP/SHIP``."""
+        from dataclasses import replace
+
+        return replace(group, name=f"{group.name}/{ship}", ship_selector=ship,
+                       member=Membership(group.name, ship, slot))
+
+    def members(self, group: LoadedPlaybook, ships: list[Ship]) -> list[LoadedPlaybook]:
+        """One member per ship of ``ships`` the group matches, by symbol."""
+        assert group.ships is not None, "members of a group playbook only"
+        return [self.member(group, ship.symbol, slot)
+                for ship, slot in group.ships.members(ships)]
 
     def _loaded(self, path: Path, playbook: Any, overrides: Mapping[str, Any]) -> LoadedPlaybook:
         from runner.state.store import git_revision
@@ -337,10 +383,16 @@ class Runtime:
             agent=self.agents.canonical(getattr(playbook, "agent", None)),
             steps=tuple(playbook.steps), restart=getattr(playbook, "restart", None),
             content_hash=digest, source_text=source, overrides=dict(overrides),
-            git_revision=_git_revision(git_revision, path), playbook=playbook)
+            git_revision=_git_revision(git_revision, path), playbook=playbook,
+            ships=getattr(playbook, "ships", None))
 
     async def resolve_ship(self, loaded: LoadedPlaybook) -> str:
         """The ship symbol the playbook's ``ship`` names (a symbol or a selector)."""
+        if loaded.is_group:
+            from runner.errors import InvalidInput
+
+            raise InvalidInput(f"{loaded.path}: a group playbook (`ships`) runs one "
+                               "container per member, not one of its own")
         selector = loaded.ship_selector
         if isinstance(selector, str) and "{" not in selector:
             return selector
@@ -369,6 +421,9 @@ class Runtime:
                              ship: str) -> Executor:
         """A fresh executor for one run of the container (a restart builds a new one)."""
         game = GameApi(self.agents.client(loaded.agent), container=loaded.name)
+        if self.on_fleet_change is not None:
+            notify, agent = self.on_fleet_change, loaded.agent
+            game.on_fleet_change = lambda: notify(agent)
         language = Language(loaded, self.universe(loaded.agent), game)
         return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
                         journal=task.journal, view=task.view, stop=task.stop)

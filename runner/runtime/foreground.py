@@ -22,6 +22,7 @@ from typing import Any
 
 from rich.console import Console
 
+from runner.domain.plan import Plan
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
 from runner.observe.serve import ListenAddress, observing
@@ -30,7 +31,7 @@ from runner.runtime.container import Outcome
 from runner.runtime.embedded import SIM_SEED, SIM_SPEED
 from runner.runtime.live_view import LiveView
 from runner.runtime.preflight import check_meaning
-from runner.runtime.supervisor import Supervisor
+from runner.runtime.supervisor import ContainerHandle, Supervisor
 from runner.runtime.view import PlannedTimes
 from runner.state.store import Store
 
@@ -55,6 +56,7 @@ class RunOptions:
     grace_s: float = DEFAULT_GRACE_S
     metrics: ListenAddress | None = None  # serve Prometheus metrics here
     dashboard: ListenAddress | None = None  # serve the web dashboard here
+    members: frozenset[str] | None = None  # of group playbooks, run only these (`start`)
 
 
 #: Databases of earlier ``--sim`` runs kept for ``status --sim`` / ``logs --sim``.
@@ -143,14 +145,24 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
              if supervisor.claimed_by_other(p, replace=options.replace) is not None}
     loaded = [supervisor.resume_values(p, fresh=fresh or p.name in taken) for p in loaded]
     plans = {}
-    for playbook in loaded:  # plan's meaning checks, before any container is created
+    for playbook in await _with_members(supervisor, loaded, options.members):
+        # plan's meaning checks, before any container is created
         if fresh or playbook.name in taken or not supervisor.resumes(playbook):
             plans[playbook.name] = await check_meaning(supervisor.runtime, playbook)
     interrupted = asyncio.Event()
     refused = 0
+    supervisor.groups.on_member = lambda handle: _show(view, handle, plans)
     async with view, observing(supervisor, agents, store, metrics=options.metrics,
                                dashboard=options.dashboard, say=view.say):
         for playbook in loaded:
+            if playbook.is_group:
+                try:
+                    await supervisor.groups.start(playbook, fresh=fresh,
+                                                  only=options.members)
+                except StRunError as exc:
+                    view.say(f"{playbook.name}: not started: {exc.message}")
+                    refused += 1
+                continue
             try:
                 handle = await supervisor.start_loaded(playbook, fresh=fresh,
                                                        replace=options.replace)
@@ -165,6 +177,33 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
         with _signals(supervisor, interrupted, options.grace_s):
             outcomes = await supervisor.wait()
     return _report(view, options, outcomes, refused, interrupted.is_set())
+
+
+async def _with_members(supervisor: Supervisor, loaded: Sequence[LoadedPlaybook],
+                        only: frozenset[str] | None = None) -> list[LoadedPlaybook]:
+    """The playbooks to check before anything starts: each group stands for its members
+    now (one ship list per agent that has a group)."""
+    ships: dict[str, list[Any]] = {}
+    out: list[LoadedPlaybook] = []
+    for playbook in loaded:
+        if not playbook.is_group:
+            out.append(playbook)
+            continue
+        if playbook.agent not in ships:
+            client = supervisor.agents.client(playbook.agent)
+            ships[playbook.agent] = list(await client.list_ships())
+        members = supervisor.runtime.members(playbook, ships[playbook.agent])
+        out += [supervisor.resume_values(m) for m in members
+                if only is None or m.name in only]
+    return out
+
+
+def _show(view: LiveView, handle: ContainerHandle, plans: Mapping[str, Plan | None]) -> None:
+    """Show a group's member in the live view (with its planned times when checked)."""
+    view.views[str(handle.id)] = handle.view
+    plan = plans.get(handle.name)
+    if plan is not None:
+        handle.view.planned = PlannedTimes(plan.step_ends_s, plan.unbounded)
 
 
 def _refuse_duplicates(loaded: Sequence[LoadedPlaybook]) -> None:

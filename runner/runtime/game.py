@@ -10,6 +10,7 @@ negotiated, accepted or found open).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
@@ -38,6 +39,7 @@ class GameApi:
         self.contract_id: str | None = None
         self.credits: int | None = None  # the agent's credits as the last response said
         self.changed: dict[str, int] = {}  # "contracts" / "construction": changes sent
+        self.on_fleet_change: Callable[[], None] | None = None  # a ship bought or scrapped
 
     # ---- reads ---------------------------------------------------------------------------
 
@@ -171,6 +173,8 @@ class GameApi:
                 return Sent(ship.with_cargo(supplied.cargo), result=_construction(supplied))
             case c.PurchaseShip(ship_type=ship_type, waypoint=yard):
                 bought = await client.purchase_ship(ship_type, yard, container=who)
+                if self.on_fleet_change is not None:
+                    self.on_fleet_change()
                 return Sent(ship, _credits(bought.agent), _bought(bought.ship, ship_type))
             case c.Refine(produce=produce):
                 refined = await client.refine(symbol, produce, container=who)
@@ -193,6 +197,8 @@ class GameApi:
                 return Sent(ship, _credits(repaired.agent), {"price": repaired.price})
             case c.Scrap():
                 scrapped = await client.scrap(symbol, container=who)
+                if self.on_fleet_change is not None:
+                    self.on_fleet_change()
                 return Sent(ship, _credits(scrapped.agent), {"price": scrapped.price})
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)

@@ -44,7 +44,7 @@ async def check_meaning(runtime: Runtime, loaded: LoadedPlaybook) -> Plan | None
         ship.nav.system, playbook_systems(loaded.playbook, ship, system, agent))
     try:
         return compile_playbook(loaded.playbook, system, ship, agent, ships=ships, game=game,
-                                atlas=atlas)
+                                atlas=atlas, slot=loaded.slot)
     except PlaybookError as exc:
         raise PlanFailed(f"{exc.message}; not started (`st-run plan {loaded.path}` shows "
                          "the whole plan)") from None

@@ -38,6 +38,7 @@ from runner.errors import StRunError
 from runner.runtime.adapters import AgentDirectory, LoadedPlaybook, Runtime
 from runner.runtime.clock import Clock, SystemClock
 from runner.runtime.container import LEASE_TTL_S, ContainerTask, Outcome
+from runner.runtime.groups import GroupKeeper
 from runner.runtime.leases import LeaseKeeper, void_dead_lease
 from runner.runtime.outage import DatabaseOutage, RetryPolicy
 from runner.runtime.restarts import RestartRule
@@ -132,6 +133,8 @@ class Supervisor:
         # before any container starts (a bad ST_RUN_SERVER_OUTAGE_LIMIT is exit 2).
         self.server_retry = server_retry_from_env()
         self.server_outage = ServerOutage(self.say, self._live_count)
+        # group playbooks (`ships:`): one container per matching ship, kept in step
+        self.groups = GroupKeeper(self)
 
     def _live_count(self) -> int:
         return sum(not h.done for h in self.handles.values())
@@ -404,6 +407,11 @@ class Supervisor:
         The new file is loaded first (a bad file raises and the old version keeps running).
         """
         loaded = self.runtime.load(Path(path), overrides or {})
+        return await self.replace_loaded(name_or_id, loaded)
+
+    async def replace_loaded(self, name_or_id: str | int, loaded: LoadedPlaybook
+                             ) -> ContainerHandle:
+        """``replace`` with an already loaded playbook (a group's member, say)."""
         handle = self.find(name_or_id)
         handle.container.request_stop()
         await handle.task
@@ -425,16 +433,22 @@ class Supervisor:
         force_snapshot(self.store, container_id, loaded)
 
     async def wait(self) -> dict[str, Outcome | None]:
-        """Wait for every container (including ones started meanwhile) to end."""
+        """Wait for every container (including ones started meanwhile) to end, and while a
+        group waits for its first member."""
         while True:
             pending = [h.task for h in self.handles.values() if not h.task.done()]
-            if not pending:
+            if pending:
+                await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
+                continue
+            if not self.groups.awaiting():
                 break
-            await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
+            self.groups.changed.clear()
+            await self.groups.changed.wait()
         return {h.name: h.outcome for h in self.handles.values() if not h.replaced}
 
     async def shutdown(self, grace_s: float = 30.0) -> None:
         """Stop every container at a safe point; cancel any still running after ``grace_s``."""
+        self.groups.close()
         for handle in self.handles.values():
             handle.container.request_stop()
         pending = [h.task for h in self.handles.values() if not h.task.done()]

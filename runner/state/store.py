@@ -598,8 +598,9 @@ class Store:
 
     def logs(self, container: str | int | None = None, since: datetime | None = None,
              after_id: int | None = None, limit: int | None = DEFAULT_LOG_LIMIT,
-             ) -> list[LogRecord]:
-        """Log lines in commit order (ascending id), optionally of one container.
+             container_ids: Sequence[int] | None = None) -> list[LogRecord]:
+        """Log lines in commit order (ascending id), optionally of one container (or of the
+        containers ``container_ids``: a group's members).
 
         With ``after_id`` (``logs -f`` polling): the first ``limit`` lines after that id.
         Otherwise: the newest ``limit`` lines (at or after ``since``), oldest first.
@@ -613,6 +614,8 @@ class Store:
                 if found is None:
                     raise UnknownContainer(f"no container named or numbered {container!r}")
                 query = query.where(logs.c.container_id == found.id)
+            if container_ids is not None:
+                query = query.where(logs.c.container_id.in_(list(container_ids)))
             if since is not None:
                 query = query.where(logs.c.time >= since)
             if after_id is not None:

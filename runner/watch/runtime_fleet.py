@@ -14,7 +14,11 @@ Things the supervisor does not do and this adapter adds:
 - a rename updates the container's playbook path without touching its progress;
 - at shutdown, a "stopped by the watcher" marker, so the next watcher resumes those
   containers but leaves the ones a user stopped with ``st-run stop``;
-- on every re-scan, resume the managed containers ``st-run start -d`` made PENDING.
+- on every re-scan, resume the managed containers ``st-run start -d`` made PENDING;
+- a group playbook (``ships:``) is one managed entry, keyed ``group:NAME``, for all its
+  member containers (``runner.runtime.groups`` keeps them in step with the fleet): an edit
+  reloads every member at its safe point, a deleted file stops them all, and at start the
+  members the database remembers count as one container (resumed together).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from runner.domain.ship_group import group_of
 from runner.domain.status import ContainerStatus
 from runner.errors import StRunError
 from runner.watch.fleet import PlaybookFile, Validation
@@ -49,6 +54,20 @@ INVALID_NOTE = "watch: playbook file is invalid, the container keeps its previou
 """Prefix of the ``last_error`` the watcher sets while a container's file is invalid."""
 
 Echo = Callable[[str], None]
+
+GROUP_KEY = "group:"
+"""Prefix of the key the watcher manages a group playbook under (``group:miners``)."""
+
+
+def container_id(container: str | None) -> int | None:
+    """The database id behind a managed key; None for a group's key (or no container)."""
+    if container is None or container.startswith(GROUP_KEY):
+        return None
+    return int(container)
+
+
+def _group_name(container: str) -> str | None:
+    return container.removeprefix(GROUP_KEY) if container.startswith(GROUP_KEY) else None
 
 
 def validate_playbook(file: PlaybookFile) -> Validation:
@@ -99,6 +118,8 @@ class RuntimeFleet:
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
             self._refuse_duplicate(loaded, file)
+            if loaded.is_group:
+                return await self._start_group(loaded, file)
             self.supervisor.claimed_by_other(loaded)  # another file's name: NameTaken
             self._adopt_version(loaded)
             fresh = self.fresh and loaded.name not in self._started
@@ -116,6 +137,8 @@ class RuntimeFleet:
         return str(handle.id)
 
     async def replace(self, container: str, file: PlaybookFile) -> str | None:
+        if _group_name(container) is not None:
+            return await self._replace_group(container, file)
         handle = self.supervisor.handles.get(int(container))
         try:
             loaded = self.supervisor.runtime.load(file.path, {})
@@ -137,15 +160,19 @@ class RuntimeFleet:
         return str(new.id)
 
     async def rename(self, container: str, file: PlaybookFile) -> None:
-        record = self.store.get_container(int(container))
-        if record is None:
-            return
-        # The container follows its file (it belongs to one file: identity); only the path
-        # changes, so a COMPLETED container is not made to run again.
-        self.store.replace_snapshot(record.id, record.content_hash, record.source_text,
-                                    record.git_revision, str(file.path))
+        for record in self._records(container):
+            # The container follows its file (it belongs to one file: identity); only the
+            # path changes, so a COMPLETED container is not made to run again.
+            self.store.replace_snapshot(record.id, record.content_hash, record.source_text,
+                                        record.git_revision, str(file.path))
 
     async def stop(self, container: str) -> None:
+        group = _group_name(container)
+        if group is not None:
+            await self.supervisor.groups.stop(group)
+            for member in self._records(container):  # members that were not running here
+                await self.stop(str(member.id))
+            return
         handle = self.supervisor.handles.get(int(container))
         if handle is not None and not handle.done:
             await self.supervisor.stop(handle.id)
@@ -162,13 +189,14 @@ class RuntimeFleet:
         from runner.state.models import containers
 
         c = containers.c
+        ids = [r.id for r in self._records(container)]
         with self.store.engine.begin() as conn:
             if error is None:
                 conn.execute(sa.update(containers).where(
-                    c.id == int(container), c.last_error.startswith(INVALID_NOTE))
+                    c.id.in_(ids), c.last_error.startswith(INVALID_NOTE))
                     .values(last_error=None))
             else:
-                conn.execute(sa.update(containers).where(c.id == int(container))
+                conn.execute(sa.update(containers).where(c.id.in_(ids))
                              .values(last_error=f"{INVALID_NOTE}{error}"))
 
     def name_owner(self, file: PlaybookFile) -> tuple[str, str] | None:
@@ -190,9 +218,14 @@ class RuntimeFleet:
         return None
 
     async def report(self, container: str | None, level: str, message: str) -> None:
-        container_id = None if container is None else int(container)
-        self.store.log(container_id, level.upper(), f"watch: {message}")
-        name = "" if container is None else f"[{self._name(container_id)}] "
+        group = None if container is None else _group_name(container)
+        if group is not None:
+            self.store.log(None, level.upper(), f"watch: [{group}] {message}")
+            self.echo(f"{level}: [{group}] {message}")
+            return
+        db_id = container_id(container)
+        self.store.log(db_id, level.upper(), f"watch: {message}")
+        name = "" if container is None else f"[{self._name(db_id)}] "
         self.echo(f"{level}: {name}{message}")
 
     # ---- recovery ------------------------------------------------------------------------
@@ -200,15 +233,24 @@ class RuntimeFleet:
     def remembered(self, folder: Folder) -> list[Remembered]:
         """The containers the database holds for playbooks inside ``folder``."""
         found = []
+        members: dict[str, list[Remembered]] = {}
         for record in self.store.list_containers(all=True):
             rel = folder.relative(record.playbook_path)
             if rel is None or not Path(record.playbook_path).is_absolute():
                 continue
-            found.append(self._remembered(record, str(rel)))
-        return found
+            memory = self._remembered(record, str(rel))
+            group = group_of(record.name)
+            if group is None:
+                found.append(memory)
+            else:
+                members.setdefault(group, []).append(memory)
+        return found + [_as_group(name, held) for name, held in sorted(members.items())]
 
     async def resume(self, memory: Remembered) -> str | None:
-        """Resume a remembered container, running the version it checkpointed."""
+        """Resume a remembered container, running the version it checkpointed (a group:
+        its members, each from its own checkpoint; finished members stay finished)."""
+        if _group_name(memory.container) is not None:
+            return await self._resume_group(memory)
         record = self.store.get_container(int(memory.container))
         if record is None or not record.source_text:
             await self.report(memory.container, "error", "cannot resume: no stored version")
@@ -266,6 +308,8 @@ class RuntimeFleet:
         made them PENDING) that no runner drives."""
         now = self.store.clock()
         for container in list(managed):
+            if _group_name(container) is not None:
+                continue  # a group's sync resumes its PENDING members
             handle = self.supervisor.handles.get(int(container))
             if handle is not None and not handle.done:
                 continue
@@ -310,6 +354,10 @@ class RuntimeFleet:
         return await self.start(file)
 
     def _refuse_duplicate(self, loaded: LoadedPlaybook, file: PlaybookFile) -> None:
+        group = self.supervisor.groups.find(loaded.name)
+        if group is not None:
+            raise StRunError(f"group {loaded.name!r} already runs {group.loaded.path}; give "
+                             "this playbook another name")
         for handle in self.supervisor.list():
             if handle.name == loaded.name and not handle.done:
                 raise StRunError(f"container {loaded.name!r} already runs "
@@ -325,6 +373,76 @@ class RuntimeFleet:
                 and record.content_hash != loaded.content_hash:
             force_snapshot(self.store, record.id, loaded)
 
+    async def _start_group(self, loaded: LoadedPlaybook, file: PlaybookFile) -> str:
+        """Start a group playbook's members; the watcher manages the group as one key."""
+        await self.supervisor.groups.start(loaded, fresh=self.fresh, persistent=True)
+        key = f"{GROUP_KEY}{loaded.name}"
+        self._start_errors.pop(file.rel, None)
+        what = loaded.ships.describe() if loaded.ships is not None else "no ships"
+        await self.report(key, "info", f"{file.rel}: started group {loaded.name} "
+                          f"(version {file.digest[:12]}, {what})")
+        return key
+
+    async def _resume_group(self, memory: Remembered) -> str | None:
+        """Start a remembered group again from the version its members checkpointed."""
+        records = self._records(memory.container)
+        source = next((r for r in records if r.source_text), None)
+        if source is None:
+            await self.report(memory.container, "error", "cannot resume: no stored version")
+            return None
+        try:
+            loaded = self.supervisor.runtime.load_text(source.source_text or "",
+                                                       _stub(Path(source.playbook_path)))
+            if not loaded.is_group or f"{GROUP_KEY}{loaded.name}" != memory.container:
+                raise StRunError("its stored version is not this group's playbook")
+            async with self._starting:
+                await self.supervisor.groups.start(loaded, leave=self._stays_finished,
+                                                   persistent=True)
+        except StRunError as exc:
+            await self.report(memory.container, "error", f"could not resume: {exc.message}")
+            return None
+        return memory.container
+
+    async def _replace_group(self, container: str, file: PlaybookFile) -> str | None:
+        """An edited group file: every member runs the new version from its safe point (a
+        file that now names another container stops the group and starts that one)."""
+        name = _group_name(container)
+        assert name is not None
+        try:
+            loaded = self.supervisor.runtime.load(file.path, {})
+            group = self.supervisor.groups.find(name)
+            if not loaded.is_group or loaded.name != name or group is None \
+                    or loaded.agent != group.agent:
+                await self.supervisor.groups.stop(name)
+                await self.report(container, "info", f"{file.rel} now names another "
+                                  "container or ship; stopped this group")
+                return await self.start(file)
+            async with self._starting:
+                await self.supervisor.groups.replace(name, loaded)
+        except StRunError as exc:
+            await self.report(container, "error", f"{file.rel}: reload failed, the old "
+                              f"version keeps running: {exc.message}")
+            return None
+        await self.report(container, "info", f"{file.rel}: every member now runs version "
+                          f"{file.digest[:12]}")
+        return container
+
+    def _stays_finished(self, record: ContainerRecord) -> bool:
+        """A remembered member is left as it is when it finished (completed, failed, or
+        stopped by a user, not by a watcher's shutdown)."""
+        if record.status.is_active:
+            return False
+        return not (record.status is ContainerStatus.STOPPED
+                    and self._stopped_by_watcher(record.id))
+
+    def _records(self, container: str) -> list[ContainerRecord]:
+        """The stored containers behind a managed key: one, or a group's members."""
+        group = _group_name(container)
+        if group is None:
+            record = self.store.get_container(int(container))
+            return [] if record is None else [record]
+        return [r for r in self.store.list_containers(all=True) if group_of(r.name) == group]
+
     def _name(self, container_id: int | None) -> str:
         handle = None if container_id is None else self.supervisor.handles.get(container_id)
         return handle.name if handle is not None else str(container_id)
@@ -337,6 +455,20 @@ def _same_container(loaded: LoadedPlaybook, handle: ContainerHandle,
     same_name = loaded.name in (handle.name, file.path.stem)
     return same_name and loaded.agent == handle.agent and \
         loaded.ship_selector == handle.playbook.ship_selector
+
+
+def _as_group(name: str, members: list[Remembered]) -> Remembered:
+    """A group's members as one remembered container (key ``group:NAME``): active when one
+    is; held by another runner when one is; its version the newest member's."""
+    active = [m for m in members if m.active]
+    held = [m for m in members if m.lease_owner is not None]
+    first = (active or members)[0]
+    owner = held[0] if held else first
+    return Remembered(f"{GROUP_KEY}{name}", name, first.path, first.digest,
+                      ContainerStatus.RUNNING if active else first.status,
+                      checkpointed=any(m.checkpointed for m in members),
+                      lease_owner=owner.lease_owner, lease_expires_at=owner.lease_expires_at,
+                      last_error=first.last_error)
 
 
 def _stub(path: Path) -> LoadedPlaybook:

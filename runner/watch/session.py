@@ -23,7 +23,7 @@ from runner.watch.fleet import PlaybookFile
 from runner.watch.folder import Folder
 from runner.watch.reconcile import Managed, Rename, Start
 from runner.watch.recovery import Did, RecoveryPlan, Remembered, ReportLine, plan_recovery
-from runner.watch.runtime_fleet import RuntimeFleet, validate_playbook
+from runner.watch.runtime_fleet import RuntimeFleet, container_id, validate_playbook
 from runner.watch.watcher import Watcher
 
 if TYPE_CHECKING:
@@ -92,15 +92,15 @@ class WatchSession:
             self.takeovers.add(task)
             task.add_done_callback(self.takeovers.discard)
         self.watcher.running = dict(plan.managed)
-        failed: set[int] = set()
+        failed: set[str] = set()  # containers (ids, or a group's key)
         for memory in plan.resume:
             if await self.fleet.resume(memory) is None:
                 # Unmanaged again, so the periodic re-scan retries it as a start (which
                 # resumes the version it checkpointed, like any start of a known name).
-                failed.add(int(memory.container))
+                failed.add(memory.container)
                 del self.watcher.running[memory.container]
         self._report(plan, failed, self._taken(plan, files))
-        actions = [a for a in plan.actions if int(getattr(a, "container", 0) or 0) not in failed]
+        actions = [a for a in plan.actions if getattr(a, "container", None) not in failed]
         await self.watcher.apply(actions, files)
         self.watcher.reloads += 1
         return plan
@@ -166,12 +166,12 @@ class WatchSession:
                     lines[action.path] = ReportLine(action.path, owner[0], Did.TAKEN, owner[1])
         return lines
 
-    def _report(self, plan: RecoveryPlan, failed: set[int],
+    def _report(self, plan: RecoveryPlan, failed: set[str],
                 taken: Mapping[str, ReportLine]) -> None:
         """Print the start report and log each line to its container (so ``st-run logs
-        NAME`` shows it) or to the watcher's own log."""
-        owners = {m.path: int(c) for c, m in plan.managed.items()}
-        owners.update({a.new_path: int(a.container) for a in plan.actions
+        NAME`` shows it) or to the watcher's own log (a group's line too)."""
+        owners = {m.path: c for c, m in plan.managed.items()}
+        owners.update({a.new_path: a.container for a in plan.actions
                        if isinstance(a, Rename)})
         self.echo(f"expected vs recovered ({len(plan.report)} playbook(s)):")
         for line in plan.report:
@@ -180,7 +180,7 @@ class WatchSession:
                 line = dataclasses.replace(line, did=Did.NOT_RECOVERED, reason="see its log; "
                                            "the watcher retries it on its next re-scan")
             self.echo(f"  {line}")
-            self.store.log(owners.get(line.path),
+            self.store.log(container_id(owners.get(line.path)),
                            "WARNING" if line.did is Did.NOT_RECOVERED else "INFO",
                            f"watch: start: {line}")
 
