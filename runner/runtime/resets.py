@@ -1,0 +1,214 @@
+"""Server resets survived unattended: detect, stop, register again, start afresh.
+
+A :class:`ResetKeeper` watches for the two signs of a reset (the supervisor tells it of a
+4113 answer; it checks ``GET /`` for a changed ``resetDate`` at start and every
+``ST_RUN_RESET_CHECK_S`` seconds) and then, per agent, one line per stage:
+
+1. ``reset detected`` (and how);
+2. ``stopping N container(s)`` at their next safe point, waiting for them;
+3. every container of the agent is marked as belonging to the old universe (progress
+   dropped, STOPPED with a note: nothing resumes it in the new one), the galaxy cache is
+   emptied;
+4. ``re-registered as SYMBOL`` with the account token and the symbol and faction saved in
+   the config file; the new token is saved there and used from then on;
+5. ``started N playbook(s) afresh`` (the caller's ``restart`` does it: selectors make the
+   playbooks portable).
+
+Without an account token, or when registering fails, one line says what to do, and the
+other agents run on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable, Collection
+from typing import TYPE_CHECKING
+
+from runner.api import Priority, SpaceTradersClient
+from runner.config import account_token, load_config, save_config
+from runner.domain.reset import (
+    OLD_UNIVERSE_NOTE,
+    RESET_CHECK_S,
+    CannotRejoin,
+    ResetDetector,
+    ResetSeen,
+    check_due,
+    decide_rejoin,
+)
+from runner.domain.status import ContainerStatus
+from runner.envconfig import seconds_from_env
+from runner.errors import StRunError
+
+if TYPE_CHECKING:
+    from runner.runtime.supervisor import Supervisor
+
+RESET_CHECK_ENV = "ST_RUN_RESET_CHECK_S"
+
+Restart = Callable[[str, Collection[int]], Awaitable[int]]
+"""``restart(agent, skip)``: start the agent's playbooks afresh, except the containers in
+``skip`` (a user had stopped them); returns how many started."""
+
+
+def reset_check_from_env() -> float:
+    """``ST_RUN_RESET_CHECK_S`` seconds between ``resetDate`` checks, else the default; a
+    value that is not a positive number is ``InvalidInput`` (exit 2)."""
+    return seconds_from_env(RESET_CHECK_ENV, RESET_CHECK_S)
+
+
+class ResetKeeper:
+    """Handles server resets for one supervisor's agents (see the module docstring)."""
+
+    def __init__(self, supervisor: Supervisor, restart: Restart, *,
+                 interval_s: float | None = None,
+                 stopped_by_user: Callable[[str], set[int]] | None = None) -> None:
+        """``stopped_by_user(agent)``: the agent's containers a user stopped (they stay
+        stopped in the new universe); default: the STOPPED ones this runner does not run."""
+        self.supervisor = supervisor
+        self.store = supervisor.store
+        self.restart = restart
+        self.stopped_by_user = stopped_by_user or self._stopped_here
+        self.interval_s = interval_s or reset_check_from_env()
+        self.detector = ResetDetector()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.last_check: float | None = None
+        supervisor.on_token_expired = self.token_dead
+
+    def say(self, line: str) -> None:
+        """A stage's line: on the terminal (through the supervisor) and in the log."""
+        self.supervisor.say(line)
+        with contextlib.suppress(Exception):  # the database may be out: the line is said
+            self.store.log(None, "WARNING", f"reset: {line}")
+
+    # ---- the signs -----------------------------------------------------------------------
+
+    def token_dead(self, agent: str) -> None:
+        """The supervisor saw ``agent``'s token answer 4113: handle the reset in a task."""
+        seen = self.detector.token_dead(agent)
+        if seen is not None:
+            self._spawn(seen)
+
+    async def check_status(self) -> None:
+        """Ask each server for its ``resetDate``; handle a change for the agents it serves.
+        An unreachable server is skipped (the outage lines speak for it)."""
+        self.last_check = time.monotonic()
+        for url, (client, agents) in self._servers().items():
+            try:
+                status = await client.get_status(priority=Priority.BACKGROUND)
+            except StRunError:
+                continue
+            if not status.reset_date:
+                continue
+            for seen in self.detector.status(url, str(status.reset_date), agents):
+                self._spawn(seen)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Check ``resetDate`` now and every ``interval_s`` until ``stop``."""
+        while not stop.is_set():
+            if check_due(self.last_check, time.monotonic(), self.interval_s):
+                await self.check_status()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval_s)
+
+    async def aclose(self) -> None:
+        """Cancel the resets being handled (the watcher is stopping)."""
+        for task in list(self.tasks):
+            task.cancel()
+        for task in list(self.tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _servers(self) -> dict[str, tuple[SpaceTradersClient, list[str]]]:
+        """One client per server URL, with the names of the agents that server serves."""
+        servers: dict[str, tuple[SpaceTradersClient, list[str]]] = {}
+        for name, client in self.supervisor.agents.clients.items():
+            if not isinstance(client, SpaceTradersClient):
+                continue  # a test's stand-in client: no server to ask
+            url = client.base_url
+            servers.setdefault(url, (client, []))[1].append(name)
+        return servers
+
+    def _spawn(self, seen: ResetSeen) -> None:
+        task = asyncio.create_task(self.handle(seen), name=f"reset:{seen.agent}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # ---- the stages ----------------------------------------------------------------------
+
+    async def handle(self, seen: ResetSeen) -> None:
+        """Every stage for one agent; never raises (a failure is one line)."""
+        agent = seen.agent
+        self.say(f"agent {agent}: server reset detected ({seen.cause})")
+        try:
+            user_stopped = self.stopped_by_user(agent)
+            await self._stop(agent)
+            self._end_universe(agent)
+            if not await self._rejoin(agent):
+                return  # busy until the watcher restarts: the line said what to do
+            started = await self.restart(agent, user_stopped)
+            self.say(f"agent {agent}: started {started} playbook(s) afresh in the new "
+                     "universe")
+        except StRunError as exc:
+            self.say(f"agent {agent}: reset not handled: {exc.message}")
+            return
+        self.detector.handled(agent)
+
+    def _stopped_here(self, agent: str) -> set[int]:
+        """The agent's containers that were already STOPPED and not run here."""
+        running = {h.id for h in self.supervisor.list() if h.agent == agent}
+        return {r.id for r in self.store.list_containers(all=True)
+                if r.agent == agent and r.status is ContainerStatus.STOPPED
+                and r.id not in running}
+
+    async def _stop(self, agent: str) -> None:
+        handles = [h for h in self.supervisor.list() if h.agent == agent and not h.done]
+        self.say(f"agent {agent}: stopping {len(handles)} container(s) at their next safe "
+                 "point")
+        for handle in handles:
+            handle.container.request_stop()
+        await asyncio.gather(*(h.task for h in handles), return_exceptions=True)
+
+    def _end_universe(self, agent: str) -> None:
+        """Mark every container of ``agent`` as belonging to the old universe; forget the
+        old galaxy."""
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        note = (f"{OLD_UNIVERSE_NOTE} (reset noticed {when}); its progress is dropped, it "
+                "starts afresh in the new one")
+        for record in self.store.list_containers(all=True):
+            if record.agent == agent:
+                self.store.end_universe(record.id, note)
+        self.store.forget_universe()
+        self.supervisor.runtime.universes.pop(agent, None)
+
+    async def _rejoin(self, agent: str) -> bool:
+        """Register ``agent`` again and save its new token; False (one line said what to
+        do) when that cannot be done unattended."""
+        directory = self.supervisor.agents
+        config = None if directory.any_name else load_config()
+        entry = None if config is None else config.agents.get(agent)
+        account = account_token()
+        decision = decide_rejoin(agent, entry.symbol if entry else None,
+                                 entry.faction if entry else None, account is not None)
+        if isinstance(decision, CannotRejoin):
+            self.say(decision.what_to_do)
+            return False
+        assert config is not None and entry is not None  # decide_rejoin needs the entry
+        client = directory.client(agent)
+        try:
+            registration = await client.register(decision.symbol, decision.faction,
+                                                 account_token=account,
+                                                 priority=Priority.ACTION)
+        except StRunError as exc:
+            self.say(f"agent {agent}: registering {decision.symbol} again failed: "
+                     f"{exc.message}; register it yourself (`st-run register "
+                     f"{decision.symbol} --faction {decision.faction} --force`) and "
+                     "restart the watcher")
+            return False
+        renewed = dataclasses.replace(entry, token=registration.token)
+        path = save_config(load_config().with_agent(agent, renewed, make_default=False))
+        client.use_token(registration.token)
+        self.say(f"agent {agent}: re-registered as {registration.agent.symbol} "
+                 f"({decision.faction}); new token saved to {path}")
+        return True
