@@ -81,10 +81,11 @@ def _agent_answer(url: str, token: str) -> dict[str, Any]:
 
 
 class Watch:
-    """``st-run watch DIR`` with a config file of saved agents (no SPACETRADERS_TOKEN)."""
+    """``st-run watch DIR`` (or ``run`` with ``args``) with a config file of saved agents
+    (no SPACETRADERS_TOKEN); its terminal output goes to ``log``."""
 
     def __init__(self, folder: Path, db: Path, config: Path, log: Path,
-                 account: str | None) -> None:
+                 account: str | None, args: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "ST_RUN_CONFIG": str(config),
                "ST_RUN_RESET_CHECK_S": "1"}
         for name in ("SPACETRADERS_TOKEN", "ST_RUN_API_URL", "ST_RUN_DB",
@@ -94,9 +95,10 @@ class Watch:
             env["SPACETRADERS_ACCOUNT_TOKEN"] = account
         self.log = log
         self._err = log.open("a")
+        command = args or ("watch", str(folder))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "runner", "watch", str(folder), "--db", str(db)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self._err, text=True)
+            [sys.executable, "-m", "runner", *command, "--db", str(db)],
+            cwd=REPO, env=env, stdout=self._err, stderr=self._err, text=True)
 
     def output(self) -> str:
         return self.log.read_text()
@@ -281,3 +283,29 @@ def test_a_reset_while_the_watcher_was_down_is_survived_at_its_restart(
     out = second.output()
     assert "Traceback" not in out
     assert "agent alpha: re-registered as ALPHA (COSMIC)" in out
+
+
+def test_a_long_run_survives_a_reset_too(
+        sim_url: str, setup: tuple[Path, Path, Path, str], tmp_path: Path) -> None:
+    """``st-run run`` (foreground) re-registers and starts its playbooks afresh."""
+    folder, db, config, account = setup
+    state = State(db)
+    run = Watch(folder, db, config, tmp_path / "run.log", account,
+                ("run", str(folder / "patrol.yaml"), str(folder / "once.yaml")))
+    try:
+        until(lambda: _ran_before_reset(state), "both playbooks ran before the reset",
+              timeout=120, on_fail=run.output)
+        before = len(ledger(sim_url))
+        httpx.post(f"{sim_url}/_sim/reset", timeout=30).raise_for_status()
+        until(lambda: "started 2 playbook(s) afresh" in run.output(),
+              "both playbooks started afresh", timeout=120, on_fail=run.output)
+        until(lambda: _completed_again(sim_url, state, before),
+              "the one-shot completed in the new universe", on_fail=run.output)
+        assert run.proc.poll() is None  # the patrol loops on
+        assert run.stop() == 130  # interrupted
+    finally:
+        run.kill()
+        state.close()
+    out = run.output()
+    assert "Traceback" not in out
+    assert "agent alpha: re-registered as ALPHA (COSMIC)" in out, out
