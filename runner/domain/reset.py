@@ -100,9 +100,11 @@ def decide_rejoin(agent: str, symbol: str | None, faction: str | None,
                             "SPACETRADERS_TOKEN")
     if not has_account_token:
         return CannotRejoin(f"agent {agent}: no account token to register {symbol} again: "
-                            "set SPACETRADERS_ACCOUNT_TOKEN (from the SpaceTraders dashboard) "
-                            "and restart, or run `st-run register "
-                            f"{symbol} --faction {faction or 'F'} --force`")
+                            "run `st-run register "
+                            f"{symbol} --faction {faction or 'F'} --force` (the new token is "
+                            "taken up as soon as it is saved), or set "
+                            "SPACETRADERS_ACCOUNT_TOKEN (from the SpaceTraders dashboard) "
+                            "and restart")
     if not faction:
         return CannotRejoin(f"agent {agent}: its faction is not saved in the config file: "
                             f"run `st-run register {symbol} --faction F --force`")

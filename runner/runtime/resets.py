@@ -28,7 +28,8 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING
 
 from runner.api import Priority, SpaceTradersClient
-from runner.config import account_token, load_config, save_config
+from runner.api.errors import ApiError
+from runner.config import AgentEntry, account_token, config_path, load_config, save_config
 from runner.domain.reset import (
     OLD_UNIVERSE_NOTE,
     RESET_CHECK_S,
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from runner.runtime.supervisor import Supervisor
 
 RESET_CHECK_ENV = "ST_RUN_RESET_CHECK_S"
+
+SYMBOL_CLAIMED = 4111
+"""The server's code for a registration whose symbol is taken (in this universe)."""
 
 Restart = Callable[[str, Collection[int]], Awaitable[int]]
 """``restart(agent, skip)``: start the agent's playbooks afresh, except the containers in
@@ -73,6 +77,8 @@ class ResetKeeper:
         self.interval_s = interval_s or reset_check_from_env()
         self.detector = ResetDetector()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.stuck: dict[str, Collection[int]] = {}
+        """Agents that could not register again, with their containers a user stopped."""
         self.last_check: float | None = None
         supervisor.on_token_expired = self.token_dead
 
@@ -109,6 +115,7 @@ class ResetKeeper:
         while not stop.is_set():
             if check_due(self.last_check, time.monotonic(), self.interval_s):
                 await self.check_status()
+                await self.retry_stuck()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
 
@@ -146,13 +153,29 @@ class ResetKeeper:
             await self._stop(agent)
             self._end_universe(agent)
             if not await self._rejoin(agent):
-                return  # busy until the watcher restarts: the line said what to do
-            started = await self.restart(agent, user_stopped)
-            self.say(f"agent {agent}: started {started} playbook(s) afresh in the new "
-                     "universe")
+                # the line said what to do; a new token saved in the config file is taken
+                # up at a later check (``retry_stuck``)
+                self.stuck[agent] = user_stopped
+                return
+            await self._start_afresh(agent, user_stopped)
         except StRunError as exc:
             self.say(f"agent {agent}: reset not handled: {exc.message}")
-            return
+
+    async def retry_stuck(self) -> None:
+        """Agents that could not register again: take up a new token saved in the config
+        file meanwhile (``st-run register --force``) and start their playbooks afresh."""
+        for agent, user_stopped in list(self.stuck.items()):
+            try:
+                if not self._adopt_saved(agent):
+                    continue
+                del self.stuck[agent]
+                await self._start_afresh(agent, user_stopped)
+            except StRunError as exc:
+                self.say(f"agent {agent}: reset not handled: {exc.message}")
+
+    async def _start_afresh(self, agent: str, user_stopped: Collection[int]) -> None:
+        started = await self.restart(agent, user_stopped)
+        self.say(f"agent {agent}: started {started} playbook(s) afresh in the new universe")
         self.detector.handled(agent)
 
     def _stopped_here(self, agent: str) -> set[int]:
@@ -183,32 +206,57 @@ class ResetKeeper:
         self.supervisor.runtime.universes.pop(agent, None)
 
     async def _rejoin(self, agent: str) -> bool:
-        """Register ``agent`` again and save its new token; False (one line said what to
-        do) when that cannot be done unattended."""
-        directory = self.supervisor.agents
-        config = None if directory.any_name else load_config()
-        entry = None if config is None else config.agents.get(agent)
+        """Register ``agent`` again and save its new token (or take up the one another
+        st-run process saved meanwhile); False (one line said what to do) when that cannot
+        be done unattended."""
+        entry = self._saved(agent)
+        if entry is not None and self._adopt_saved(agent):
+            return True
         account = account_token()
         decision = decide_rejoin(agent, entry.symbol if entry else None,
                                  entry.faction if entry else None, account is not None)
         if isinstance(decision, CannotRejoin):
             self.say(decision.what_to_do)
             return False
-        assert config is not None and entry is not None  # decide_rejoin needs the entry
-        client = directory.client(agent)
+        assert entry is not None  # decide_rejoin needs the saved entry
+        client = self.supervisor.agents.client(agent)
         try:
             registration = await client.register(decision.symbol, decision.faction,
                                                  account_token=account,
                                                  priority=Priority.ACTION)
         except StRunError as exc:
+            if isinstance(exc, ApiError) and exc.code == SYMBOL_CLAIMED \
+                    and self._adopt_saved(agent):
+                return True  # another st-run process registered it first
             self.say(f"agent {agent}: registering {decision.symbol} again failed: "
                      f"{exc.message}; register it yourself (`st-run register "
                      f"{decision.symbol} --faction {decision.faction} --force`) and "
-                     "restart the watcher")
+                     "restart")
             return False
         renewed = dataclasses.replace(entry, token=registration.token)
         path = save_config(load_config().with_agent(agent, renewed, make_default=False))
         client.use_token(registration.token)
         self.say(f"agent {agent}: re-registered as {registration.agent.symbol} "
                  f"({decision.faction}); new token saved to {path}")
+        return True
+
+    def _saved(self, agent: str) -> AgentEntry | None:
+        """The agent as the config file saves it (None: its token comes from the
+        environment, or it is not saved)."""
+        if self.supervisor.agents.any_name:
+            return None
+        return load_config().agents.get(agent)
+
+    def _adopt_saved(self, agent: str) -> bool:
+        """Use the token the config file now saves for ``agent`` when it is another one
+        than the client's and not known dead (``st-run register --force``, or another
+        process re-registered it); True when adopted."""
+        entry = self._saved(agent)
+        client = self.supervisor.agents.client(agent)
+        if entry is None or entry.token == client.token \
+                or self.store.dead_token(entry.token.digest()) is not None:
+            return False
+        client.use_token(entry.token)
+        self.say(f"agent {agent}: re-registered as {entry.symbol} elsewhere; using the new "
+                 f"token saved in {config_path()}")
         return True

@@ -197,7 +197,9 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
 
 def test_without_an_account_token_one_line_says_what_to_do(
         sim_url: str, setup: tuple[Path, Path, Path, str], tmp_path: Path) -> None:
-    folder, db, config, _ = setup
+    """The watcher runs on; once the user registers the agent (``st-run register --force``
+    saves the new token in the config file), it takes the token up by itself."""
+    folder, db, config, account = setup
     state = State(db)
     watch = Watch(folder, db, config, tmp_path / "watch.log", None)
     try:
@@ -207,6 +209,14 @@ def test_without_an_account_token_one_line_says_what_to_do(
         until(lambda: "no account token" in watch.output(), "the line saying what to do",
               timeout=120, on_fail=watch.output)
         assert watch.proc.poll() is None  # the watcher runs on
+        # nothing of the old universe is resumed: stopped, with its progress dropped
+        assert _status(db)["patrol"]["status"] == "STOPPED"
+        assert state.checkpoints(state.container("patrol").id) == 0  # type: ignore[union-attr]
+        token = _register(sim_url, "ALPHA", account)  # what `st-run register --force` does
+        save_config(UserConfig({"alpha": AgentEntry("ALPHA", Token(token), "COSMIC",
+                                                    sim_url)}, "alpha"), config)
+        until(lambda: "started 2 playbook(s) afresh" in watch.output(),
+              "the playbooks started afresh with the saved token", on_fail=watch.output)
         assert watch.stop() == 0
     finally:
         watch.kill()
@@ -215,9 +225,7 @@ def test_without_an_account_token_one_line_says_what_to_do(
     assert "Traceback" not in out
     lines = [line for line in out.splitlines() if "no account token" in line]
     assert len(lines) == 1 and "SPACETRADERS_ACCOUNT_TOKEN" in lines[0], out
-    # nothing of the old universe is resumed: the patrol is stopped with its progress dropped
-    patrol = _status(db)["patrol"]
-    assert patrol["status"] == "STOPPED"
+    assert "agent alpha: re-registered as ALPHA elsewhere; using the new token saved in" in out
 
 
 def _completed_again(sim_url: str, state: State, before: int) -> bool:
