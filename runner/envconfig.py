@@ -37,9 +37,12 @@ DB_OUTAGE_LIMIT_ENV = "ST_RUN_DB_OUTAGE_LIMIT"
 SERVER_OUTAGE_LIMIT_ENV = "ST_RUN_SERVER_OUTAGE_LIMIT"
 """Seconds a container waits for an unreachable game server before it counts as failed."""
 
+RESET_CHECK_ENV = "ST_RUN_RESET_CHECK_S"
+"""Seconds between two checks of the server's ``resetDate`` (a server reset)."""
+
 
 def check_seconds_settings() -> None:
     """Refuse a bad value of any seconds setting now, before a command starts anything
     (the runtime reads each again where it is used)."""
-    for name in (LEASE_TTL_ENV, DB_OUTAGE_LIMIT_ENV, SERVER_OUTAGE_LIMIT_ENV):
+    for name in (LEASE_TTL_ENV, DB_OUTAGE_LIMIT_ENV, SERVER_OUTAGE_LIMIT_ENV, RESET_CHECK_ENV):
         seconds_from_env(name, 1.0)

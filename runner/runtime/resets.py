@@ -15,7 +15,9 @@ A :class:`ResetKeeper` watches for the two signs of a reset (the supervisor tell
    playbooks portable).
 
 Without an account token, or when registering fails, one line says what to do, and the
-other agents run on.
+other agents run on; a token saved in the config file later (``st-run register --force``,
+or another st-run process) is taken up at the next check, and a registration that met an
+unreachable server is tried again then.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING
 
 from runner.api import Priority, SpaceTradersClient
-from runner.api.errors import ApiError
+from runner.api.errors import ApiError, RateLimited, ServerUnavailable
 from runner.config import AgentEntry, account_token, config_path, load_config, save_config
 from runner.domain.reset import (
     OLD_UNIVERSE_NOTE,
@@ -40,13 +42,11 @@ from runner.domain.reset import (
     decide_rejoin,
 )
 from runner.domain.status import ContainerStatus
-from runner.envconfig import seconds_from_env
+from runner.envconfig import RESET_CHECK_ENV, seconds_from_env
 from runner.errors import StRunError
 
 if TYPE_CHECKING:
     from runner.runtime.supervisor import Supervisor
-
-RESET_CHECK_ENV = "ST_RUN_RESET_CHECK_S"
 
 SYMBOL_CLAIMED = 4111
 """The server's code for a registration whose symbol is taken (in this universe)."""
@@ -68,8 +68,9 @@ class ResetKeeper:
     def __init__(self, supervisor: Supervisor, restart: Restart, *,
                  interval_s: float | None = None,
                  stopped_by_user: Callable[[str], set[int]] | None = None) -> None:
-        """``stopped_by_user(agent)``: the agent's containers a user stopped (they stay
-        stopped in the new universe); default: the STOPPED ones this runner does not run."""
+        """Becomes the supervisor's ``on_token_expired``. ``stopped_by_user(agent)``: the
+        agent's containers a user stopped (they stay stopped in the new universe); default:
+        the STOPPED ones this runner does not run."""
         self.supervisor = supervisor
         self.store = supervisor.store
         self.restart = restart
@@ -79,6 +80,8 @@ class ResetKeeper:
         self.tasks: set[asyncio.Task[None]] = set()
         self.stuck: dict[str, Collection[int]] = {}
         """Agents that could not register again, with their containers a user stopped."""
+        self.unreachable: set[str] = set()
+        """Stuck agents whose registration met an unreachable server: tried again."""
         self.last_check: float | None = None
         supervisor.on_token_expired = self.token_dead
 
@@ -163,10 +166,15 @@ class ResetKeeper:
 
     async def retry_stuck(self) -> None:
         """Agents that could not register again: take up a new token saved in the config
-        file meanwhile (``st-run register --force``) and start their playbooks afresh."""
+        file meanwhile (``st-run register --force``), or register again when the server was
+        unreachable, and start their playbooks afresh."""
         for agent, user_stopped in list(self.stuck.items()):
             try:
-                if not self._adopt_saved(agent):
+                if agent in self.unreachable:
+                    self.unreachable.discard(agent)
+                    if not await self._rejoin(agent):
+                        continue
+                elif not self._adopt_saved(agent):
                     continue
                 del self.stuck[agent]
                 await self._start_afresh(agent, user_stopped)
@@ -224,14 +232,19 @@ class ResetKeeper:
             registration = await client.register(decision.symbol, decision.faction,
                                                  account_token=account,
                                                  priority=Priority.ACTION)
+        except (ServerUnavailable, RateLimited) as exc:
+            self.unreachable.add(agent)
+            self.say(f"agent {agent}: registering {decision.symbol} again failed: "
+                     f"{exc.message}; trying again in {self.interval_s:g}s")
+            return False
         except StRunError as exc:
             if isinstance(exc, ApiError) and exc.code == SYMBOL_CLAIMED \
                     and self._adopt_saved(agent):
                 return True  # another st-run process registered it first
             self.say(f"agent {agent}: registering {decision.symbol} again failed: "
                      f"{exc.message}; register it yourself (`st-run register "
-                     f"{decision.symbol} --faction {decision.faction} --force`) and "
-                     "restart")
+                     f"{decision.symbol} --faction {decision.faction} --force`): the new "
+                     "token is taken up as soon as it is saved")
             return False
         renewed = dataclasses.replace(entry, token=registration.token)
         path = save_config(load_config().with_agent(agent, renewed, make_default=False))
