@@ -39,10 +39,13 @@ SERVER_OUTAGE_LIMIT_ENV = "ST_RUN_SERVER_OUTAGE_LIMIT"
 
 FLEET_POLL_ENV = "ST_RUN_FLEET_POLL"
 """Seconds between two looks at an agent's ships for its group playbooks (default 60)."""
+RESET_CHECK_ENV = "ST_RUN_RESET_CHECK_S"
+"""Seconds between two checks of the server's ``resetDate`` (a server reset)."""
 
 
 def check_seconds_settings() -> None:
     """Refuse a bad value of any seconds setting now, before a command starts anything
     (the runtime reads each again where it is used)."""
-    for name in (LEASE_TTL_ENV, DB_OUTAGE_LIMIT_ENV, SERVER_OUTAGE_LIMIT_ENV, FLEET_POLL_ENV):
+    for name in (LEASE_TTL_ENV, DB_OUTAGE_LIMIT_ENV, SERVER_OUTAGE_LIMIT_ENV, FLEET_POLL_ENV,
+                 RESET_CHECK_ENV):
         seconds_from_env(name, 1.0)

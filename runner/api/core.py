@@ -74,6 +74,13 @@ class ClientCore:
         """The agent token this client sends (redacted when printed)."""
         return self._session.token
 
+    def use_token(self, token: Token) -> None:
+        """Send ``token`` from now on (the agent registered again after a server reset);
+        what was known of its ships and contracts belongs to the old universe."""
+        self._session.token = token
+        self._ships.clear()
+        self._contracts.clear()
+
     @property
     def base_url(self) -> str:
         """The API root this client talks to (ends in ``/v2``)."""

@@ -14,7 +14,7 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,7 +175,10 @@ async def _run(options: RunOptions, store: Store, agents: AgentDirectory,
             if plan is not None:
                 handle.view.planned = PlannedTimes(plan.step_ends_s, plan.unbounded)
         with _signals(supervisor, interrupted, options.grace_s):
-            outcomes = await supervisor.wait()
+            if options.sim:  # the embedded universe lives as long as this run
+                outcomes = await supervisor.wait()
+            else:
+                outcomes = await _wait_surviving_resets(supervisor, view, loaded, interrupted)
     return _report(view, options, outcomes, refused, interrupted.is_set())
 
 
@@ -204,6 +207,47 @@ def _show(view: LiveView, handle: ContainerHandle, plans: Mapping[str, Plan | No
     plan = plans.get(handle.name)
     if plan is not None:
         handle.view.planned = PlannedTimes(plan.step_ends_s, plan.unbounded)
+
+async def _wait_surviving_resets(supervisor: Supervisor, view: LiveView,
+                                 loaded: Sequence[LoadedPlaybook],
+                                 interrupted: asyncio.Event) -> dict[str, Outcome | None]:
+    """``supervisor.wait()``, while a :class:`ResetKeeper` survives server resets: the
+    playbooks of a re-registered agent start afresh (unless the run was interrupted)."""
+    from runner.runtime.resets import ResetKeeper
+
+    async def restart(agent: str, skip: Collection[int]) -> int:
+        started = 0
+        for playbook in loaded:
+            record = supervisor.store.get_container(playbook.name)
+            if interrupted.is_set() or playbook.agent != agent or \
+                    (record is not None and record.id in skip):
+                continue
+            try:
+                if playbook.is_group:  # its members join as the new universe's ships match
+                    await supervisor.groups.stop(playbook.name)  # the old universe's
+                    await supervisor.groups.start(playbook, fresh=True)
+                else:
+                    handle = await supervisor.start_loaded(playbook, fresh=True)
+                    view.views[str(handle.id)] = handle.view
+            except StRunError as exc:
+                view.say(f"{playbook.name}: not started afresh: {exc.message}")
+                continue
+            started += 1
+        return started
+
+    keeper = ResetKeeper(supervisor, restart)
+    done = asyncio.Event()
+    checks = asyncio.create_task(keeper.run(done), name="reset-checks")
+    try:
+        outcomes = await supervisor.wait()
+        while keeper.tasks:  # a reset being handled starts containers again
+            await asyncio.gather(*keeper.tasks, return_exceptions=True)
+            outcomes = await supervisor.wait()
+        return outcomes
+    finally:
+        done.set()
+        checks.cancel()
+        await keeper.aclose()
 
 
 def _refuse_duplicates(loaded: Sequence[LoadedPlaybook]) -> None:

@@ -13,7 +13,8 @@ The API other parts drive (``st-run run``, the watcher):
   stop all at safe points, cancel what is still busy after ``grace`` seconds.
 
 A container whose agent token turns out to be from an old reset stops every container of
-that agent (the message says to register again).
+that agent; ``on_token_expired`` is told (the watcher registers the agent again), else the
+message says to register again.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from runner.api.errors import TokenFromOldReset
 from runner.api.secrets import Token
 from runner.domain import cursor as cur
 from runner.domain.status import ContainerStatus
@@ -127,6 +129,9 @@ class Supervisor:
         # told of every container that ends FAILED (name, error): the watcher prints it,
         # since nobody watches its containers' logs (the foreground's live view shows them)
         self.on_failed: Callable[[str, str], None] | None = None
+        # told of an agent whose token answered 4113 (a server reset), once its containers
+        # were asked to stop: the watcher registers it again; without it, a line says to
+        self.on_token_expired: Callable[[str], None] | None = None
         # one "database unreachable" / "database back" line for all containers together
         self.outage = DatabaseOutage(self.say, self._live_count)
         # ... and one "game server unreachable" / "back" line; its limit is checked here,
@@ -169,7 +174,7 @@ class Supervisor:
                      "on this host); taking it over now")
         loaded = self.resume_values(loaded, fresh=fresh)
         self._refuse_dead_token(loaded.agent)
-        ship = await self.runtime.resolve_ship(loaded)
+        ship = await self._resolve_ship(loaded)
         holder = self.store.ship_holder(ship, loaded.agent)
         if holder is not None and holder.name != loaded.name:
             self._take_over_or_refuse(ship, holder)
@@ -193,6 +198,24 @@ class Supervisor:
         return self._launch(record.id, ship, loaded, lease, current.restarts, resumed_at,
                             resume_at=resume_at)
 
+    async def _resolve_ship(self, loaded: LoadedPlaybook) -> str:
+        """The playbook's ship; a 4113 on the way (a selector lists the ships) is a server
+        reset: the token is remembered as dead and ``on_token_expired`` told."""
+        try:
+            return await self.runtime.resolve_ship(loaded)
+        except TokenFromOldReset:
+            self._token_died(loaded.agent)
+            if self.on_token_expired is not None:
+                self.on_token_expired(loaded.agent)
+            raise
+
+    def _token_died(self, agent: str) -> None:
+        """Remember (by digest) that ``agent``'s token is from an old reset."""
+        token = self._agent_token(agent)
+        if token is not None:
+            with contextlib.suppress(Exception):  # best effort: the session refuses too
+                self.store.mark_token_dead(token.digest(), "the server answered 4113")
+
     def _agent_token(self, agent: str) -> Token | None:
         token = getattr(self.agents.client(agent), "token", None)
         return token if isinstance(token, Token) else None
@@ -203,6 +226,8 @@ class Supervisor:
         token = self._agent_token(agent)
         dead = None if token is None else self.store.dead_token(token.digest())
         if dead is not None:
+            if self.on_token_expired is not None:
+                self.on_token_expired(agent)  # registers the agent again, if it can
             reason, noticed = dead
             raise StRunError(f"agent {agent}: its token is from an old server reset "
                              f"({reason}, noticed {noticed:%Y-%m-%d %H:%M} UTC); nothing "
@@ -367,17 +392,19 @@ class Supervisor:
 
     def _ended(self, handle: ContainerHandle) -> None:
         outcome = handle.outcome
+        handled_reset = outcome is not None and outcome.agent_token_expired \
+            and self.on_token_expired is not None  # its reset lines tell the story
         if outcome is not None and outcome.status is ContainerStatus.FAILED \
-                and self.on_failed is not None:
+                and self.on_failed is not None and not handled_reset:
             self.on_failed(handle.name, outcome.error or "failed")
         if outcome is not None and outcome.agent_token_expired:
-            token = self._agent_token(handle.agent)
-            if token is not None:
-                with contextlib.suppress(Exception):  # best effort: the session refuses too
-                    self.store.mark_token_dead(token.digest(), "the server answered 4113")
+            self._token_died(handle.agent)
             for other in self.handles.values():
                 if other.agent == handle.agent and not other.done:
                     other.container.request_stop()
+            if self.on_token_expired is not None:
+                self.on_token_expired(handle.agent)
+                return
             self.say(f"agent {handle.agent}: token is from an old reset; stopped all its "
                       "containers; register again (`st-run register`)")
 

@@ -94,6 +94,12 @@ def get_galaxy(conn: sa.Connection) -> Galaxy | None:
                      min(row.fetched_at for row in rows))
 
 
+def clear(conn: sa.Connection) -> None:
+    """Delete every cached row (a server reset made a new galaxy)."""
+    for table in (cache_waypoints, cache_systems, cache_markets, cache_ships, cache_galaxy):
+        conn.execute(sa.delete(table))
+
+
 def _put(conn: sa.Connection, table: sa.Table, symbol: str, data: Any,
          fetched_at: datetime) -> None:
     _upsert(conn, table, [{"symbol": symbol, "data": data, "fetched_at": fetched_at}])

@@ -688,6 +688,34 @@ class Store:
         with self._read() as conn:
             return cache.get_ship(conn, symbol)
 
+    def forget_universe(self) -> None:
+        """Empty the cache of systems, waypoints, markets, ships and gates: after a server
+        reset the galaxy is a new one."""
+        with self._write() as conn:
+            cache.clear(conn)
+
+    def end_universe(self, container_id: int, note: str) -> bool:
+        """Mark a container's run as belonging to a universe a server reset wiped: its
+        progress is dropped (nothing resumes it in the new universe), it is STOPPED with
+        ``note`` as its last error, and ``note`` is logged. False (nothing changed) while
+        another runner holds a live lease on it."""
+        now = self.clock()
+        with self._write() as conn:
+            row = conn.execute(sa.select(containers).where(containers.c.id == container_id)
+                               .with_for_update()).first()
+            if row is None:
+                return False
+            try:
+                q.refuse_if_held(row, self._lease_now(conn))
+            except ContainerBusy:
+                return False
+            q.reset_progress(conn, row.id, now)
+            conn.execute(sa.update(containers).where(containers.c.id == row.id).values(
+                status=ContainerStatus.STOPPED.value, last_error=note, finished_at=now,
+                lease_owner=None, lease_expires_at=None,
+                lease_version=containers.c.lease_version + 1))
+            q.insert_log(conn, row.id, "WARNING", note, now)
+        return True
 
     # -- tokens a server reset made useless --------------------------------------------------
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from runner.domain.reset import OLD_UNIVERSE_NOTE
 from runner.domain.status import ContainerStatus
 from runner.watch.reconcile import (
     Action,
@@ -50,7 +51,8 @@ class Remembered:
     lease_expires_at: datetime | None = None
     last_error: str | None = None
     stopped_by_watcher: bool = False
-    """STOPPED by a watcher's shutdown, not by a user: resumed like an active one."""
+    """STOPPED by a watcher's shutdown or a server reset, not by a user: resumed like an
+    active one."""
 
     @property
     def active(self) -> bool:
@@ -66,7 +68,9 @@ class Remembered:
         """What the database says, in a few words."""
         where = f" at {self.step}" if self.step else ""
         error = f" ({self.last_error})" if self.last_error and not self.active else ""
-        by = " by the watcher's shutdown" if self.stopped_by_watcher else ""
+        by = "" if not self.stopped_by_watcher else " by a server reset" \
+            if (self.last_error or "").startswith(OLD_UNIVERSE_NOTE) else \
+            " by the watcher's shutdown"
         return f"{self.name}: {self.status.value}{by}{where}, version {self.digest[:12]}{error}"
 
 

@@ -136,6 +136,42 @@ class RuntimeFleet:
                           f"(version {file.digest[:12]}, ship {handle.ship})")
         return str(handle.id)
 
+    def stopped_by_user(self, agent: str) -> set[int]:
+        """The ids of ``agent``'s containers a user stopped (not this watcher: not at its
+        shutdown, not at a reset, and not running here)."""
+        running = {h.id for h in self.supervisor.list() if h.agent == agent}
+        return {r.id for r in self.store.list_containers(all=True)
+                if r.agent == agent and r.status is ContainerStatus.STOPPED
+                and r.id not in running and not self._stopped_by_watcher(r.id)}
+
+    def runs_as(self, file: PlaybookFile, agent: str) -> bool:
+        """True when the playbook in ``file`` runs as ``agent`` (False when it cannot load)."""
+        try:
+            return self.supervisor.runtime.load(file.path, {}).agent == agent
+        except StRunError:
+            return False
+
+    async def start_afresh(self, rel: str, path: Path) -> str | None:
+        """Start the playbook at ``path`` from the top (a server reset made a new universe);
+        the id of the container it runs, or None (the error is reported)."""
+        async with self._starting:
+            try:
+                loaded = self.supervisor.runtime.load(path, {})
+                if loaded.is_group:  # the old universe's members go; the new ones join
+                    await self.supervisor.groups.stop(loaded.name)
+                    await self.supervisor.groups.start(loaded, fresh=True, persistent=True)
+                    key = f"{GROUP_KEY}{loaded.name}"
+                    await self.report(key, "info", f"{rel}: started group {loaded.name} "
+                                      "afresh in the new universe")
+                    return key
+                handle = await self.supervisor.start_loaded(loaded, fresh=True)
+            except StRunError as exc:
+                await self.report(None, "error", f"{rel}: not started afresh: {exc.message}")
+                return None
+        await self.report(str(handle.id), "info", f"{rel}: started {handle.name} "
+                          f"afresh in the new universe (ship {handle.ship})")
+        return str(handle.id)
+
     async def replace(self, container: str, file: PlaybookFile) -> str | None:
         if _group_name(container) is not None:
             return await self._replace_group(container, file)
@@ -341,8 +377,13 @@ class RuntimeFleet:
                           stopped_by_watcher=by_watcher)
 
     def _stopped_by_watcher(self, container_id: int) -> bool:
+        """True when the watcher stopped it: at its shutdown, or at a server reset (its
+        progress was dropped, so it starts afresh; a user did not ask it to stay stopped)."""
+        from runner.domain.reset import OLD_UNIVERSE_NOTE
+
         last = self.store.logs(container_id, limit=1)
-        return bool(last) and last[-1].message == SHUTDOWN_MARKER
+        return bool(last) and (last[-1].message == SHUTDOWN_MARKER
+                               or last[-1].message.startswith(OLD_UNIVERSE_NOTE))
 
     async def _swap(self, container: str, handle: ContainerHandle | None,
                     file: PlaybookFile) -> str | None:

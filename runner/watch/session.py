@@ -2,7 +2,8 @@
 
 1. Start observing the folder, then recover: every playbook in it and every container the
    database remembers for it gets one "expected vs recovered" line (printed and logged).
-2. Follow the folder until SIGTERM or SIGINT.
+2. Follow the folder until SIGTERM or SIGINT; survive a server reset (the agent registers
+   again and its playbooks start afresh: ``runner.runtime.resets``).
 3. First signal: stop watching, stop every container at its next safe point within the
    grace period (checkpoints are already committed; leases are released), exit 0.
    A second signal exits at once: every write is one transaction, so the database is
@@ -16,9 +17,10 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
+from runner.runtime.resets import ResetKeeper
 from runner.watch.fleet import PlaybookFile
 from runner.watch.folder import Folder
 from runner.watch.reconcile import Managed, Rename, Start
@@ -59,6 +61,8 @@ class WatchSession:
         self.watcher = Watcher(folder, self.fleet, validate_playbook,
                                after_sync=lambda: self.fleet.revive(self.watcher.running))
         self.stop = asyncio.Event()
+        self.resets = ResetKeeper(supervisor, self._restart_afresh,
+                                  stopped_by_user=self.fleet.stopped_by_user)
         self.signals = 0
         self.takeovers: set[asyncio.Task[None]] = set()
 
@@ -67,13 +71,41 @@ class WatchSession:
         self._install_signals()
         self.echo(f"watching {self.folder.root} (runner {self.supervisor.owner}, "
                   f"database {self.store.url})")
+        checks = asyncio.create_task(self.resets.run(self.stop), name="reset-checks")
         try:
             await self.watcher.run(self.stop, first=self.recover)
         finally:
             for task in self.takeovers:
                 task.cancel()
+            checks.cancel()
+            await self.resets.aclose()
             await self.shutdown()
         return 0
+
+    async def _restart_afresh(self, agent: str, skip: Collection[int]) -> int:
+        """After a server reset: start every valid playbook of the folder that runs as
+        ``agent`` afresh, managed or not (a resume the reset made fail is not), except the
+        containers in ``skip`` (a user stopped them); returns how many started."""
+        files, desired = await self.watcher.look()
+        by_path = {m.path: c for c, m in self.watcher.running.items()}
+        started = 0
+        for rel, file in sorted(files.items()):
+            if desired[rel].error is not None:
+                continue  # the watcher reports it
+            held = container_id(by_path[rel]) if rel in by_path else None
+            record = self.store.get_container(held) if held is not None else None
+            if record is not None and record.id in skip:
+                continue
+            if not self.fleet.runs_as(file, agent):
+                continue
+            now_running = await self.fleet.start_afresh(rel, file.path)
+            if now_running is None:
+                continue
+            started += 1
+            if rel in by_path and by_path[rel] != now_running:
+                del self.watcher.running[by_path[rel]]
+            self.watcher.running[now_running] = Managed(now_running, rel, file.digest)
+        return started
 
     async def recover(self) -> RecoveryPlan:
         """Expected vs recovered: resume, start, stop and report, once, at start."""

@@ -1,7 +1,8 @@
 """No internal errors (issue 15): ``run`` does ``plan``'s meaning checks before it creates a
 container (a ship role nobody has, a destination that does not exist: one located line,
 exit 2, nothing bought); a token from an old reset met at a read ends the run with one line
-saying to register again instead of backing off forever under ``restart: always``.
+saying to register again (an agent from ``SPACETRADERS_TOKEN`` cannot be registered again
+unattended) instead of backing off forever under ``restart: always``.
 Real processes."""
 
 from __future__ import annotations
@@ -105,7 +106,11 @@ def test_a_token_from_an_old_reset_stops_restart_always(tmp_path: Path, sim_url:
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "internal error" not in err
     assert "register again" in out and "restart 1 in" not in out
+    assert "its token comes from $SPACETRADERS_TOKEN" in out  # cannot register it again
     with Store.open(str(db)) as store:
         record = store.require_container("always")
-    assert record.status is ContainerStatus.FAILED and record.restarts == 0
-    assert "old server reset" in (record.last_error or "")
+        checkpointed = store.has_checkpoint(record.id)
+    # its run is marked as the old universe's: no resume there, no restart (issue 19)
+    assert record.status is ContainerStatus.STOPPED and record.restarts == 0
+    assert "belongs to the old universe" in (record.last_error or "")
+    assert not checkpointed

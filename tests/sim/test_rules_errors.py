@@ -337,3 +337,30 @@ def test_the_error_catalogue_names_every_code_we_produce(game: Game) -> None:
     produced = {code for code, _ in CASES.values()} | {4116, 4104, 3001}
     assert produced <= set(listed)
     assert listed[4271] == "ShipTransferDockedOrbitConflict"
+
+
+@pytest.mark.parametrize("sim_app", [{"require_account_token": True}], indirect=True)
+def test_an_account_outlives_a_reset_and_registers_its_agent_again(sim_app: Any,
+                                                                    live_spec: Any) -> None:
+    """As on the live server: a reset wipes agents and their tokens (4113), not accounts;
+    the account token registers the same symbol again; an agent token cannot register."""
+    from tests.sim.helpers import Checked
+
+    client = Checked(sim_app, live_spec)
+    account = client.call("POST", "/_sim/accounts", json={}).json()["data"]["token"]
+    bearer = {"Authorization": f"Bearer {account}"}
+    body = {"symbol": "AGAIN", "faction": "COSMIC"}
+    old = client.call("POST", "/register", json=body, headers=bearer).json()["data"]["token"]
+    agent_bearer = {"Authorization": f"Bearer {old}"}
+    r = client.call("POST", "/register", json={"symbol": "OTHER", "faction": "COSMIC"},
+                    headers=agent_bearer)
+    assert r.status_code == 401, r.text  # the sim says 4116; the live code is not known
+    assert client.call("POST", "/_sim/reset").status_code == 200
+    r = client.call("GET", "/my/agent", headers=agent_bearer)
+    assert r.status_code == 401 and error_code(r) == 4113
+    r = client.call("POST", "/register", json=body, headers=bearer)
+    assert r.status_code == 201, r.text
+    new = r.json()["data"]["token"]
+    assert new != old
+    r = client.call("GET", "/my/agent", headers={"Authorization": f"Bearer {new}"})
+    assert r.json()["data"]["symbol"] == "AGAIN"

@@ -101,3 +101,16 @@ def test_concurrent_cache_writes_do_not_collide(db_url: str) -> None:
     assert found is not None and list(found[0]) == list(SYSTEM)
     for s in stores:
         s.close()
+
+
+def test_forget_universe_empties_every_cache(store: Store) -> None:
+    """A server reset makes a new galaxy: nothing cached of the old one is used again."""
+    store.cache_system(SYSTEM)
+    store.cache_market(MARKET)
+    store.cache_ship(SHIP)
+    store.forget_universe()
+    assert store.cached_system("X1-A1") is None
+    assert store.cached_waypoint("X1-A1-B2") is None
+    assert store.cached_market("X1-A1-B2") is None
+    assert store.cached_ship("AGENT-1") is None
+    assert store.cached_galaxy() is None

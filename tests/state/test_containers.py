@@ -207,3 +207,31 @@ def test_concurrent_declarations_of_one_name_agree(db_url: str) -> None:
     assert [r.name for r in stores[0].list_containers(all=True)] == ["shared"]
     for s in stores:
         s.close()
+
+
+def test_end_universe_drops_progress_and_notes_why(store: Store) -> None:
+    """A run from before a server reset is not resumed in the new universe: STOPPED, no
+    checkpoint, its note as last error and log line; declaring it again starts it over."""
+    rec = declare(store)
+    lease = store.claim(rec.id, "r", 30)
+    assert lease is not None
+    store.checkpoint(lease, "steps[0]", 0, {})
+    store.release(lease)
+    assert store.end_universe(rec.id, "universe reset: old")
+    ended = store.require_container(rec.id)
+    assert (ended.status, ended.last_error, ended.step_path) == (S.STOPPED, "universe reset: old",
+                                                                 None)
+    assert store.last_checkpoint(rec.id) is None and not store.has_checkpoint(rec.id)
+    assert store.logs(rec.id, limit=1)[-1].message == "universe reset: old"
+    assert store.claim(rec.id, "r2", 30) is not None  # the old lease's holder is fenced off
+
+
+def test_end_universe_leaves_a_container_another_runner_drives(store: Store) -> None:
+    rec = declare(store)
+    lease = store.claim(rec.id, "other-runner", 30)
+    assert lease is not None
+    store.set_status(lease, S.RUNNING)
+    store.checkpoint(lease, "steps[0]", 0, {})
+    assert not store.end_universe(rec.id, "universe reset: old")
+    assert store.has_checkpoint(rec.id)
+    assert not store.end_universe(10_000, "no such container")
