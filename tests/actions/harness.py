@@ -114,7 +114,7 @@ async def run_playbook(g: Game, text: str, *, name: str = "c1",
         universe = Universe(world.store, client)
 
         async def build(task: ContainerTask) -> Executor:
-            game_api: Any = GameApi(client, container=name)
+            game_api: Any = GameApi(client, container=name, markets=universe.observe)
             if wrap_api is not None:
                 game_api = wrap_api(game_api)
             language = Language(loaded, universe, game_api)
