@@ -41,11 +41,11 @@ BEST: Mapping[str, Any] = {
         "properties": {
             "sells": {"type": "string", "minLength": 1},
             "buys": {"type": "string", "minLength": 1},
-            "max_age": DURATION,
+            "max_age": {"description": DURATION["description"],
+                        "anyOf": [*DURATION["anyOf"], TEMPLATE]},
             "not_here": {"type": "boolean"},
-            "time_value": {"type": "number", "minimum": 0,
-                           "description": "credits one second of travel is worth "
-                                          "(default 1)"}}}},
+            "time_value": {"description": "credits one second of travel is worth (default 1)",
+                           "anyOf": [{"type": "number", "minimum": 0}, TEMPLATE]}}}},
 }
 WAYPOINT: Mapping[str, Any] = {
     "description": "a waypoint: a symbol, `headquarters`, {nearest: {type, traits, sells, "

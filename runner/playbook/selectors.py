@@ -230,10 +230,14 @@ def best_filters(filters: Any) -> tuple[mc.Side, str, float, float]:
     except ValueError as exc:
         raise StepError(f"best: max_age: {exc}") from None
     value = filters.get("time_value", mc.DEFAULT_TIME_VALUE)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    try:
+        time_value = float(value) if not isinstance(value, bool) else -1.0
+    except (TypeError, ValueError):
+        time_value = -1.0
+    if not 0 <= time_value < float("inf"):
         raise StepError(f"best: time_value must be a number of credits per second >= 0, "
                         f"got {value!r}")
-    return side, str(filters[side]).upper(), max_age, float(value)
+    return side, str(filters[side]).upper(), max_age, time_value
 
 
 def _age(market: Market, ctx: StepContext) -> float | None:

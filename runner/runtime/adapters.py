@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,7 +132,7 @@ class Universe:
         self._galaxy: Galaxy | None = None
         self._galaxy_lock = asyncio.Lock()
         self._markets: dict[str, Market] = {}  # the store's markets as last read
-        self._views: dict[str, tuple[object, System]] = {}  # system -> (what it shows, view)
+        self._views: dict[str, tuple[tuple[int, object], System]] = {}  # system -> (key, view)
 
     async def galaxy(self) -> Galaxy:
         """Gates, links and construction status across systems: the store's cache while
@@ -188,16 +189,27 @@ class Universe:
 
     def observe(self, market: Market) -> None:
         """Record a market just read (by any container) in the shared market store; an
-        observation older than the stored one, or one without prices, changes nothing."""
+        observation older than the stored one, or one without prices, changes nothing.
+        Knowledge is best effort: while the database is away (a transient error) the
+        observation is dropped, the container's own state writes wait for it instead."""
         if market.trade_goods and market.fetched_at is not None:
-            self.store.cache_market(market)
+            with _unless_database_away():
+                self.store.cache_market(market)
 
     def with_markets(self, system: System) -> System:
         """``system`` with each marketplace's newest market from the market store (one
         cheap read of observation times; markets are decoded again only when they changed).
         The same ``System`` object comes back while nothing changed, so routing's caches
-        (keyed by identity) hold."""
-        times = self.store.market_times(w.symbol for w in system if w.has_market)
+        (keyed by identity) hold. While the database is away, the last view (or ``system``)."""
+        seen = self._views.get(system.symbol)
+        try:
+            times = self.store.market_times(w.symbol for w in system if w.has_market)
+        except Exception as exc:
+            from runner.runtime.outage import is_transient
+
+            if not is_transient(exc):
+                raise
+            return seen[1] if seen is not None and seen[0][0] == id(system) else system
         changed = [s for s, at in times.items()
                    if s not in self._markets or self._markets[s].fetched_at != at]
         if changed:
@@ -206,7 +218,6 @@ class Universe:
             for symbol, (market, at) in self.store.cached_markets(changed).items():
                 self._markets[symbol] = replace(market, fetched_at=at)
         key = (id(system), tuple(sorted(times.items())))
-        seen = self._views.get(system.symbol)
         if seen is not None and seen[0] == key:
             return seen[1]
         view = system.with_markets({s: self._markets[s] for s in times if s in self._markets})
@@ -272,6 +283,18 @@ def _server_now(client: Any) -> datetime:
     that stamped the markets: the server's, game time on the simulator)."""
     clock = getattr(client, "clock", None)
     return clock.now() if clock is not None else datetime.now(UTC)
+
+
+@contextmanager
+def _unless_database_away() -> Iterator[None]:
+    """Swallow a transient database error (``runner.runtime.outage.is_transient``)."""
+    from runner.runtime.outage import is_transient
+
+    try:
+        yield
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
 
 
 def _fresh(fetched_at: Any, store: Store) -> bool:

@@ -139,3 +139,24 @@ def test_max_age_leaves_stale_markets_out(tmp_path: Path) -> None:
         lines = " ".join(r.message for r in store.logs("again"))
         assert re.search(rf"seen within 24h00m buys {GOOD} \(the freshest, {first}, was seen "
                          r"(4[89]|5\d)h\d\dm ago", lines), lines  # 2 days + the game since
+
+
+def test_the_examples_eyes_then_best_trade(tmp_path: Path) -> None:
+    examples = REPO / "playbooks"
+    eyes = (examples / "market-eyes.yaml").read_text().replace("rounds: 1000", "rounds: 1")
+    # Game time runs fast here: the probe's round takes hours of it.
+    trade = (examples / "best-trade.yaml").read_text().replace("max_age: 1h", "max_age: 1d")
+    with game(tmp_path, speed=5000) as g:
+        start = g.ship()["nav"]["waypointSymbol"]
+        scanned = asyncio.run(run_playbook(g, eyes, name="eyes", ship=ship_of(g, "SATELLITE")))
+        assert scanned.status is ContainerStatus.COMPLETED, scanned.error
+        outcome = asyncio.run(run_playbook(g, trade, name="trade"))
+        assert outcome.status is ContainerStatus.COMPLETED, outcome.error
+        bought, sold = g.accepted("/purchase"), g.accepted("/sell")
+        assert [e["body"]["units"] for e in bought] == [5]
+        assert [e["body"]["units"] for e in sold] == [5]
+        where = g.ship()["nav"]["waypointSymbol"]
+        assert where != start and where in buyers(g.world.store, start.rsplit("-", 1)[0])
+        lines = [r.message for r in g.world.store.logs("trade")]
+        assert any(m.startswith(f"bought at {start}; best buyer now {where}") for m in lines), \
+            lines
