@@ -10,7 +10,7 @@ from runner.domain.ship import NavStatus, Ship
 from runner.domain.universe import Market
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
-from runner.playbook.keywords import TEMPLATE
+from runner.playbook.keywords import DURATION, TEMPLATE
 from runner.playbook.simulate import apply_command, arrived
 
 TEXT: Mapping[str, Any] = {"type": "string", "minLength": 1}
@@ -30,10 +30,27 @@ NEAREST: Mapping[str, Any] = {
     "type": "object", "required": ["nearest"], "additionalProperties": False,
     "properties": {"nearest": FILTERS},
 }
+BEST: Mapping[str, Any] = {
+    "type": "object", "required": ["best"], "additionalProperties": False,
+    "properties": {"best": {
+        "description": "the market where the ship buys (sells: GOOD) cheapest or sells "
+                       "(buys: GOOD) dearest, net of the fuel and time to get there, among "
+                       "markets observed within max_age (default 1h)",
+        "type": "object", "additionalProperties": False,
+        "oneOf": [{"required": ["sells"]}, {"required": ["buys"]}],
+        "properties": {
+            "sells": {"type": "string", "minLength": 1},
+            "buys": {"type": "string", "minLength": 1},
+            "max_age": {"description": DURATION["description"],
+                        "anyOf": [*DURATION["anyOf"], TEMPLATE]},
+            "not_here": {"type": "boolean"},
+            "time_value": {"description": "credits one second of travel is worth (default 1)",
+                           "anyOf": [{"type": "number", "minimum": 0}, TEMPLATE]}}}},
+}
 WAYPOINT: Mapping[str, Any] = {
-    "description": "a waypoint: a symbol, `headquarters` or {nearest: {type, traits, sells, "
-                   "buys}}",
-    "anyOf": [TEXT, NEAREST],
+    "description": "a waypoint: a symbol, `headquarters`, {nearest: {type, traits, sells, "
+                   "buys}} or {best: {sells|buys: GOOD, max_age}}",
+    "anyOf": [TEXT, NEAREST, BEST],
 }
 UNITS: Mapping[str, Any] = {
     "description": "a positive number of units, or a `{{ }}` template",

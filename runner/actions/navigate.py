@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from runner.actions.common import NEAREST, TEXT, WAYPOINT, Expansion, long_form
+from runner.actions.common import BEST, NEAREST, TEXT, WAYPOINT, Expansion, long_form
 from runner.actions.registry import Action
 from runner.domain.commands import Command, Jump, Navigate, Refuel, SetFlightMode, Warp
 from runner.domain.plan import Step
@@ -185,9 +185,10 @@ ACTION = Action(
             "and flight modes are inserted. `mode: auto` lets the planner choose per hop. "
             "Where the goal sells no fuel the route lands with 1 fuel to drift on (the plan "
             "names this margin and its cost); `reserve: N` sets it, `reserve: 0` drops it.",
-    schema={"description": "a waypoint (symbol, `headquarters`, {nearest: ...}) or "
+    schema={"description": "a waypoint (symbol, `headquarters`, {nearest: ...}, "
+                           "{best: {sells|buys: GOOD}}) or "
                            "{to: WAYPOINT, mode: auto|CRUISE|DRIFT|BURN|STEALTH, reserve: N}",
-            "anyOf": [TEXT, NEAREST, long_form({"to": WAYPOINT, "mode": {"enum": list(MODES)},
+            "anyOf": [TEXT, NEAREST, BEST, long_form({"to": WAYPOINT, "mode": {"enum": list(MODES)},
                                                 "reserve": {"type": "integer", "minimum": 0}},
                                                ("to",))]},
     normalize=normalize,

@@ -111,12 +111,33 @@ class System:
     def __getitem__(self, symbol: str) -> Waypoint:
         return self.waypoints[symbol]
 
+    def with_markets(self, markets: Mapping[str, Market]) -> System:
+        """This system with each waypoint's market replaced by the one in ``markets`` when
+        that one was observed later (a market never observed with prices is older than any
+        that was); ``self`` itself when none is newer (routing caches systems by identity)."""
+        newer = {symbol: market for symbol, market in markets.items()
+                 if symbol in self.waypoints and _newer(market, self.waypoints[symbol].market)}
+        if not newer:
+            return self
+        from dataclasses import replace
+
+        waypoints = {symbol: replace(w, market=newer[symbol]) if symbol in newer else w
+                     for symbol, w in self.waypoints.items()}
+        return System(self.symbol, self.type, self.x, self.y, waypoints)
+
     def __hash__(self) -> int:
         # Identity hash: systems are large values used as cache keys by routing.
         return id(self)
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+def _newer(market: Market, than: Market | None) -> bool:
+    """True when ``market`` holds prices observed after those of ``than``."""
+    if market.fetched_at is None or not market.trade_goods:
+        return False
+    return than is None or than.fetched_at is None or market.fetched_at > than.fetched_at
 
 
 def system_of(waypoint_symbol: str) -> str:

@@ -269,7 +269,7 @@ class Observer:
                     continue
                 with contextlib.suppress(Exception):  # a cache miss is no age, not an error
                     cached = self.store.cached_market(waypoint.symbol)
-                    fetched = cached[0].fetched_at or cached[1] if cached else None
+                    fetched = cached[0].fetched_at if cached else None  # None: never priced
                     if fetched is None and waypoint.market is not None:
                         fetched = waypoint.market.fetched_at
                     if fetched is not None:

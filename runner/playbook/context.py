@@ -76,7 +76,20 @@ class StepContext:
         systems = [self.system, *self.atlas.systems.values()]
         for key, value in game_names(systems, self.contracts, self.site, self.now).items():
             names.setdefault(key, value)  # a playbook's own var of that name wins
+        names.setdefault("best_market", self._best_market)
         return names
+
+    def _best_market(self, **filters: Any) -> str | None:
+        """``best_market(sells=GOOD)``: the waypoint ``{best: filters}`` picks, or None when
+        no market qualifies (bad filters are still an error)."""
+        from runner.playbook.errors import StepError
+        from runner.playbook.selectors import best_filters, best_market
+
+        best_filters(filters)
+        try:
+            return best_market(filters, self).offer.waypoint
+        except StepError:
+            return None
 
     def plan_route(self, ship: Ship, start: str, goal: str, mode: str | None = None,
                    min_fuel_left: int = 0) -> Route:

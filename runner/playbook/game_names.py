@@ -11,8 +11,12 @@ Names (a playbook's own ``vars`` or registered results of the same name win):
   ``contracts``: every contract, the same shape.
 - ``market(WAYPOINT)``: ``symbol``, ``imports``/``exports``/``exchange`` (lists), ``goods``
   (per good: ``buy`` (what a ship pays), ``sell`` (what it receives), ``volume``,
-  ``supply``, ``activity``, ``type``) and ``age_s`` (seconds since its prices were read;
-  None when never). None for a waypoint without a known market.
+  ``supply``, ``activity``, ``type``) and ``age`` (game seconds since any ship observed its
+  prices, from the shared market store; None when never; ``age_s`` is an alias). None for
+  a waypoint without a known market.
+- ``best_market(sells=GOOD)`` / ``best_market(buys=GOOD)`` (and ``max_age``, ``not_here``,
+  ``time_value``): the waypoint ``{best: {...}}`` would pick, None when none qualifies
+  (provided by ``StepContext.names``: it needs the ship).
 - ``shipyard(WAYPOINT)``: ``symbol`` and ``types`` (the ship types it sells; None when not
   read yet), or None for a waypoint without a shipyard.
 - ``construction``: the ship's system's jump gate site (``waypoint``, ``complete``,
@@ -42,7 +46,8 @@ class GameData:
     now: datetime | None = None
 
 
-GAME_NAMES = frozenset({"contract", "contracts", "market", "shipyard", "construction"})
+GAME_NAMES = frozenset({"contract", "contracts", "market", "shipyard", "construction",
+                        "best_market"})
 """Names this module provides (the loader knows them; they are not reserved)."""
 FETCHED_NAMES = {"contract": "contracts", "contracts": "contracts",
                  "construction": "construction"}
@@ -103,7 +108,7 @@ def _market(market: Market | None, now: datetime | None) -> dict[str, Any] | Non
                                  "volume": g.trade_volume, "supply": g.supply,
                                  "activity": g.activity, "type": g.type}
                       for g in market.trade_goods.values()},
-            "age_s": age}
+            "age": age, "age_s": age}
 
 
 def _shipyard(waypoint: Any) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,6 +144,11 @@ class Universe:
 
     One per agent per runner, shared by its containers: a system is fetched once however
     many containers ask for it at once (they wait for the first one's fetch).
+
+    Markets are shared knowledge: every market this universe reads (a system's fetch, the
+    live read before a trade, a ``scan_market``) is recorded in the store's market store,
+    and every system it hands out carries, per marketplace, the newest market any container
+    of any process on that database observed (``System.with_markets``).
     """
 
     def __init__(self, store: Store, client: Any) -> None:
@@ -152,6 +158,8 @@ class Universe:
         self._loading: dict[str, asyncio.Lock] = {}
         self._galaxy: Galaxy | None = None
         self._galaxy_lock = asyncio.Lock()
+        self._markets: dict[str, Market] = {}  # the store's markets as last read
+        self._views: dict[str, tuple[tuple[int, object], System]] = {}  # system -> (key, view)
 
     async def galaxy(self) -> Galaxy:
         """Gates, links and construction status across systems: the store's cache while
@@ -176,10 +184,15 @@ class Universe:
         galaxy = await self.galaxy()
         for symbol in sorted(named - {home}):
             if symbol in galaxy:
-                await self.system(symbol)
-        return Atlas(galaxy, dict(self.systems))
+                await self._base(symbol)
+        return Atlas(galaxy, {symbol: self.with_markets(system)
+                              for symbol, system in self.systems.items()})
 
     async def system(self, symbol: str) -> System:
+        """The system, each marketplace with the newest market observed (see the class)."""
+        return self.with_markets(await self._base(symbol))
+
+    async def _base(self, symbol: str) -> System:
         if symbol in self.systems:
             return self.systems[symbol]
         async with self._loading.setdefault(symbol, asyncio.Lock()):
@@ -193,24 +206,66 @@ class Universe:
             return cached[0]
         system = await self._fetch(symbol)
         self.store.cache_system(system)
+        for waypoint in system:
+            if waypoint.market is not None:
+                self.observe(waypoint.market)
         return system
 
     async def _fetch(self, symbol: str) -> System:
         return await fetch_system(self.client, symbol)
 
+    def observe(self, market: Market) -> None:
+        """Record a market just read (by any container) in the shared market store; an
+        observation older than the stored one, or one without prices, changes nothing.
+        Knowledge is best effort: while the database is away (a transient error) the
+        observation is dropped, the container's own state writes wait for it instead."""
+        if market.trade_goods and market.fetched_at is not None:
+            with _unless_database_away():
+                self.store.cache_market(market)
+
+    def with_markets(self, system: System) -> System:
+        """``system`` with each marketplace's newest market from the market store (one
+        cheap read of observation times; markets are decoded again only when they changed).
+        The same ``System`` object comes back while nothing changed, so routing's caches
+        (keyed by identity) hold. While the database is away, the last view (or ``system``)."""
+        seen = self._views.get(system.symbol)
+        try:
+            times = self.store.market_times(w.symbol for w in system if w.has_market)
+        except Exception as exc:
+            from runner.runtime.outage import is_transient
+
+            if not is_transient(exc):
+                raise
+            return seen[1] if seen is not None and seen[0][0] == id(system) else system
+        changed = [s for s, at in times.items()
+                   if s not in self._markets or self._markets[s].fetched_at != at]
+        if changed:
+            from dataclasses import replace
+
+            for symbol, (market, at) in self.store.cached_markets(changed).items():
+                self._markets[symbol] = replace(market, fetched_at=at)
+        key = (id(system), tuple(sorted(times.items())))
+        if seen is not None and seen[0] == key:
+            return seen[1]
+        view = system.with_markets({s: self._markets[s] for s in times if s in self._markets})
+        self._views[system.symbol] = (key, view)
+        return view
+
     async def refresh_market(self, system: System, waypoint: str) -> System:
-        """The system with the live market (prices, trade volumes) at ``waypoint``."""
+        """The system with the live market (prices, trade volumes) at ``waypoint``, read
+        now and recorded in the market store."""
         if waypoint not in system or not system[waypoint].has_market:
             return system
         market: Market = await self.client.get_market(waypoint)
-        self.store.cache_market(market)
-        from dataclasses import replace
+        self.observe(market)
+        view = await self.system(system.symbol)
+        if view[waypoint].market == market:
+            return view
+        from dataclasses import replace  # the store kept a newer one: use what was read
 
-        waypoints = dict(system.waypoints)
+        waypoints = dict(view.waypoints)
         waypoints[waypoint] = replace(waypoints[waypoint], market=market)
-        updated = System(system.symbol, system.type, system.x, system.y, waypoints)
-        self.systems[system.symbol] = updated
-        return updated
+        return System(view.symbol, view.type, view.x, view.y, waypoints)
 
 
 async def fetch_system(client: Any, symbol: str) -> System:
@@ -234,7 +289,8 @@ async def fetch_system(client: Any, symbol: str) -> System:
 
 async def fetch_game_data(client: Any, playbook: Any, system: System) -> GameData:
     """Contracts and the system's jump gate construction, fetched only when ``playbook``'s
-    templates read them (``runner.playbook.game_names.needs``); ``now`` for market ages."""
+    templates read them (``runner.playbook.game_names.needs``); ``now`` (the server's
+    clock) for market ages."""
     from runner.playbook.game_names import GameData, needs
 
     wanted = needs(playbook) if playbook is not None else frozenset()
@@ -246,7 +302,26 @@ async def fetch_game_data(client: Any, playbook: Any, system: System) -> GameDat
         gate = next((w.symbol for w in system if w.type == "JUMP_GATE"), None)
         if gate is not None:
             site = await client.get_construction(gate)
-    return GameData(contracts, site, datetime.now(UTC))
+    return GameData(contracts, site, _server_now(client))
+
+
+def _server_now(client: Any) -> datetime:
+    """The server's time as ``client`` last saw it (market ages are measured on the clock
+    that stamped the markets: the server's, game time on the simulator)."""
+    clock = getattr(client, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)
+
+
+@contextmanager
+def _unless_database_away() -> Iterator[None]:
+    """Swallow a transient database error (``runner.runtime.outage.is_transient``)."""
+    from runner.runtime.outage import is_transient
+
+    try:
+        yield
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
 
 
 def _fresh(fetched_at: Any, store: Store) -> bool:
@@ -304,7 +379,7 @@ class Language:
         if self._game is None or self._game[0] != key:
             data = await fetch_game_data(self.game.client, self.loaded.playbook, system)
             self._game = (key, data)
-        return replace(self._game[1], now=datetime.now(UTC))
+        return replace(self._game[1], now=self.game.server_now())
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step
@@ -420,11 +495,13 @@ class Runtime:
     async def build_executor(self, task: ContainerTask, loaded: LoadedPlaybook,
                              ship: str) -> Executor:
         """A fresh executor for one run of the container (a restart builds a new one)."""
-        game = GameApi(self.agents.client(loaded.agent), container=loaded.name)
+        universe = self.universe(loaded.agent)
+        game = GameApi(self.agents.client(loaded.agent), container=loaded.name,
+                       markets=universe.observe)
         if self.on_fleet_change is not None:
             notify, agent = self.on_fleet_change, loaded.agent
             game.on_fleet_change = lambda: notify(agent)
-        language = Language(loaded, self.universe(loaded.agent), game)
+        language = Language(loaded, universe, game)
         return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
                         journal=task.journal, view=task.view, stop=task.stop)
 

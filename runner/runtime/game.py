@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from runner.domain import commands as c
 from runner.domain.contract import Contract
 from runner.domain.ship import Ship
+from runner.domain.universe import Market
 from runner.runtime.ports import Sent
 
 if TYPE_CHECKING:
@@ -33,9 +34,13 @@ _CHANGES = {"NegotiateContract": "contracts", "AcceptContract": "contracts",
 class GameApi:
     """One agent's client, seen by one container (the client is shared by the agent's)."""
 
-    def __init__(self, client: SpaceTradersClient, container: str | None = None) -> None:
+    def __init__(self, client: SpaceTradersClient, container: str | None = None, *,
+                 markets: Callable[[Market], None] | None = None) -> None:
+        """``markets`` is told every market a command read (``scan_market``): the runtime
+        records it in the shared market store (``Universe.observe``)."""
         self.client = client
         self.container = container  # who asks, for the client's per-container accounting
+        self.markets = markets
         self.contract_id: str | None = None
         self.credits: int | None = None  # the agent's credits as the last response said
         self.changed: dict[str, int] = {}  # "contracts" / "construction": changes sent
@@ -202,6 +207,8 @@ class GameApi:
                 return Sent(ship, _credits(scrapped.agent), {"price": scrapped.price})
             case c.ScanMarket(waypoint=waypoint):
                 market = await client.get_market(waypoint, container=who)
+                if self.markets is not None:
+                    self.markets(market)
                 return Sent(ship, result={"symbol": market.symbol,
                                           "goods": sorted(market.trade_goods)})
             case c.Wait() | c.Log():

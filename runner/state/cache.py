@@ -5,7 +5,8 @@ Functions take a connection inside the caller's transaction; ``Store`` wraps the
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,15 +56,60 @@ def get_waypoint(conn: sa.Connection, symbol: str) -> tuple[Waypoint, datetime] 
     return None if found is None else (from_json(Waypoint, found[0]), found[1])
 
 
-def put_market(conn: sa.Connection, market: Market, fetched_at: datetime) -> None:
-    """Replace the cached market."""
-    _put(conn, cache_markets, market.symbol, to_json(market), fetched_at)
+NEVER_PRICED = datetime(1970, 1, 1, tzinfo=UTC)
+"""The stored time of a market listing read without prices: older than any observation."""
+
+
+def put_market(conn: sa.Connection, market: Market, fetched_at: datetime) -> bool:
+    """Record one observation of a market; True when it is now the stored one.
+
+    The newest observation wins, whatever order they arrive in: a market with prices
+    replaces the stored one only when it is not older (``fetched_at``); a market without
+    prices (read with no ship there) is stored only where none is, stamped ``NEVER_PRICED``
+    so that any observation with prices replaces it.
+    Atomic under concurrent writers (one ``INSERT ... ON CONFLICT``).
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    if not market.trade_goods:
+        fetched_at = NEVER_PRICED
+    row = {"symbol": market.symbol, "data": to_json(market), "fetched_at": fetched_at}
+    insert = dialect.insert(cache_markets).values(row)
+    if not market.trade_goods:
+        statement = insert.on_conflict_do_nothing(index_elements=["symbol"])
+    else:
+        statement = insert.on_conflict_do_update(
+            index_elements=["symbol"],
+            set_={"data": insert.excluded.data, "fetched_at": insert.excluded.fetched_at},
+            where=cache_markets.c.fetched_at <= insert.excluded.fetched_at)
+    # RETURNING, not rowcount: Postgres' driver counts a conflict the WHERE skipped as a row.
+    return conn.execute(statement.returning(cache_markets.c.symbol)).first() is not None
 
 
 def get_market(conn: sa.Connection, symbol: str) -> tuple[Market, datetime] | None:
     """The cached market with its fetch time, or None."""
     found = _get(conn, cache_markets, symbol)
     return None if found is None else (from_json(Market, found[0]), found[1])
+
+
+def market_times(conn: sa.Connection, symbols: Iterable[str]) -> dict[str, datetime]:
+    """The stored observation time of each of ``symbols`` the store has a market for."""
+    wanted = sorted(set(symbols))
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(cache_markets.c.symbol, cache_markets.c.fetched_at)
+                        .where(cache_markets.c.symbol.in_(wanted)))
+    return {row.symbol: row.fetched_at for row in rows}
+
+
+def get_markets(conn: sa.Connection, symbols: Iterable[str]) -> dict[str, tuple[Market, datetime]]:
+    """The stored markets of ``symbols`` (those it has), each with its observation time."""
+    wanted = sorted(set(symbols))
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(cache_markets.c.symbol, cache_markets.c.data,
+                                  cache_markets.c.fetched_at)
+                        .where(cache_markets.c.symbol.in_(wanted)))
+    return {row.symbol: (from_json(Market, row.data), row.fetched_at) for row in rows}
 
 
 def put_ship(conn: sa.Connection, ship: Ship, fetched_at: datetime) -> None:

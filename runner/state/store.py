@@ -22,7 +22,7 @@ before a request: it also refuses a lease that has expired (heartbeat first).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -658,15 +658,30 @@ class Store:
         with self._read() as conn:
             return cache.get_waypoint(conn, symbol)
 
-    def cache_market(self, market: Market, fetched_at: datetime | None = None) -> None:
-        """Store a market (fetch time: the argument, else ``market.fetched_at``, else now)."""
+    def cache_market(self, market: Market, fetched_at: datetime | None = None) -> bool:
+        """Record an observation of a market (its time: the argument, else
+        ``market.fetched_at``, else now); True when it is now the stored one. The market
+        store is shared by every container and process on this database: the newest
+        observation wins, and a market read without prices never hides one with prices
+        (``runner.state.cache.put_market``)."""
         with self._write() as conn:
-            cache.put_market(conn, market, fetched_at or market.fetched_at or self.clock())
+            return cache.put_market(conn, market,
+                                    fetched_at or market.fetched_at or self.clock())
 
     def cached_market(self, symbol: str) -> tuple[Market, datetime] | None:
         """The cached market with its fetch time, or None."""
         with self._read() as conn:
             return cache.get_market(conn, symbol)
+
+    def market_times(self, symbols: Iterable[str]) -> dict[str, datetime]:
+        """When each stored market of ``symbols`` was observed (a cheap freshness check)."""
+        with self._read() as conn:
+            return cache.market_times(conn, symbols)
+
+    def cached_markets(self, symbols: Iterable[str]) -> dict[str, tuple[Market, datetime]]:
+        """The stored markets of ``symbols``, each with its observation time."""
+        with self._read() as conn:
+            return cache.get_markets(conn, symbols)
 
     def cache_galaxy(self, galaxy: Galaxy) -> None:
         """Store the galaxy (gates, links, construction), stamped with its fetch time."""

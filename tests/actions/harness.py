@@ -98,11 +98,16 @@ class SendsThenCrashes:
 
 
 async def run_playbook(g: Game, text: str, *, name: str = "c1",
-                       wrap_api: Callable[[GameApi], Any] | None = None) -> Outcome:
-    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends."""
+                       wrap_api: Callable[[GameApi], Any] | None = None,
+                       ship: str | None = None, store: Store | None = None) -> Outcome:
+    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends;
+    ``ship`` drives another ship than the command ship, ``store`` opens the state database
+    as another process would (its own ``Store`` and ``Universe``)."""
+    from dataclasses import replace
+
     from runner.playbook.model import load_playbook_text
 
-    world = g.world
+    world = replace(g.world, ship=ship or g.world.ship, store=store or g.world.store)
     playbook = load_playbook_text(text, "t.yaml")
     loaded = LoadedPlaybook(path=Path("t.yaml"), name=playbook.name, ship_selector=world.ship,
                             agent=world.agent, steps=tuple(playbook.steps), restart=None,
@@ -114,7 +119,7 @@ async def run_playbook(g: Game, text: str, *, name: str = "c1",
         universe = Universe(world.store, client)
 
         async def build(task: ContainerTask) -> Executor:
-            game_api: Any = GameApi(client, container=name)
+            game_api: Any = GameApi(client, container=name, markets=universe.observe)
             if wrap_api is not None:
                 game_api = wrap_api(game_api)
             language = Language(loaded, universe, game_api)

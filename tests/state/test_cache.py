@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from runner.domain.ship import Cargo, Cooldown, FlightMode, Fuel, Nav, NavStatus, Route, Ship
@@ -114,3 +115,36 @@ def test_forget_universe_empties_every_cache(store: Store) -> None:
     assert store.cached_market("X1-A1-B2") is None
     assert store.cached_ship("AGENT-1") is None
     assert store.cached_galaxy() is None
+
+
+def test_the_newest_market_observation_wins_whatever_the_order(store: Store) -> None:
+    newer = replace(MARKET, trade_goods={"FUEL": TradeGood("FUEL", "EXPORT", 100, 80, 76)},
+                    fetched_at=T0 + timedelta(minutes=5))
+    assert store.cache_market(newer)
+    assert not store.cache_market(MARKET)  # read earlier, stored later: ignored
+    assert store.cached_market("X1-A1-B2") == (newer, newer.fetched_at)
+    later = replace(MARKET, fetched_at=T0 + timedelta(minutes=9))
+    assert store.cache_market(later)
+    assert store.cached_market("X1-A1-B2") == (later, later.fetched_at)
+
+
+def test_a_market_read_without_prices_never_hides_prices(store: Store, clock: Clock) -> None:
+    bare = replace(MARKET, trade_goods={}, fetched_at=None)
+    assert store.cache_market(bare)  # nothing known yet: the listing is worth keeping
+    assert store.cache_market(MARKET)  # prices replace a bare listing whatever its stamp
+    clock.advance(3600)
+    assert not store.cache_market(bare)
+    assert store.cached_market("X1-A1-B2") == (MARKET, T0)
+
+
+def test_every_store_on_the_database_shares_the_markets(db_url: str) -> None:
+    """Two processes' stores: what one observes, the other reads (times and markets)."""
+    one, two = Store.open(db_url), Store.open(db_url)
+    try:
+        one.cache_market(MARKET)
+        assert two.market_times(["X1-A1-B2", "X1-ZZ-Z9"]) == {"X1-A1-B2": T0}
+        assert two.cached_markets(["X1-A1-B2"]) == {"X1-A1-B2": (MARKET, T0)}
+        assert two.market_times([]) == {} and two.cached_markets([]) == {}
+    finally:
+        one.close()
+        two.close()
