@@ -370,8 +370,11 @@ class Runtime:
         """A fresh executor for one run of the container (a restart builds a new one)."""
         game = GameApi(self.agents.client(loaded.agent), container=loaded.name)
         language = Language(loaded, self.universe(loaded.agent), game)
+        from runner.runtime.journal import HeldRoom
+
         return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
-                        journal=task.journal, view=task.view, stop=task.stop)
+                        journal=task.journal, view=task.view, stop=task.stop,
+                        room=HeldRoom(task.journal.store, task.journal.holder))
 
 
 def _git_revision(fn: Any, path: Path) -> str | None:

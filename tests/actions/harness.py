@@ -17,7 +17,7 @@ from runner.runtime.clock import SystemClock
 from runner.runtime.container import ContainerTask, Outcome
 from runner.runtime.executor import Executor
 from runner.runtime.game import GameApi
-from runner.runtime.journal import LeaseHolder
+from runner.runtime.journal import HeldRoom, LeaseHolder
 from runner.runtime.ports import Sent
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView
@@ -120,7 +120,8 @@ async def run_playbook(g: Game, text: str, *, name: str = "c1",
             language = Language(loaded, universe, game_api)
             return Executor(ship=world.ship, steps=loaded.steps, api=game_api,
                             language=language, journal=task.journal, view=task.view,
-                            stop=task.stop)
+                            stop=task.stop,
+                            room=HeldRoom(task.journal.store, task.journal.holder))
 
         task = ContainerTask(store=world.store, holder=LeaseHolder(world.store, lease),
                              view=ContainerView(str(record.id), name), agent=world.agent,
