@@ -495,11 +495,14 @@ class AwaitShip(_Base):
     mutates: ClassVar[bool] = False
     local: ClassVar[bool] = True
 
-    def wanted(self) -> str:
-        """The ship it waits for, in words: ``a HAULER ship``, ``ACME-2``, ``another ship``."""
+    def wanted(self, article: str = "a") -> str:
+        """The ship it waits for, in words: ``a HAULER ship`` (``no HAULER ship`` with
+        ``article="no"``), ``ACME-2``, ``another ship``."""
         if self.symbol:
             return self.symbol
-        return f"a {self.role.upper()} ship" if self.role else "another ship"
+        if self.role:
+            return f"{article} {self.role.upper()} ship"
+        return "another ship" if article == "a" else f"{article} other ship"
 
     def matches(self, ship: Ship, acting: str) -> bool:
         """``ship`` is one this waits for: another ship, of the role or symbol, at the

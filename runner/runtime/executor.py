@@ -595,7 +595,7 @@ class Executor:
             left = self._left_s(until)
             if left <= 0:
                 self.progress.waits.pop(_wait_key(path, index), None)
-                raise StepFailed(f"no {command.wanted()} with room for {command.units} units "
+                raise StepFailed(f"{command.wanted('no')} with room for {command.units} units "
                                  f"came to {command.waypoint} within "
                                  f"{c.span(command.seconds)} (nothing sent)")
             self.activity.waits += 1

@@ -98,32 +98,37 @@ class SendsThenCrashes:
 
 
 async def run_playbook(g: Game, text: str, *, name: str = "c1",
-                       wrap_api: Callable[[GameApi], Any] | None = None) -> Outcome:
-    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends."""
+                       wrap_api: Callable[[GameApi], Any] | None = None,
+                       ship: str | None = None, store: Store | None = None,
+                       ttl_s: float = 30) -> Outcome:
+    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends
+    (for ``ship``, default the command ship; on ``store``, default the game's)."""
     from runner.playbook.model import load_playbook_text
 
     world = g.world
+    symbol = ship or world.ship
+    store = store or world.store
     playbook = load_playbook_text(text, "t.yaml")
-    loaded = LoadedPlaybook(path=Path("t.yaml"), name=playbook.name, ship_selector=world.ship,
+    loaded = LoadedPlaybook(path=Path("t.yaml"), name=playbook.name, ship_selector=symbol,
                             agent=world.agent, steps=tuple(playbook.steps), restart=None,
                             content_hash="h", source_text=text, playbook=playbook)
-    record = world.store.upsert_container(name, "t.yaml", "h", world.ship, world.agent)
-    lease = world.store.claim(record.id, "test-runner", 30)
+    record = store.upsert_container(name, "t.yaml", "h", symbol, world.agent)
+    lease = store.claim(record.id, "test-runner", ttl_s)
     assert lease is not None, "lease not free"
     async with world.client() as client:
-        universe = Universe(world.store, client)
+        universe = Universe(store, client)
 
         async def build(task: ContainerTask) -> Executor:
             game_api: Any = GameApi(client, container=name)
             if wrap_api is not None:
                 game_api = wrap_api(game_api)
             language = Language(loaded, universe, game_api)
-            return Executor(ship=world.ship, steps=loaded.steps, api=game_api,
+            return Executor(ship=symbol, steps=loaded.steps, api=game_api,
                             language=language, journal=task.journal, view=task.view,
                             stop=task.stop,
                             room=HeldRoom(task.journal.store, task.journal.holder))
 
-        task = ContainerTask(store=world.store, holder=LeaseHolder(world.store, lease),
+        task = ContainerTask(store=store, holder=LeaseHolder(store, lease),
                              view=ContainerView(str(record.id), name), agent=world.agent,
                              build=build, rule=RestartRule.from_spec("no", clock=SystemClock()),
                              clock=SystemClock())
