@@ -100,9 +100,11 @@ class SendsThenCrashes:
 async def run_playbook(g: Game, text: str, *, name: str = "c1",
                        wrap_api: Callable[[GameApi], Any] | None = None,
                        ship: str | None = None, store: Store | None = None,
-                       ttl_s: float = 30) -> Outcome:
+                       ttl_s: float = 30,
+                       wrap_room: Callable[[HeldRoom], Any] | None = None) -> Outcome:
     """Run (or resume) the container ``name`` for the playbook ``text`` until it ends
-    (for ``ship``, default the command ship; on ``store``, default the game's)."""
+    (for ``ship``, default the command ship; on ``store``, default the game's; its lease
+    ``ttl_s``; its cargo reservations through ``wrap_room``)."""
     from runner.playbook.model import load_playbook_text
 
     world = g.world
@@ -123,10 +125,12 @@ async def run_playbook(g: Game, text: str, *, name: str = "c1",
             if wrap_api is not None:
                 game_api = wrap_api(game_api)
             language = Language(loaded, universe, game_api)
+            room: Any = HeldRoom(task.journal.store, task.journal.holder)
+            if wrap_room is not None:
+                room = wrap_room(room)
             return Executor(ship=symbol, steps=loaded.steps, api=game_api,
                             language=language, journal=task.journal, view=task.view,
-                            stop=task.stop,
-                            room=HeldRoom(task.journal.store, task.journal.holder))
+                            stop=task.stop, room=room)
 
         task = ContainerTask(store=store, holder=LeaseHolder(store, lease),
                              view=ContainerView(str(record.id), name), agent=world.agent,

@@ -10,12 +10,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from runner.domain import commands as c
 from runner.domain.status import ContainerStatus
 from runner.runtime.container import Outcome
 from runner.runtime.ports import Sent
 from runner.state.store import Store
 from tests.actions.harness import Game, game, run_playbook
+from tests.runtime.harness import Crash
 
 DRONE = """
 name: drone
@@ -193,6 +196,83 @@ def test_two_drones_never_overfill_one_hauler(tmp_path: Path) -> None:
         failed = lines(g.world.store, "d2")
         assert any(f"no HAULER ship with room for 10 units came to {belt} within 10m" in m
                    for m in failed), failed
+
+
+class DiesBeforeSending:
+    """Stands for a SIGKILL between the reservation and the transfer: nothing is released,
+    neither the reservation nor the lease (it lapses after its time to live)."""
+
+    def __init__(self) -> None:
+        self.room: Any = None
+
+    def api(self, game_api: Any) -> Any:
+        dies = self
+
+        class Api:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(game_api, name)
+
+            async def send(self, ship: Any, command: c.Command) -> Sent:
+                if isinstance(command, c.Transfer):
+                    dies.room.holder.lost = True  # its lease is never released nor renewed
+                    raise Crash()
+                sent: Sent = await game_api.send(ship, command)
+                return sent
+        return Api()
+
+    def wrap_room(self, room: Any) -> Any:
+        self.room = room
+        dies = self
+
+        class Room:
+            def reserve(self, target: str, units: int) -> int:
+                return int(room.reserve(target, units))
+
+            def release(self) -> None:
+                if not dies.room.holder.lost:
+                    room.release()
+        return Room()
+
+
+class NotesWhenSent:
+    """Notes the lease clock's time of the first Transfer sent."""
+
+    def __init__(self, game_api: Any, store: Store, sent_at: list[Any]) -> None:
+        self.game = game_api
+        self.store = store
+        self.sent_at = sent_at
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.game, name)
+
+    async def send(self, ship: Any, command: c.Command) -> Sent:
+        if isinstance(command, c.Transfer):
+            self.sent_at.append(self.store.now())
+        sent: Sent = await self.game.send(ship, command)
+        return sent
+
+
+def test_a_killed_drones_reservation_lapses_with_its_lease(tmp_path: Path) -> None:
+    with game(tmp_path) as g:
+        belt = home(g)
+        hauler = add_ship(g, "SHIP_LIGHT_HAULER", belt, {"IRON_ORE": 65})  # 15 free of 80
+        drones = [add_ship(g, "SHIP_MINING_DRONE", belt, {"IRON_ORE": 10}) for _ in range(2)]
+        store = g.world.store
+        dies = DiesBeforeSending()
+        text = DRONE.replace("WAIT", "2h")
+        with pytest.raises(Crash):
+            asyncio.run(run_playbook(g, text, name="d1", ship=drones[0], ttl_s=1.0,
+                                     wrap_api=dies.api, wrap_room=dies.wrap_room))
+        killed = store.require_container("d1")
+        assert killed.lease_owner is not None and killed.lease_expires_at is not None
+        sent_at: list[Any] = []
+        outcome = asyncio.run(run_playbook(
+            g, text, name="d2", ship=drones[1],
+            wrap_api=lambda api: NotesWhenSent(api, store, sent_at)))
+        assert outcome.status is ContainerStatus.COMPLETED, outcome
+        assert sent_at and sent_at[0] >= killed.lease_expires_at  # not before it lapsed
+        assert len(g.accepted("/transfer")) == 1
+        assert g.ship(hauler)["cargo"]["units"] == 75
 
 
 def test_the_hauler_waits_until_full_then_sells(tmp_path: Path) -> None:
