@@ -44,8 +44,8 @@ SHIP: Mapping[str, Any] = {
                "properties": {"symbol": SYMBOL, "role": SYMBOL, HERE: {"type": "boolean"}}}],
 }
 WAIT: Mapping[str, Any] = {
-    "description": "with `here: true`: how long to wait for the ship (game time, default "
-                   "10m); then the step fails",
+    "description": DURATION["description"] + " (how long `here: true` waits for the ship, "
+                   "default 10m; then the step fails)",
     "anyOf": [*DURATION["anyOf"], TEMPLATE],
 }
 

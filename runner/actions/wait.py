@@ -29,8 +29,8 @@ UNTIL_FORM: Mapping[str, Any] = {
         "until": {"type": "string", "minLength": 1,
                   "description": "an expression (as `when`), re-read from the server "
                                  "every 15s of game time"},
-        "at_most": {**_SPAN, "description": "the longest wait (default 10m); then the "
-                                            "step goes on"}},
+        "at_most": {**_SPAN, "description": DURATION["description"] + " (the longest "
+                                            "wait, default 10m; then the step goes on)"}},
 }
 
 
