@@ -58,7 +58,7 @@ class CargoReservations:
             now = self._now(conn)
             others = _live_units(conn, target, now, self.lease.container_id)
             conn.execute(sa.delete(cargo_reservations).where(
-                r.container_id == self.lease.container_id, r.target == target))
+                self._mine(), r.target == target))
             conn.execute(sa.insert(cargo_reservations).values(
                 target=target, container_id=self.lease.container_id,
                 lease_version=self.lease.version, units=units, created_at=now))
@@ -70,11 +70,17 @@ class CargoReservations:
             return _live_units(conn, target, self._now(conn), self.lease.container_id)
 
     def release(self) -> None:
-        """Drop every reservation of this container (taken effect, failed, or stale ones
-        left by a holder that died)."""
+        """Drop this container's reservations (taken effect, failed, or stale ones left by
+        a holder that died), except any made by a newer holder of it."""
         with self._write() as conn:
-            conn.execute(sa.delete(cargo_reservations).where(
-                cargo_reservations.c.container_id == self.lease.container_id))
+            conn.execute(sa.delete(cargo_reservations).where(self._mine()))
+
+    def _mine(self) -> sa.ColumnElement[bool]:
+        """This container's rows made under this lease or an older one: a runner that lost
+        the lease (a zombie) never deletes what the container's new holder reserved."""
+        r = cargo_reservations.c
+        return sa.and_(r.container_id == self.lease.container_id,
+                       r.lease_version <= self.lease.version)
 
     def _now(self, conn: sa.Connection) -> datetime:
         """The lease clock (the database's unless a test gave the store one)."""

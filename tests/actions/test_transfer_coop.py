@@ -332,3 +332,29 @@ def test_no_hauler_fails_clearly_after_the_wait(tmp_path: Path) -> None:
                    "within 3m (nothing sent)" in m for m in lines(g.world.store, "drone"))
 
 
+
+
+def test_a_stopped_wait_resumes_with_its_deadline(tmp_path: Path) -> None:
+    """``st-run stop`` ends the wait for a hauler at once; the resumed run waits on for the
+    same deadline (checkpointed), then hands the load over when a hauler is there."""
+    with game(tmp_path) as g:
+        belt = home(g)
+        drone = add_ship(g, "SHIP_MINING_DRONE", belt, {"IRON_ORE": 10})
+        store = g.world.store
+        text = DRONE.replace("WAIT", "2h")
+
+        async def stopped() -> Outcome:
+            waiting = asyncio.create_task(run_playbook(g, text, name="drone", ship=drone))
+            await until_logged(store, "drone", "wait for a HAULER ship", waiting)
+            store.request_stop("drone")
+            return await waiting
+
+        assert asyncio.run(stopped()).status is ContainerStatus.STOPPED
+        deadline = [m for m in lines(store, "drone") if m.startswith("wait for a HAULER")]
+        hauler = add_ship(g, "SHIP_LIGHT_HAULER", belt, {})
+        outcome = asyncio.run(run_playbook(g, text, name="drone", ship=drone))
+        assert outcome.status is ContainerStatus.COMPLETED, outcome
+        again = [m for m in lines(store, "drone") if m.startswith("wait for a HAULER")]
+        assert again == deadline  # resumed: the deadline was not set anew
+        assert cargo(g, hauler) == {"IRON_ORE": 10}
+        assert len(g.accepted("/transfer")) == 1

@@ -89,3 +89,14 @@ def test_racing_holders_see_each_other(store: Store) -> None:
     for t in threads:
         t.join()
     assert sorted(seen.values()) == [0, 10, 20, 30, 40, 50]
+
+
+def test_a_zombie_holder_never_drops_the_new_holders_reservation(store: Store) -> None:
+    old = holder(store, "drone", ttl_s=30)
+    store.release(old)
+    new = store.claim(old.container_id, "runner-new", ttl_s=30)
+    assert new is not None
+    CargoReservations(store, new).reserve("HAULER-1", 10)
+    CargoReservations(store, old).release()  # the old runner, late, cleans up after itself
+    other = CargoReservations(store, holder(store, "other"))
+    assert other.reserved_by_others("HAULER-1") == 10
