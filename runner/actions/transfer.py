@@ -4,6 +4,12 @@
 symbol, ``{role: R}``, ``{index: N}``); both ships must be at one waypoint and in one nav
 state, so the acting ship docks or orbits to match the other first. A target elsewhere, in
 transit or without room fails the step before anything is sent.
+
+``to: {role: R, here: true}`` (or ``{symbol: S, here: true}``) waits instead: for a ship of
+that role at the acting ship's waypoint, not in transit, with room for the whole load (its
+free cargo less the units other ships reserved), at most ``wait`` (default 10m) of game
+time; then the acting ship matches its nav state and hands the load over. The wait is the
+runner's (``AwaitShip``): a plan predicts none.
 """
 
 from __future__ import annotations
@@ -13,32 +19,58 @@ from typing import Any
 
 from runner.actions.common import SYMBOL, UNITS, Expansion, as_text, as_units, long_form
 from runner.actions.registry import Action
-from runner.domain.commands import Command, Transfer
+from runner.domain.commands import AwaitShip, Command, Transfer
 from runner.domain.ship import NavStatus, Ship
 from runner.playbook.context import StepContext
 from runner.playbook.errors import StepError
+from runner.playbook.keywords import DURATION, TEMPLATE, parse_duration
 from runner.playbook.selectors import resolve_ship
 
 ALL = "all"
+HERE = "here"
+DEFAULT_WAIT_S = 600.0
+"""How long (game seconds) ``to: {..., here: true}`` waits for a ship when ``wait`` is not
+given."""
 SHIP: Mapping[str, Any] = {
-    "description": "a ship: a symbol, {symbol: S}, {role: R} or {index: N}",
-    "anyOf": [SYMBOL, {"type": "object", "minProperties": 1, "maxProperties": 1,
-                       "additionalProperties": False,
-                       "properties": {"symbol": SYMBOL, "role": SYMBOL,
-                                      "index": {"type": "integer", "minimum": 1}}}],
+    "description": "a ship: a symbol, {symbol: S}, {role: R} or {index: N}; "
+                   "{role: R, here: true} or {symbol: S, here: true} waits for it here",
+    "anyOf": [SYMBOL,
+              {"type": "object", "minProperties": 1, "maxProperties": 1,
+               "additionalProperties": False,
+               "properties": {"symbol": SYMBOL, "role": SYMBOL,
+                              "index": {"type": "integer", "minimum": 1}}},
+              {"type": "object", "required": [HERE], "minProperties": 2, "maxProperties": 2,
+               "additionalProperties": False,
+               "properties": {"symbol": SYMBOL, "role": SYMBOL, HERE: {"type": "boolean"}}}],
+}
+WAIT: Mapping[str, Any] = {
+    "description": DURATION["description"] + " (how long `here: true` waits for the ship, "
+                   "default 10m; then the step fails)",
+    "anyOf": [*DURATION["anyOf"], TEMPLATE],
 }
 
 
 def normalize(value: Any) -> dict[str, Any]:
-    """``{to, symbol, units}`` -> ``{to, symbol, units: N | None}`` (None: all aboard)."""
-    return {"to": value["to"], "symbol": value["symbol"], "units": value.get("units")}
+    """``{to, symbol, units, wait}`` -> the same with ``units: None`` (all aboard) and
+    ``wait: None`` (the default) when left out."""
+    return {"to": value["to"], "symbol": value["symbol"], "units": value.get("units"),
+            "wait": value.get("wait")}
 
 
 def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
-    """Match the other ship's nav state, then one Transfer per good."""
+    """Match the other ship's nav state, then one Transfer per good; with ``here: true``,
+    an AwaitShip first (the runner finds the ship and matches its nav state)."""
     x = Expansion(ctx)
-    target = _target(args["to"], x.ship, ctx)
     lots = _lots(x, as_text(args["symbol"], "symbol"), args.get("units"), ctx.predicting)
+    selector = args["to"]
+    if isinstance(selector, Mapping) and selector.get(HERE) is True:
+        return _await_then_transfer(x, selector, lots, args.get("wait"))
+    if isinstance(selector, Mapping) and HERE in selector:
+        selector = {k: v for k, v in selector.items() if k != HERE}
+    elif args.get("wait") is not None:
+        raise StepError("`wait` needs `to: {role: R, here: true}` (a ship waited for here)",
+                        key="wait")
+    target = _target(selector, x.ship, ctx)
     if not lots:
         return []
     wanted = sum(units for _, units in lots)
@@ -51,6 +83,23 @@ def expand(args: Mapping[str, Any], ctx: StepContext) -> list[Command]:
         x.orbit()
     for good, units in lots:
         x.add(Transfer(good, units, target.symbol))
+    return x.commands
+
+
+def _await_then_transfer(x: Expansion, selector: Mapping[str, Any],
+                         lots: list[tuple[str, int]], wait: Any) -> list[Command]:
+    if not lots:
+        return []
+    try:
+        seconds = DEFAULT_WAIT_S if wait is None else parse_duration(wait)
+    except ValueError as exc:
+        raise StepError(str(exc), key="wait") from None
+    role, symbol = selector.get("role"), selector.get("symbol")
+    x.add(AwaitShip(waypoint=x.ship.nav.waypoint, units=sum(n for _, n in lots),
+                    seconds=seconds, role="" if role is None else as_text(role, "role"),
+                    symbol="" if symbol is None else as_text(symbol, "symbol")))
+    for good, units in lots:
+        x.add(Transfer(good, units))
     return x.commands
 
 
@@ -86,8 +135,11 @@ ACTION = Action(
     name="transfer",
     summary="Hand cargo to another ship at the same waypoint: `symbol` (a good or `all`), "
             "`units` (default: all aboard). Docks or orbits to match the other ship first; "
-            "fails if it is elsewhere.",
-    schema=long_form({"to": SHIP, "symbol": SYMBOL, "units": UNITS}, ("to", "symbol")),
+            "fails if it is elsewhere. `to: {role: R, here: true}` waits (at most `wait`, "
+            "default 10m) for a ship of that role here with room for the whole load, "
+            "reserving that room so other ships cannot take it.",
+    schema=long_form({"to": SHIP, "symbol": SYMBOL, "units": UNITS, "wait": WAIT},
+                     ("to", "symbol")),
     normalize=normalize, expand=expand,
     example="transfer: {to: {role: HAULER}, symbol: all}",
     needs=("dock or orbit as the other ship",),

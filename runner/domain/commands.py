@@ -468,12 +468,79 @@ class Transfer(_Unload):
     """Hand ``units`` of ``symbol`` to the ship ``to`` (same waypoint, same nav state).
 
     The expansion puts the acting ship in the other ship's nav state first; it applied when
-    the acting ship's hold lost the units (the :class:`_Unload` rule)."""
+    the acting ship's hold lost the units (the :class:`_Unload` rule). An empty ``to`` is
+    the ship the :class:`AwaitShip` before it finds (the executor fills it in, and matches
+    that ship's nav state, before sending)."""
 
     to: str = ""
 
     def _words(self) -> str:
-        return f"transfer {self.units} {self.symbol} to {self.to}"
+        return f"transfer {self.units} {self.symbol} to {self.to or 'that ship'}"
+
+
+@dataclass(frozen=True)
+class AwaitShip(_Base):
+    """Wait, at most ``seconds`` of game time, for another ship of the agent (``role`` or
+    ``symbol``; empty: any) at ``waypoint``, not in transit, with room for ``units``
+    units not reserved by other ships; the Transfers after it go to that ship.
+
+    Carried out by the runner (it reads the fleet, no request of its own); a plan predicts
+    no wait."""
+
+    waypoint: str
+    units: int
+    seconds: float
+    role: str = ""
+    symbol: str = ""
+    mutates: ClassVar[bool] = False
+    local: ClassVar[bool] = True
+
+    def wanted(self, article: str = "a") -> str:
+        """The ship it waits for, in words: ``a HAULER ship`` (``no HAULER ship`` with
+        ``article="no"``), ``ACME-2``, ``another ship``."""
+        if self.symbol:
+            return self.symbol
+        if self.role:
+            return f"{article} {self.role.upper()} ship"
+        return "another ship" if article == "a" else f"{article} other ship"
+
+    def matches(self, ship: Ship, acting: str) -> bool:
+        """``ship`` is one this waits for: another ship, of the role or symbol, at the
+        waypoint and not in transit (room is judged against reservations elsewhere)."""
+        if ship.symbol == acting or ship.nav.waypoint != self.waypoint \
+                or ship.nav.status is NavStatus.IN_TRANSIT:
+            return False
+        if self.symbol:
+            return ship.symbol == self.symbol
+        return not self.role or ship.role.upper() == self.role.upper()
+
+    def _words(self) -> str:
+        return (f"wait for {self.wanted()} at {self.waypoint} with room for {self.units} "
+                f"units (at most {span(self.seconds)})")
+
+
+@dataclass(frozen=True)
+class WaitUntil(_Base):
+    """Wait until ``expression`` holds, re-reading the ship from the server every few
+    seconds (so cargo handed over by other ships shows), or until ``seconds`` of game time
+    passed: either way the step goes on. A plan predicts no wait."""
+
+    expression: str
+    seconds: float
+    mutates: ClassVar[bool] = False
+    local: ClassVar[bool] = True
+
+    def _words(self) -> str:
+        return f"wait until {self.expression} (at most {span(self.seconds)})"
+
+
+def span(seconds: float) -> str:
+    """``600`` -> ``10m``; ``90`` -> ``90s``; ``7200`` -> ``2h``."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"
 
 
 @dataclass(frozen=True)
@@ -693,7 +760,7 @@ Command = (
     | Survey | Purchase | Sell | Jettison | Deliver | NegotiateContract | AcceptContract
     | FulfillContract | Transfer | SupplyConstruction | PurchaseShip | Refine | Chart | Scan
     | InstallMount | RemoveMount | InstallModule | RemoveModule | Repair | Scrap | ScanMarket
-    | Wait | Log | Jump | Warp
+    | Wait | Log | Jump | Warp | AwaitShip | WaitUntil
 )
 
 COMMAND_TYPES: Mapping[str, type[Command]] = {
@@ -704,6 +771,7 @@ COMMAND_TYPES: Mapping[str, type[Command]] = {
         Jettison, Deliver, NegotiateContract, AcceptContract, FulfillContract, Transfer,
         SupplyConstruction, PurchaseShip, Refine, Chart, Scan, InstallMount, RemoveMount,
         InstallModule, RemoveModule, Repair, Scrap, ScanMarket, Wait, Log, Jump, Warp,
+        AwaitShip, WaitUntil,
     )
 }
 

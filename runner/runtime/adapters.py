@@ -502,8 +502,11 @@ class Runtime:
             notify, agent = self.on_fleet_change, loaded.agent
             game.on_fleet_change = lambda: notify(agent)
         language = Language(loaded, universe, game)
+        from runner.runtime.journal import HeldRoom
+
         return Executor(ship=ship, steps=loaded.steps, api=game, language=language,
-                        journal=task.journal, view=task.view, stop=task.stop)
+                        journal=task.journal, view=task.view, stop=task.stop,
+                        room=HeldRoom(task.journal.store, task.journal.holder))
 
 
 def _git_revision(fn: Any, path: Path) -> str | None:

@@ -16,7 +16,12 @@ Contract:
   intent recorded before it;
 - waits (arrival, cooldown, ``wait``) sleep until the server-reported time on the server's
   clock; a stop request is honoured at the next safe point (between commands, or while
-  waiting), by raising :class:`StopAtSafePoint`.
+  waiting), by raising :class:`StopAtSafePoint`;
+- a transfer reserves room in the other ship's hold first (``CargoRoom``, shared by every
+  process on the state store) and sends only when the room, fresh from the server, less
+  what other ships reserved, holds it; ``AwaitShip`` waits (a checkpointed deadline, like
+  ``wait``) for a ship with such room, and ``WaitUntil`` re-reads the ship until an
+  expression holds. The step's reservations are dropped when it ends.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from runner.errors import StRunError
 from runner.playbook.interpreter import Interpreter, Progress, ResumePoint, StepFailed
 from runner.runtime.clock import wall_seconds_until
 from runner.runtime.idle import IdleGuard, IterationActivity
-from runner.runtime.ports import Journal, Loop, ShipApi, StepLanguage
+from runner.runtime.ports import CargoRoom, Journal, Loop, ShipApi, StepLanguage
 from runner.runtime.reactions import MAX_FIXUPS_PER_COMMAND, Reaction, reaction_for
 from runner.runtime.view import ContainerView, Countdown, Transit
 
@@ -56,6 +61,11 @@ STOP_POLL_S = 1.0
 #: Longest single sleep, so a stop request is noticed while waiting (wall seconds).
 WAIT_SLICE_S = 1.0
 #: Steps whose expansion depends on cargo: the ship is re-read before them (never trust it).
+#: How often ``AwaitShip`` and ``WaitUntil`` read the game again (game seconds): one or two
+#: GETs per read, well inside the 2 requests/s an account's fleet shares.
+FLEET_POLL_S = 15.0
+#: ... and never more often than this (wall seconds), however fast the server's clock.
+FLEET_POLL_MIN_WALL_S = 0.2
 CARGO_ACTIONS = frozenset({"sell", "jettison", "deliver", "fulfill_contract", "transfer",
                            "supply_construction"})
 
@@ -80,7 +90,8 @@ class Executor:
 
     def __init__(self, *, ship: str, steps: Sequence[Step], api: ShipApi,
                  language: StepLanguage, journal: Journal, view: ContainerView,
-                 stop: asyncio.Event | None = None) -> None:
+                 stop: asyncio.Event | None = None, room: CargoRoom | None = None) -> None:
+        """``room``: where transfers reserve the other ship's hold (None: they do not)."""
         self.symbol = ship
         self.steps = tuple(steps)
         self.api = api
@@ -98,6 +109,9 @@ class Executor:
         self.park_poll_s = PARK_POLL_S
         self._stop_checked_at = -STOP_POLL_S
         self._guards: dict[tuple[int, ...], IdleGuard] = {}
+        self.room = room
+        self._partner: str | None = None  # the ship an AwaitShip found (its room reserved)
+        self._holding = False  # this container may hold a reservation
 
     @property
     def progress(self) -> Progress:
@@ -117,6 +131,8 @@ class Executor:
             raise
         await self._settle_transit()
         await self._read_fleet_for_intent()
+        self._holding = True  # a reservation left by this container's previous holder:
+        self._release_room()  # void already (its lease version), deleted here
         point = self.resume_point()
         if self._applied is not None and self._recovered is None:  # its answer was lost
             self._recovered = await self.api.recovered_result(self._applied)
@@ -300,10 +316,29 @@ class Executor:
             first = 0
             last = None
         self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
+        try:
+            return await self._carry_out(step, path, loop, commands, first, last)
+        finally:
+            self._release_room()
+
+    async def _carry_out(self, step: Step, path: cur.Cursor, loop: Loop | None,
+                         commands: list[c.Command], first: int, last: Any) -> Any:
+        """The leaf's commands from ``first``; the last result."""
+        assert self.ship is not None
         index = first
         expected_at = self.ship.nav.waypoint
         while index < len(commands):
             command = commands[index]
+            if isinstance(command, c.AwaitShip):
+                partner = await self._await_ship(command, path, index)
+                commands = commands[:index + 1] + bind_partner(commands[index + 1:], partner)
+                self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
+                index += 1
+                continue
+            if isinstance(command, c.WaitUntil):
+                await self._wait_for(step, command, path, index, loop)
+                index += 1
+                continue
             if isinstance(command, c.Navigate) and self._needs_replan(command, expected_at):
                 commands = commands[:index] + await self._replan(step, command, loop)
                 self.progress.commands = [c.command_to_dict(cmd) for cmd in commands]
@@ -356,6 +391,8 @@ class Executor:
             await self._ensure_preconditions(command)
             if self._already_true(command):
                 return None
+            if isinstance(command, c.Transfer) and command.to != self._partner:
+                await self._reserve_for(command)
             try:
                 return await self._send(command, path, index)
             except TokenFromOldReset as exc:
@@ -497,20 +534,116 @@ class Executor:
     async def _wait(self, command: c.Wait, path: cur.Cursor, index: int) -> None:
         """A ``wait``: its deadline on the server's clock is checkpointed when it starts, so
         a run resumed mid-wait waits only what is left, not the whole duration again."""
-        key = f"{cur.encode(path)}#{index}"
-        known = self.progress.waits.get(key)
-        if known is None:
-            until = self.api.server_now() + timedelta(seconds=command.seconds)
-            self.progress.waits[key] = until.isoformat()
-            # "command index - 1 done": a resume comes back to this wait, deadline known.
-            self.journal.checkpoint(cur.encode(path), index - 1, self.progress.to_state(),
-                                    f"wait {command.seconds:g}s (until "
-                                    f"{until:%H:%M:%S}Z on the server's clock)")
-        else:
-            until = datetime.fromisoformat(known)
+        until = self._deadline(path, index, command.seconds, f"wait {command.seconds:g}s")
         self.activity.waits += 1
         await self._wait_shown(until, "wait")
-        self.progress.waits.pop(key, None)
+        self.progress.waits.pop(_wait_key(path, index), None)
+
+    def _deadline(self, path: cur.Cursor, index: int, seconds: float, what: str) -> datetime:
+        """The server-clock deadline of the wait at ``path``/``index``: the checkpointed one
+        when resuming, else now + ``seconds``, checkpointed with the line ``what (until
+        ...)`` ("command index - 1 done": a resume comes back to this wait)."""
+        key = _wait_key(path, index)
+        known = self.progress.waits.get(key)
+        if known is not None:
+            return datetime.fromisoformat(known)
+        until = self.api.server_now() + timedelta(seconds=seconds)
+        self.progress.waits[key] = until.isoformat()
+        self.journal.checkpoint(cur.encode(path), index - 1, self.progress.to_state(),
+                                f"{what} (until {until:%H:%M:%S}Z on the server's clock)")
+        return until
+
+    def _left_s(self, until: datetime) -> float:
+        return wall_seconds_until(until, self.api.server_now(), self.api.speed())
+
+    def _poll_s(self, left: float) -> float:
+        """Wall seconds to the next read of a polling wait with ``left`` to go."""
+        return min(left, max(FLEET_POLL_MIN_WALL_S,
+                             FLEET_POLL_S / max(self.api.speed(), 1e-9)))
+
+    async def _wait_for(self, step: Step, command: c.WaitUntil, path: cur.Cursor,
+                        index: int, loop: Loop | None) -> None:
+        """A ``wait: {until}``: re-read the ship until the expression holds or the deadline
+        (checkpointed, like a ``wait``'s) passed; the step goes on either way."""
+        until = self._deadline(path, index, command.seconds, command.describe())
+        while True:
+            await self._at_safe_point()
+            self.ship = await self._read_ship()
+            if await self.holds("wait.until", command.expression, step, loop, self.progress):
+                break
+            left = self._left_s(until)
+            if left <= 0:
+                self._say(f"waited {c.span(command.seconds)}: {command.expression} is still "
+                          "false; going on")
+                break
+            self.activity.waits += 1
+            await self._counting_down("wait", self._poll_s(left))
+        self.progress.waits.pop(_wait_key(path, index), None)
+
+    # ---- ships working together ------------------------------------------------------------
+
+    async def _await_ship(self, command: c.AwaitShip, path: cur.Cursor, index: int) -> Ship:
+        """Read the fleet until a ship ``command`` waits for is here with room (reserved for
+        this container), or fail when the checkpointed deadline passes."""
+        until = self._deadline(path, index, command.seconds, command.describe())
+        label = f"waiting for {command.wanted()}"
+        while True:
+            await self._at_safe_point()
+            partner = await self._find_partner(command)
+            if partner is not None:
+                break
+            left = self._left_s(until)
+            if left <= 0:
+                self.progress.waits.pop(_wait_key(path, index), None)
+                raise StepFailed(f"{command.wanted('no')} with room for {command.units} units "
+                                 f"came to {command.waypoint} within "
+                                 f"{c.span(command.seconds)} (nothing sent)")
+            self.activity.waits += 1
+            await self._counting_down(label, self._poll_s(left))
+        self.progress.waits.pop(_wait_key(path, index), None)
+        self._partner = partner.symbol
+        self._say(f"{partner.symbol} is here with room for {command.units} units (reserved)")
+        return partner
+
+    async def _find_partner(self, command: c.AwaitShip) -> Ship | None:
+        """The ship with the most room among those ``command`` waits for, once its room for
+        ``command.units`` is reserved; None when none has it now."""
+        self.activity.requests += 1
+        ships = [s for s in await self.api.fleet()
+                 if command.matches(s, self.symbol) and s.cargo.free >= command.units]
+        for ship in sorted(ships, key=lambda s: (-s.cargo.free, s.symbol)):
+            fresh, _ = await self._reserve(ship.symbol, command.units)
+            if fresh is not None and command.matches(fresh, self.symbol):
+                return fresh
+            self._release_room()
+        return None
+
+    async def _reserve(self, target: str, units: int) -> tuple[Ship | None, int]:
+        """Reserve ``units`` of ``target``'s hold, then read it from the server: the ship
+        when its free cargo less other ships' reservations holds them (the reservation
+        kept), else None (the caller releases it); and the room seen."""
+        self._holding = True
+        others = self.room.reserve(target, units) if self.room is not None else 0
+        self.activity.requests += 1
+        fresh = await self.api.get_ship(target)
+        room = fresh.cargo.free - others
+        return (fresh if room >= units else None), room
+
+    async def _reserve_for(self, command: c.Transfer) -> None:
+        """A transfer to a named ship: reserve its room first; fail (nothing sent) when
+        other ships' reservations or its hold leave too little."""
+        fresh, room = await self._reserve(command.to, command.units)
+        if fresh is None:
+            self._release_room()
+            raise StepFailed(f"{_describe(command)}: {command.to} has room for {max(room, 0)} "
+                             "units not reserved by other ships (nothing sent)")
+
+    def _release_room(self) -> None:
+        """Drop this container's reservations (a step's transfers ended, or a stale one)."""
+        self._partner = None
+        if self.room is not None and self._holding:
+            self.room.release()
+        self._holding = False
 
     async def _sleep_game(self, game_seconds: float, label: str | None = None) -> None:
         self.activity.waits += 1
@@ -589,6 +722,20 @@ class Executor:
 
     def _view_log(self, line: str) -> None:
         self.view.logs.append(line)
+
+
+def bind_partner(rest: Sequence[c.Command], partner: Ship) -> list[c.Command]:
+    """The commands after an ``AwaitShip`` once it found ``partner``: the acting ship takes
+    the partner's nav state first, and the Transfers without a target go to it."""
+    nav: c.Command = c.Dock() if partner.nav.status is NavStatus.DOCKED else c.Orbit()
+    bound = [replace(cmd, to=partner.symbol) if isinstance(cmd, c.Transfer) and not cmd.to
+             else cmd for cmd in rest]
+    return [nav, *bound]
+
+
+def _wait_key(path: cur.Cursor, index: int) -> str:
+    """The key of a wait's deadline in ``Progress.waits``."""
+    return f"{cur.encode(path)}#{index}"
 
 
 def _credits_needed(exc: ApiError) -> int | None:

@@ -52,6 +52,9 @@ class GameApi:
         ship: Ship = await self.client.get_ship(symbol, container=self.container)
         return ship
 
+    async def fleet(self) -> list[Ship]:
+        return list(await self.client.list_ships(container=self.container))
+
     async def ship_count(self) -> int:
         agent = await self.client.get_agent(container=self.container)
         self.credits = int(agent.credits)
@@ -211,7 +214,7 @@ class GameApi:
                     self.markets(market)
                 return Sent(ship, result={"symbol": market.symbol,
                                           "goods": sorted(market.trade_goods)})
-            case c.Wait() | c.Log():
+            case c.Wait() | c.Log() | c.AwaitShip() | c.WaitUntil():
                 raise ValueError(f"{type(command).__name__} is carried out by the runner, "
                                  "not sent")
             case _:

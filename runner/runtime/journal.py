@@ -13,6 +13,7 @@ from typing import Any
 from runner.domain.status import ContainerStatus
 from runner.runtime.outage import is_transient
 from runner.state.records import Checkpoint, Intent, Lease, LeaseLost
+from runner.state.reservations import CargoReservations
 from runner.state.store import Store
 
 #: Called with each log line this container writes (for the live view).
@@ -165,3 +166,18 @@ class StoreJournal:
     def _emit(self, level: str, message: str) -> None:
         if self.sink is not None:
             self.sink(level, message)
+
+
+class HeldRoom:
+    """:class:`runner.runtime.ports.CargoRoom` over the state store, under the container's
+    current lease (so a reservation lapses with it: ``runner.state.reservations``)."""
+
+    def __init__(self, store: Store, holder: LeaseHolder) -> None:
+        self.store = store
+        self.holder = holder
+
+    def reserve(self, target: str, units: int) -> int:
+        return CargoReservations(self.store, self.holder.lease).reserve(target, units)
+
+    def release(self) -> None:
+        CargoReservations(self.store, self.holder.lease).release()

@@ -47,6 +47,10 @@ class ShipApi(Protocol):
         """The agent's credits (one GET)."""
         ...
 
+    async def fleet(self) -> list[Ship]:
+        """Every ship of the agent, fresh from the server."""
+        ...
+
     async def ship_count(self) -> int:
         """The agent's number of ships (one GET; fleet commands' ``took_effect`` rule)."""
         ...
@@ -96,6 +100,20 @@ class StepLanguage(Protocol):
 
     def holds(self, expression: str, ctx: StepContext) -> bool:
         """The truth of a bare expression (a ``when``, a loop's or a step's ``until``)."""
+        ...
+
+
+class CargoRoom(Protocol):
+    """Room in other ships' holds reserved by this container, shared by every process on
+    the state store (``runner.state.reservations``)."""
+
+    def reserve(self, target: str, units: int) -> int:
+        """Reserve ``units`` of ``target``'s hold (replacing this container's reservation
+        there); the units other live holders reserved on it."""
+        ...
+
+    def release(self) -> None:
+        """Drop every reservation of this container."""
         ...
 
 

@@ -222,3 +222,24 @@ class RateWaiter(Base):
 
 rate_pools = cast(sa.Table, RatePool.__table__)
 rate_waiters = cast(sa.Table, RateWaiter.__table__)
+
+
+class CargoReservation(Base):
+    """Units of a ship's free cargo promised to one container's transfer (issue 18): other
+    containers see that room as taken. Live only while the holder's lease is the one it
+    was made under (same ``lease_version``) and unexpired: a holder that dies takes its
+    reservations with it when its lease lapses, and a new claim of the container voids them
+    at once (the version moves on)."""
+
+    __tablename__ = "cargo_reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(sa.String(64), index=True)
+    container_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("containers.id", ondelete="CASCADE"), index=True)
+    lease_version: Mapped[int]
+    units: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+cargo_reservations = cast(sa.Table, CargoReservation.__table__)

@@ -17,7 +17,7 @@ from runner.runtime.clock import SystemClock
 from runner.runtime.container import ContainerTask, Outcome
 from runner.runtime.executor import Executor
 from runner.runtime.game import GameApi
-from runner.runtime.journal import LeaseHolder
+from runner.runtime.journal import HeldRoom, LeaseHolder
 from runner.runtime.ports import Sent
 from runner.runtime.restarts import RestartRule
 from runner.runtime.view import ContainerView
@@ -99,35 +99,40 @@ class SendsThenCrashes:
 
 async def run_playbook(g: Game, text: str, *, name: str = "c1",
                        wrap_api: Callable[[GameApi], Any] | None = None,
-                       ship: str | None = None, store: Store | None = None) -> Outcome:
-    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends;
-    ``ship`` drives another ship than the command ship, ``store`` opens the state database
-    as another process would (its own ``Store`` and ``Universe``)."""
-    from dataclasses import replace
-
+                       ship: str | None = None, store: Store | None = None,
+                       ttl_s: float = 30,
+                       wrap_room: Callable[[HeldRoom], Any] | None = None) -> Outcome:
+    """Run (or resume) the container ``name`` for the playbook ``text`` until it ends
+    (for ``ship``, default the command ship; on ``store``, default the game's; its lease
+    ``ttl_s``; its cargo reservations through ``wrap_room``)."""
     from runner.playbook.model import load_playbook_text
 
-    world = replace(g.world, ship=ship or g.world.ship, store=store or g.world.store)
+    world = g.world
+    symbol = ship or world.ship
+    store = store or world.store
     playbook = load_playbook_text(text, "t.yaml")
-    loaded = LoadedPlaybook(path=Path("t.yaml"), name=playbook.name, ship_selector=world.ship,
+    loaded = LoadedPlaybook(path=Path("t.yaml"), name=playbook.name, ship_selector=symbol,
                             agent=world.agent, steps=tuple(playbook.steps), restart=None,
                             content_hash="h", source_text=text, playbook=playbook)
-    record = world.store.upsert_container(name, "t.yaml", "h", world.ship, world.agent)
-    lease = world.store.claim(record.id, "test-runner", 30)
+    record = store.upsert_container(name, "t.yaml", "h", symbol, world.agent)
+    lease = store.claim(record.id, "test-runner", ttl_s)
     assert lease is not None, "lease not free"
     async with world.client() as client:
-        universe = Universe(world.store, client)
+        universe = Universe(store, client)
 
         async def build(task: ContainerTask) -> Executor:
             game_api: Any = GameApi(client, container=name, markets=universe.observe)
             if wrap_api is not None:
                 game_api = wrap_api(game_api)
             language = Language(loaded, universe, game_api)
-            return Executor(ship=world.ship, steps=loaded.steps, api=game_api,
+            room: Any = HeldRoom(task.journal.store, task.journal.holder)
+            if wrap_room is not None:
+                room = wrap_room(room)
+            return Executor(ship=symbol, steps=loaded.steps, api=game_api,
                             language=language, journal=task.journal, view=task.view,
-                            stop=task.stop)
+                            stop=task.stop, room=room)
 
-        task = ContainerTask(store=world.store, holder=LeaseHolder(world.store, lease),
+        task = ContainerTask(store=store, holder=LeaseHolder(store, lease),
                              view=ContainerView(str(record.id), name), agent=world.agent,
                              build=build, rule=RestartRule.from_spec("no", clock=SystemClock()),
                              clock=SystemClock())

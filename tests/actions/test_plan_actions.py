@@ -76,6 +76,42 @@ def test_transfer_matches_the_other_ships_nav_state() -> None:
     assert docked == (c.Transfer("IRON_ORE", 10, "T-3"),)  # already docked: skipped
 
 
+def test_a_transfer_to_a_ship_here_plans_its_wait_and_no_time() -> None:
+    """``here: true``: the plan shows the wait for the ship (predicted to take no time) and
+    the transfers to it; the nav state to match is the runner's to find."""
+    loaded = frigate(inventory={"IRON_ORE": 10, "ICE_WATER": 2})
+    planned = plan("  - transfer: {to: {role: HAULER, here: true}, symbol: all, wait: 1h}\n",
+                   loaded)
+    assert planned.trace == (c.AwaitShip("X1-T-HQ", 12, 3600.0, role="HAULER"),
+                             c.Transfer("ICE_WATER", 2), c.Transfer("IRON_ORE", 10))
+    assert [x.describe() for x in planned.trace] == [
+        "wait for a HAULER ship at X1-T-HQ with room for 12 units (at most 1h)",
+        "transfer 2 ICE_WATER to that ship", "transfer 10 IRON_ORE to that ship"]
+    assert planned.total_duration_s == 0
+    assert planned.requests == 2
+
+
+def test_wait_until_plans_no_wait() -> None:
+    planned = plan("  - wait: {until: \"ship.cargo.units >= ship.cargo.capacity\"}\n")
+    assert planned.trace == (c.WaitUntil("ship.cargo.units >= ship.cargo.capacity", 600.0),)
+    assert planned.total_duration_s == 0 and planned.requests == 0
+
+
+@pytest.mark.parametrize(("steps", "message"), [
+    ("  - transfer: {to: {role: HAULER, here: true}, symbol: all, wait: soon}\n",
+     "4:67: expected a duration: seconds, or text like `30s`, `5m`, `2h`, `1h30m` (how long "
+     "`here: true` waits for the ship, default 10m; then the step fails), got `soon`"),
+    ("  - transfer: {to: T-3, symbol: all, wait: 5m}\n",
+     "4:5: step 1 `transfer`: `wait` needs `to: {role: R, here: true}`"),
+    ("  - wait: {until: \"ship.cargo.units >=\"}\n",
+     "4:19: expression syntax error: unexpected 'end of template'"),
+])
+def test_waiting_steps_refuse_bad_arguments(steps: str, message: str) -> None:
+    loaded = frigate(inventory={"IRON_ORE": 10})
+    found = problems(steps, loaded, [drone()])
+    assert len(found) == 1 and found[0].startswith(message), found
+
+
 def test_supply_defaults_to_the_jump_gate_and_docks_there() -> None:
     trace = plan("  - supply_construction: {symbol: FAB_MATS}\n",
                  frigate(inventory={"FAB_MATS": 12})).trace

@@ -30,7 +30,7 @@ def test_validate_examples_folder_exits_0(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "validate", str(REPO / "playbooks"))
     assert code == 0
     assert "playbooks/route.yaml: ok" in out
-    count = len(list((REPO / "playbooks").glob("*.yaml")))
+    count = len(list((REPO / "playbooks").rglob("*.yaml")))
     assert count >= 7 and f"{count} of {count} playbooks valid" in out
 
 
@@ -170,9 +170,16 @@ def test_validate_with_state_reports_an_unknown_ship_at_the_ship_key(
     assert f"{book}:2:7: no ship matches role HAULER (roles: COMMAND)" in err
 
 
+#: Examples for a ship a fresh agent does not have yet (bought by the folder's setup.yaml):
+#: they plan only after it ran (tests/actions/test_examples_seeds.py runs them there).
+NEED_A_BOUGHT_SHIP = {"drone-hauler/drone.yaml"}
+
+
 def test_every_example_plans_against_the_embedded_simulator(
         capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "validate", "--sim", str(REPO / "playbooks"))
+    examples = sorted(str(p) for p in (REPO / "playbooks").rglob("*.yaml")
+                      if p.relative_to(REPO / "playbooks").as_posix() not in NEED_A_BOUGHT_SHIP)
+    code, out, err = run(capsys, "validate", "--sim", *examples)
     assert code == 0, err
-    count = len(list((REPO / "playbooks").glob("*.yaml")))
-    assert count >= 7 and f"{count} of {count} playbooks valid" in out
+    count = len(examples)
+    assert count >= 9 and f"{count} of {count} playbooks valid" in out

@@ -25,9 +25,11 @@ EXAMPLES = [
     c.PurchaseShip("SHIP_PROBE", "X1-T-HQ"), c.Refine("IRON"), c.Chart("X1-T-FAR"),
     c.Scan("waypoints"), c.InstallMount("MOUNT_SURVEYOR_II"), c.RemoveMount("MOUNT_SURVEYOR_II"),
     c.InstallModule("MODULE_CARGO_HOLD_I"), c.RemoveModule("MODULE_CARGO_HOLD_I"), c.Repair(),
-    c.Scrap(),
+    c.Scrap(), c.Transfer("IRON_ORE", 3), c.AwaitShip("X1-T-B1", 30, 600.0, role="HAULER"),
+    c.AwaitShip("X1-T-B1", 5, 60.0, symbol="T-2"),
+    c.WaitUntil("ship.cargo.units >= ship.cargo.capacity", 600.0),
 ]
-READ_ONLY = {"ScanMarket", "Wait", "Log"}
+READ_ONLY = {"ScanMarket", "Wait", "Log", "AwaitShip", "WaitUntil"}
 
 
 def test_every_command_type_has_an_example() -> None:
@@ -48,6 +50,7 @@ def test_mutates_flag(command: c.Command) -> None:
 
 def test_requests() -> None:
     assert not c.is_request(c.Wait(1)) and not c.is_request(c.Log("x"))
+    assert not c.is_request(c.AwaitShip("W", 1, 1.0)) and not c.is_request(c.WaitUntil("x", 1))
     assert c.is_request(c.Dock()) and c.is_request(c.ScanMarket("X"))
 
 
@@ -66,3 +69,13 @@ def test_round_trip_property(symbol: str, units: int, mode: FlightMode, d: float
                     c.Log(symbol), c.Deliver(symbol or None, symbol, units)):
         assert c.command_from_dict(json.loads(json.dumps(c.command_to_dict(command)))) == \
             command
+
+
+def test_waiting_commands_say_what_they_wait_for() -> None:
+    assert c.AwaitShip("X1-T-B1", 30, 600.0, role="hauler").describe() == \
+        "wait for a HAULER ship at X1-T-B1 with room for 30 units (at most 10m)"
+    assert c.AwaitShip("X1-T-B1", 5, 90.0, symbol="T-2").describe() == \
+        "wait for T-2 at X1-T-B1 with room for 5 units (at most 90s)"
+    assert c.WaitUntil("ship.cargo.units >= 40", 7200.0).describe() == \
+        "wait until ship.cargo.units >= 40 (at most 2h)"
+    assert c.Transfer("IRON_ORE", 3).describe() == "transfer 3 IRON_ORE to that ship"
