@@ -4,8 +4,10 @@ language, executor, client and store, in-process), each state change once in the
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -44,25 +46,23 @@ def test_supply_gate_buys_and_supplies_ten(tmp_path: Path, seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_drone_hands_its_ore_to_the_hauler_that_sells(tmp_path: Path, seed: int) -> None:
-    """playbooks/drone-hauler: setup buys a drone; then the drone and the hauler run
-    together (two containers): every load reaches the hauler once, and the hauler sells."""
+    """playbooks/drone-hauler as a user runs it (`st-run drone.yaml hauler.yaml`): the
+    hauler buys a drone, the drone group picks it up, every load reaches the hauler once,
+    and the hauler sells."""
     folder = EXAMPLES / "drone-hauler"
     with game(tmp_path, seed=seed, speed=2000.0) as g:
-        setup = asyncio.run(run_playbook(g, (folder / "setup.yaml").read_text(),
-                                         name="setup"))
-        assert setup.status is ContainerStatus.COMPLETED, setup.error
-        drone = next(s["symbol"] for s in g.get("/my/ships")
-                     if s["registration"]["role"] == "EXCAVATOR")
-
-        async def together() -> list[Any]:
-            return list(await asyncio.gather(
-                run_playbook(g, (folder / "drone.yaml").read_text(), name="drone",
-                             ship=drone),
-                run_playbook(g, (folder / "hauler.yaml").read_text(), name="hauler")))
-
-        outcomes = asyncio.run(together())
-        assert [o.status for o in outcomes] == [ContainerStatus.COMPLETED] * 2, \
-            [o.error for o in outcomes]
+        env = {**os.environ, "SPACETRADERS_TOKEN": g.world.token,
+               "ST_RUN_API_URL": g.world.url, "XDG_STATE_HOME": str(tmp_path / "xdg")}
+        env.pop("ST_RUN_DB", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "runner", "run", "--db", f"sqlite:///{tmp_path}/run.db",
+             str(folder / "drone.yaml"), str(folder / "hauler.yaml")],
+            env=env, capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "hauler: COMPLETED" in result.stdout
+        drones = [s["symbol"] for s in g.get("/my/ships")
+                  if s["registration"]["role"] == "EXCAVATOR"]
+        assert len(drones) == 1 and f"drone/{drones[0]}: COMPLETED" in result.stdout
         handed = g.accepted("/transfer")
         assert {e["body"]["shipSymbol"] for e in handed} == {g.world.ship}
         assert sum(e["body"]["units"] for e in handed) == 30  # two full drone holds

@@ -170,15 +170,9 @@ def test_validate_with_state_reports_an_unknown_ship_at_the_ship_key(
     assert f"{book}:2:7: no ship matches role HAULER (roles: COMMAND)" in err
 
 
-#: Examples for a ship a fresh agent does not have yet (bought by the folder's setup.yaml):
-#: they plan only after it ran (tests/actions/test_examples_seeds.py runs them there).
-NEED_A_BOUGHT_SHIP = {"drone-hauler/drone.yaml"}
-
-
 def test_every_example_plans_against_the_embedded_simulator(
         capsys: pytest.CaptureFixture[str]) -> None:
-    examples = sorted(str(p) for p in (REPO / "playbooks").rglob("*.yaml")
-                      if p.relative_to(REPO / "playbooks").as_posix() not in NEED_A_BOUGHT_SHIP)
+    examples = sorted(str(p) for p in (REPO / "playbooks").rglob("*.yaml"))
     code, out, err = run(capsys, "validate", "--sim", *examples)
     assert code == 0, err
     count = len(examples)
