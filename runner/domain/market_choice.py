@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from runner.domain.travel import FUEL_PER_MARKET_UNIT
+from runner.domain.universe import Market
 
 Side = Literal["sells", "buys"]
 
@@ -78,3 +79,42 @@ def ranked(side: Side, offers: Iterable[Offer], units: int, fuel_price: float,
     scored = [score(side, o, units, fuel_price, time_value) for o in offers]
     sign = 1.0 if side == "sells" else -1.0
     return sorted(scored, key=lambda s: (sign * s.net, s.offer.duration_s, s.offer.waypoint))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The widest known margin on one good: buy at ``buy_at``, sell at ``sell_at``."""
+
+    good: str
+    buy_at: str
+    buy_price: int  # what a ship pays at buy_at
+    sell_at: str
+    sell_price: int  # what a ship receives at sell_at
+    volume: int  # the smaller trade volume of the two ends (units per transaction)
+
+    @property
+    def margin(self) -> int:
+        return self.sell_price - self.buy_price
+
+
+def best_spread(markets: Iterable[Market]) -> Spread | None:
+    """The good with the widest positive margin between two of ``markets`` (priced ones):
+    the cheapest market that sells it against the dearest other one that buys it. Trips
+    are not counted (``{best: ...}`` nets them when the ship goes); ties go to the good's
+    symbol. None when no good can be sold dearer than it is bought."""
+    found: list[Spread] = []
+    listed = [m for m in markets if m.trade_goods]
+    for good in sorted({g for m in listed for g in m.trade_goods}):
+        sellers = [m for m in listed if good in m.trade_goods and m.sells(good)]
+        buyers = [m for m in listed if good in m.trade_goods and m.buys(good)]
+        pairs = [(s, b) for s in sellers for b in buyers if s.symbol != b.symbol]
+        if not pairs:
+            continue
+        seller, buyer = min(pairs, key=lambda p: (p[0].trade_goods[good].purchase_price
+                                                  - p[1].trade_goods[good].sell_price,
+                                                  p[0].symbol, p[1].symbol))
+        ask, bid = seller.trade_goods[good], buyer.trade_goods[good]
+        found.append(Spread(good, seller.symbol, ask.purchase_price, buyer.symbol,
+                            bid.sell_price, min(ask.trade_volume, bid.trade_volume)))
+    best = max(found, key=lambda s: s.margin, default=None)
+    return best if best is not None and best.margin > 0 else None

@@ -66,7 +66,8 @@ def compile_playbook(playbook: Playbook, system: System, ship: Ship,
     game = game or GameData()
     ctx = StepContext(ship=arrived(ship), system=system, agent=agent, vars=playbook.vars,
                       ships=ships, route=route or _memo_router(), atlas=atlas or Atlas(),
-                      contracts=game.contracts, site=game.site, now=game.now, slot=slot)
+                      contracts=game.contracts, site=game.site, now=game.now, slot=slot,
+                      fleet=game.fleet)
     world = PredictedWorld(playbook, ctx)
     run_without_waiting(Interpreter(playbook.steps, world))
     if world.problems:

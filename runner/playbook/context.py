@@ -54,13 +54,14 @@ class StepContext:
     site: Construction | None = None
     now: datetime | None = None
     slot: ShipSlot = field(default_factory=ShipSlot)
+    fleet: tuple[Ship, ...] = ()
 
     def with_ship(self, ship: Ship) -> StepContext:
         """A copy with another ship state (the compiler advances its prediction this way)."""
         # Built directly: dataclasses.replace is the compiler's hottest call otherwise.
         return StepContext(ship, self.system, self.agent, self.vars, self.registered,
                            self.loop, self.ships, self.route, self.predicting, self.atlas,
-                           self.contracts, self.site, self.now, self.slot)
+                           self.contracts, self.site, self.now, self.slot, self.fleet)
 
     def system_named(self, symbol: str) -> System | None:
         """The ship's system or another loaded one (None when not loaded)."""
@@ -74,10 +75,29 @@ class StepContext:
         names = template_names(self.ship, self.agent, self.vars, self.registered, self.loop,
                                self.slot)
         systems = [self.system, *self.atlas.systems.values()]
-        for key, value in game_names(systems, self.contracts, self.site, self.now).items():
+        for key, value in game_names(systems, self.contracts, self.site, self.now,
+                                     self.fleet).items():
             names.setdefault(key, value)  # a playbook's own var of that name wins
         names.setdefault("best_market", self._best_market)
+        names.setdefault("best_trade", self._best_trade)
         return names
+
+    def _best_trade(self, max_age: Any = "1h") -> dict[str, Any] | None:
+        """``best_trade()``: the widest margin among the system's markets seen within
+        ``max_age`` (``runner.domain.market_choice.best_spread``)."""
+        from runner.domain.duration import parse_duration
+        from runner.domain.market_choice import best_spread
+        from runner.playbook.errors import StepError
+        from runner.playbook.game_names import trade_names
+
+        try:
+            limit = parse_duration(max_age)
+        except ValueError as exc:
+            raise StepError(f"best_trade: max_age: {exc}") from None
+        fresh = [m for w in self.system if (m := w.market) is not None
+                 and (self.now is None or m.fetched_at is None
+                      or (self.now - m.fetched_at).total_seconds() <= limit)]
+        return trade_names(best_spread(fresh))
 
     def _best_market(self, **filters: Any) -> str | None:
         """``best_market(sells=GOOD)``: the waypoint ``{best: filters}`` picks, or None when

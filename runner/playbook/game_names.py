@@ -17,23 +17,35 @@ Names (a playbook's own ``vars`` or registered results of the same name win):
 - ``best_market(sells=GOOD)`` / ``best_market(buys=GOOD)`` (and ``max_age``, ``not_here``,
   ``time_value``): the waypoint ``{best: {...}}`` would pick, None when none qualifies
   (provided by ``StepContext.names``: it needs the ship).
+- ``best_trade(max_age='1h')``: the good with the widest known margin between two markets
+  of the ship's system seen within ``max_age`` (``good``, ``buy_at``, ``buy_price``,
+  ``sell_at``, ``sell_price``, ``margin`` per unit, ``volume``); trips not counted (the
+  ``{best: ...}`` selectors net them on the way); None when no good sells dearer than it
+  is bought.
+- ``fleet``: the agent's ships (read live, at most 30 s old): ``ships`` (each ``symbol``,
+  ``role``, ``frame``, ``waypoint``, ``status``, ``cargo`` units/capacity), ``size``,
+  ``count(role=R, frame=F)`` and ``at(role=R)`` (the waypoint most such ships are at).
 - ``shipyard(WAYPOINT)``: ``symbol`` and ``types`` (the ship types it sells; None when not
   read yet), or None for a waypoint without a shipyard.
 - ``construction``: the ship's system's jump gate site (``waypoint``, ``complete``,
   ``materials`` per good: ``required``, ``fulfilled``, ``left``), None when not read.
 
 All are read from what the world already holds: the plan's universe data or the runner's
-(contracts and construction sites are fetched only for playbooks that use them).
+(contracts, construction sites and the fleet are fetched only for playbooks that use
+them).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from runner.domain.contract import Contract
+from runner.domain.market_choice import Spread
+from runner.domain.ship import Ship
 from runner.domain.universe import Construction, Market, System
 
 
@@ -44,25 +56,28 @@ class GameData:
     contracts: tuple[Contract, ...] = ()
     site: Construction | None = None
     now: datetime | None = None
+    fleet: tuple[Ship, ...] = ()
 
 
 GAME_NAMES = frozenset({"contract", "contracts", "market", "shipyard", "construction",
-                        "best_market"})
+                        "best_market", "best_trade", "fleet"})
 """Names this module provides (the loader knows them; they are not reserved)."""
 FETCHED_NAMES = {"contract": "contracts", "contracts": "contracts",
-                 "construction": "construction"}
+                 "construction": "construction", "fleet": "fleet"}
 """Names whose data a loader must fetch when a playbook uses them, and what it fetches."""
 
 
 def game_names(systems: Sequence[System], contracts: Sequence[Contract],
-               site: Construction | None, now: datetime | None) -> dict[str, Any]:
+               site: Construction | None, now: datetime | None,
+               fleet: Sequence[Ship] = ()) -> dict[str, Any]:
     """The template names above, over ``systems`` (the ship's first)."""
     shown = [contract_names(c) for c in contracts]
     open_ones = [c for c in shown if not c["fulfilled"]]
     return {"contract": open_ones[-1] if open_ones else None, "contracts": shown,
             "market": _lookup(systems, lambda w: _market(w.market, now)),
             "shipyard": _lookup(systems, _shipyard),
-            "construction": None if site is None else construction_names(site)}
+            "construction": None if site is None else construction_names(site),
+            "fleet": fleet_names(fleet)}
 
 
 def contract_names(contract: Contract) -> dict[str, Any]:
@@ -141,3 +156,44 @@ def needs(playbook: Any) -> frozenset[str]:
             if isinstance(text, str):
                 scan(text, True)
     return frozenset(FETCHED_NAMES[n] for n in found if n in FETCHED_NAMES)
+
+
+def fleet_names(ships: Sequence[Ship]) -> dict[str, Any]:
+    """The ``fleet`` template name: ``ships`` (each ``symbol``, ``role``, ``frame``,
+    ``waypoint``, ``status``, ``cargo`` units/capacity), ``size``, ``count(role=, frame=)``
+    (how many ships match; no filter: all) and ``at(role=, frame=)`` (the waypoint most
+    matching ships are at, ties by symbol; None when none matches)."""
+    def matching(role: str | None, frame: str | None) -> list[Ship]:
+        return [s for s in ships if _ship_matches(s, role, frame)]
+
+    def count(role: str | None = None, frame: str | None = None) -> int:
+        return len(matching(role, frame))
+
+    def at(role: str | None = None, frame: str | None = None) -> str | None:
+        places = Counter(s.nav.waypoint for s in matching(role, frame))
+        return min(places, key=lambda w: (-places[w], w)) if places else None
+
+    shown = [{"symbol": s.symbol, "role": s.role, "frame": s.frame,
+              "waypoint": s.nav.waypoint, "status": s.nav.status.value,
+              "cargo": {"units": s.cargo.units, "capacity": s.cargo.capacity}}
+             for s in sorted(ships, key=lambda s: s.symbol)]
+    return {"ships": shown, "size": len(ships), "count": count, "at": at}
+
+
+def _ship_matches(ship: Ship, role: str | None, frame: str | None) -> bool:
+    if role is not None and ship.role.upper() != role.upper():
+        return False
+    wanted = None if frame is None else frame.upper()
+    if wanted is not None and not wanted.startswith("FRAME_"):
+        wanted = f"FRAME_{wanted}"
+    return wanted is None or ship.frame.upper() == wanted
+
+
+def trade_names(spread: Spread | None) -> dict[str, Any] | None:
+    """``best_trade()``'s answer: ``good``, ``buy_at``, ``buy_price``, ``sell_at``,
+    ``sell_price``, ``margin`` (per unit) and ``volume``; None when no known margin."""
+    if spread is None:
+        return None
+    return {"good": spread.good, "buy_at": spread.buy_at, "buy_price": spread.buy_price,
+            "sell_at": spread.sell_at, "sell_price": spread.sell_price,
+            "margin": spread.margin, "volume": spread.volume}

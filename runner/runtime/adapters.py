@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 MARKET_ACTIONS = frozenset({"buy", "sell", "refuel"})
 #: Actions that name another ship of the agent: the fleet is read (live) before expanding.
 FLEET_ACTIONS = frozenset({"transfer"})
+#: The ``fleet`` template name is read again when older than this (wall seconds).
+FLEET_NAME_MAX_AGE_S = 30.0
 #: A cached system older than this is fetched again (seconds).
 SYSTEM_CACHE_MAX_AGE_S = 24 * 3600.0
 
@@ -288,9 +291,9 @@ async def fetch_system(client: Any, symbol: str) -> System:
 
 
 async def fetch_game_data(client: Any, playbook: Any, system: System) -> GameData:
-    """Contracts and the system's jump gate construction, fetched only when ``playbook``'s
-    templates read them (``runner.playbook.game_names.needs``); ``now`` (the server's
-    clock) for market ages."""
+    """Contracts, the system's jump gate construction and the fleet, fetched only when
+    ``playbook``'s templates read them (``runner.playbook.game_names.needs``); ``now`` (the
+    server's clock) for market ages."""
     from runner.playbook.game_names import GameData, needs
 
     wanted = needs(playbook) if playbook is not None else frozenset()
@@ -302,7 +305,8 @@ async def fetch_game_data(client: Any, playbook: Any, system: System) -> GameDat
         gate = next((w.symbol for w in system if w.type == "JUMP_GATE"), None)
         if gate is not None:
             site = await client.get_construction(gate)
-    return GameData(contracts, site, _server_now(client))
+    fleet = tuple(await client.list_ships()) if "fleet" in wanted else ()
+    return GameData(contracts, site, _server_now(client), fleet)
 
 
 def _server_now(client: Any) -> datetime:
@@ -339,6 +343,7 @@ class Language:
         self.agent: Agent | None = None
         self.vars: Mapping[str, Any] = dict(getattr(loaded.playbook, "vars", {}) or {})
         self._game: tuple[Any, GameData] | None = None
+        self._game_read = 0.0  # time.monotonic() of the last fetch_game_data
 
     async def context(self, ship: Ship, registered: Mapping[str, Any], loop: Loop | None,
                       step: Step | None = None) -> StepContext:
@@ -360,7 +365,7 @@ class Language:
         ctx = StepContext(ship=ship, system=system, agent=self.agent, vars=self.vars,
                           registered=dict(registered), loop=loop, ships=ships,
                           contracts=game.contracts, site=game.site, now=game.now,
-                          slot=self.loaded.slot)
+                          slot=self.loaded.slot, fleet=game.fleet)
         if step is None:
             return ctx
         from dataclasses import replace
@@ -376,10 +381,17 @@ class Language:
         from dataclasses import replace
 
         key = (system.symbol, tuple(sorted(self.game.changed.items())))
-        if self._game is None or self._game[0] != key:
+        if self._game is None or self._game[0] != key or self._fleet_stale():
             data = await fetch_game_data(self.game.client, self.loaded.playbook, system)
             self._game = (key, data)
+            self._game_read = time.monotonic()
         return replace(self._game[1], now=self.game.server_now())
+
+    def _fleet_stale(self) -> bool:
+        """The ``fleet`` name is read again after ``FLEET_NAME_MAX_AGE_S`` (other
+        containers buy, move and sell ships; this one's own purchases change the key)."""
+        return bool(self._game is not None and self._game[1].fleet
+                    and time.monotonic() - self._game_read > FLEET_NAME_MAX_AGE_S)
 
     def expand(self, step: Step, ctx: StepContext) -> list[Command]:
         from runner.playbook import expand_step
