@@ -154,11 +154,17 @@ class GroupKeeper:
         if event is not None:
             event.set()
 
+    async def settle(self) -> None:
+        """Stop looking at fleets and let a look under way finish (its starts included)."""
+        self.close()
+        async with self._lock:
+            pass
+
     def close(self) -> None:
         """Stop looking at fleets (shutdown): no member starts any more."""
         self.closed = True
-        for task in self._pollers.values():
-            task.cancel()
+        for kick in self._kicks.values():  # a waiting poller wakes and ends; one that is
+            kick.set()                     # looking ends after (a sync starts nothing now)
         self.changed.set()
 
     # ---- keeping in step -----------------------------------------------------------------
@@ -240,6 +246,8 @@ class GroupKeeper:
 
     async def _replace_member(self, group: Group, ship: str, handle: ContainerHandle,
                               slot: ShipSlot) -> None:
+        if self.closed or group.stopped:
+            return  # shutting down: the member stops, it does not run again
         member = self.supervisor.runtime.member(group.loaded, ship, slot)
         try:
             new = await self.supervisor.replace_loaded(handle.id, member)
@@ -272,6 +280,8 @@ class GroupKeeper:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(kick.wait(), self._poll_s)
             kick.clear()
+            if self.closed:
+                return
             try:
                 await self.sync_agent(agent)
             except StRunError as exc:  # the server or database is out: look again later

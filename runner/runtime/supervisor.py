@@ -467,10 +467,13 @@ class Supervisor:
             if pending:
                 await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
                 continue
-            if not self.groups.awaiting():
+            if self.groups.awaiting():
+                self.groups.changed.clear()
+                await self.groups.changed.wait()
+                continue
+            await self.groups.settle()  # a look at the fleet under way may start one more
+            if all(h.task.done() for h in self.handles.values()):
                 break
-            self.groups.changed.clear()
-            await self.groups.changed.wait()
         return {h.name: h.outcome for h in self.handles.values() if not h.replaced}
 
     async def shutdown(self, grace_s: float = 30.0) -> None:

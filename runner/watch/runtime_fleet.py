@@ -286,7 +286,8 @@ class RuntimeFleet:
         """Resume a remembered container, running the version it checkpointed (a group:
         its members, each from its own checkpoint; finished members stay finished)."""
         if _group_name(memory.container) is not None:
-            return await self._resume_group(memory)
+            async with self._starting:
+                return await self._resume_group(memory.container)
         record = self.store.get_container(int(memory.container))
         if record is None or not record.source_text:
             await self.report(memory.container, "error", "cannot resume: no stored version")
@@ -345,7 +346,8 @@ class RuntimeFleet:
         now = self.store.clock()
         for container in list(managed):
             if _group_name(container) is not None:
-                continue  # a group's sync resumes its PENDING members
+                await self._revive_group(container)  # its own looks resume PENDING members
+                continue
             handle = self.supervisor.handles.get(int(container))
             if handle is not None and not handle.done:
                 continue
@@ -424,25 +426,36 @@ class RuntimeFleet:
                           f"(version {file.digest[:12]}, {what})")
         return key
 
-    async def _resume_group(self, memory: Remembered) -> str | None:
+    async def _revive_group(self, container: str) -> None:
+        """A managed group that does not run here (its members had all finished when the
+        watcher started): run it, so ships that match later join; finished members stay
+        finished. Said once when it cannot."""
+        name = _group_name(container)
+        if name is None or self.supervisor.groups.find(name) is not None \
+                or self.stopping.is_set() or container in self._start_errors:
+            return
+        async with self._starting:
+            if await self._resume_group(container) is None:
+                self._start_errors[container] = "not revived"
+
+    async def _resume_group(self, container: str) -> str | None:
         """Start a remembered group again from the version its members checkpointed."""
-        records = self._records(memory.container)
+        records = self._records(container)
         source = next((r for r in records if r.source_text), None)
         if source is None:
-            await self.report(memory.container, "error", "cannot resume: no stored version")
+            await self.report(container, "error", "cannot resume: no stored version")
             return None
         try:
             loaded = self.supervisor.runtime.load_text(source.source_text or "",
                                                        _stub(Path(source.playbook_path)))
-            if not loaded.is_group or f"{GROUP_KEY}{loaded.name}" != memory.container:
+            if not loaded.is_group or f"{GROUP_KEY}{loaded.name}" != container:
                 raise StRunError("its stored version is not this group's playbook")
-            async with self._starting:
-                await self.supervisor.groups.start(loaded, leave=self._stays_finished,
-                                                   persistent=True)
+            await self.supervisor.groups.start(loaded, leave=self._stays_finished,
+                                               persistent=True)
         except StRunError as exc:
-            await self.report(memory.container, "error", f"could not resume: {exc.message}")
+            await self.report(container, "error", f"could not resume: {exc.message}")
             return None
-        return memory.container
+        return container
 
     async def _replace_group(self, container: str, file: PlaybookFile) -> str | None:
         """An edited group file: every member runs the new version from its safe point (a

@@ -75,20 +75,20 @@ def rich_agent(url: str, symbol: str) -> Agent:
     return agent
 
 
-def env_of(agent: Agent, tmp_path: Path) -> dict[str, str]:
+def env_of(agent: Agent, tmp_path: Path, poll_s: str) -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in ("ST_RUN_DB", "NO_COLOR")}
     env.update(SPACETRADERS_TOKEN=agent.token, ST_RUN_API_URL=agent.url,
-               XDG_STATE_HOME=str(tmp_path / "xdg"), ST_RUN_FLEET_POLL="1")
+               XDG_STATE_HOME=str(tmp_path / "xdg"), ST_RUN_FLEET_POLL=poll_s)
     return env
 
 
-def st_run(agent: Agent, tmp_path: Path, *args: str, code: int = 0) -> str:
+def st_run(agent: Agent, tmp_path: Path, *args: str, poll_s: str = "1") -> str:
     done = subprocess.run([sys.executable, "-m", "runner", *args], cwd=REPO,
-                          env=env_of(agent, tmp_path), capture_output=True, text=True,
-                          timeout=240)
-    assert done.returncode == code, done.stdout + done.stderr
+                          env=env_of(agent, tmp_path, poll_s), capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
@@ -106,7 +106,10 @@ def test_run_starts_members_as_ships_join_and_plan_agrees(tmp_path: Path,
     group.write_text(GROUP)
     buyer = tmp_path / "buyer.yaml"
     buyer.write_text(BUYER.replace("TIMES", "3"))
-    out = st_run(agent, tmp_path, "run", "--db", str(db), str(group), str(buyer))
+    # The fleet is looked at only every 10 minutes: each drone joins because this process
+    # bought it (the purchase makes the group look at once).
+    out = st_run(agent, tmp_path, "run", "--db", str(db), str(group), str(buyer),
+                 poll_s="600")
     assert "drones: no ship matches frame FRAME_DRONE yet; waiting for members" in out
     assert out.count("(it joined the fleet)") == 3, out
     drones = [f"GRPRUN-{n}" for n in (3, 4, 5)]
@@ -198,6 +201,72 @@ def test_watch_keeps_a_group_in_step_with_the_fleet(tmp_path: Path, sim_url: str
             for ship in drones[1:]:
                 until(lambda s=ship: status_of(s) == "STOPPED", f"{ship} stopped by delete",
                       on_fail=proc.output)
+            proc.signal()
+            assert proc.wait() == 0, proc.output()
+        assert "Traceback" not in log.read_text()
+    finally:
+        state.close()
+
+
+ONCE = """\
+name: once
+ships: {role: EXCAVATOR}
+steps:
+  - log: "once {{ ship.index }}/{{ ship.count }}"
+"""
+
+
+def test_a_restarted_watcher_resumes_groups_and_leaves_finished_members(
+        tmp_path: Path, sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ST_RUN_FLEET_POLL", "1")
+    agent = rich_agent(sim_url, "GRPBACK")
+    folder, db, log = tmp_path / "playbooks", tmp_path / "state.db", tmp_path / "watch.log"
+    folder.mkdir()
+    buy(agent, tmp_path, db, 2)
+    drones = [f"GRPBACK-{n}" for n in (3, 4, 5)]
+    probe = "GRPBACK-2"  # the satellite: a patrol of one that keeps running
+    (folder / "patrol.yaml").write_text(PATROL.replace("TAG", "v1")
+                                        .replace("EXCAVATOR", "SATELLITE"))
+    (folder / "once.yaml").write_text(ONCE)
+    state = State(db)
+
+    def lines(name: str) -> list[str]:
+        return state.messages(name)
+
+    def status_of(name: str) -> str:
+        record = state.container(name)
+        return "" if record is None else record.status.value
+
+    def ticks() -> int:
+        return sum("v1 tick 0/1" in m for m in lines(f"patrol/{probe}"))
+
+    try:
+        with watcher(folder, db, agent, log) as proc:
+            for ship in drones[:2]:
+                until(lambda s=ship: status_of(f"once/{s}") == "COMPLETED", f"once/{ship}",
+                      on_fail=proc.output)
+            until(ticks, "the patrol ticking", on_fail=proc.output)
+            proc.signal()
+            assert proc.wait() == 0, proc.output()
+        assert status_of(f"patrol/{probe}") == "STOPPED"
+        log.write_text("")
+        with watcher(folder, db, agent, log) as proc:
+            report = until(lambda: "patrol.yaml: db says" in proc.output() and proc.output(),
+                           "start report", on_fail=proc.output)
+            assert "once.yaml: db says once: COMPLETED" in report
+            assert "left as it is" in report
+            assert "patrol.yaml: db says patrol: RUNNING" in report
+            assert "resumed from checkpoint" in report
+            before = ticks()
+            until(lambda: ticks() > before, "the patrol resumed", on_fail=proc.output)
+            buy(agent, tmp_path, db, 1)
+            (folder / "once.yaml").write_text(ONCE)  # same bytes: a re-scan, not a reload
+            until(lambda: status_of(f"once/{drones[2]}") == "COMPLETED",
+                  "the new drone joined the finished group", on_fail=proc.output)
+            assert "once 2/3" in lines(f"once/{drones[2]}")
+            for index, ship in enumerate(drones[:2]):  # finished members did not run again
+                assert lines(f"once/{ship}").count(f"once {index}/2") == 1
+                assert status_of(f"once/{ship}") == "COMPLETED"
             proc.signal()
             assert proc.wait() == 0, proc.output()
         assert "Traceback" not in log.read_text()
