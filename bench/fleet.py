@@ -106,6 +106,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sample", type=float, default=1.0, help="wall seconds per sample")
     parser.add_argument("--folder", default=str(REPO / "playbooks" / "fleet"))
+    parser.add_argument("--show", type=int, default=0, help="print the last N log lines")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, start_sim_process(
             "--speed", str(args.speed), "--no-rate-limit", "--seed", str(args.seed)) as (_, url):
@@ -135,6 +136,9 @@ def main() -> int:
         report(game, agent.symbol, system, hours, start_credits, roles, idle, samples)
         state = State(Path(tmp) / "state.db")
         messages = state.messages()
+        if args.show:
+            for line in state.store.logs(None, limit=args.show):
+                print(f"    {line.container or '-'}: {line.message}")
         state.close()
         races = [m for m in messages if any(str(c) in m for c in RACE_CODES)]
         print(f"  race errors (4217/4228/4234/4271) in the runner's logs: {len(races)} "
