@@ -20,7 +20,7 @@ from runner.api.limiter import (
     WindowPools,
     order_key,
 )
-from runner.sim.config import RateLimitSpec
+from runner.sim.config import Pool, RateLimitSpec
 from runner.sim.ratelimit import RateLimiter as ServerLimiter
 
 NO_RESERVE = LimiterConfig(static=PoolSpec(2, 1.0), burst=PoolSpec(30, 60.0))
@@ -320,3 +320,47 @@ def test_a_grant_resumed_late_is_handed_back_not_sent_into_the_next_window(seed:
     assert refused_unchecked > 0
     assert refused == 0 and late > 0
     assert share > 0.6  # the lag itself costs throughput; handing back costs a little more
+
+
+def test_a_task_resumed_after_its_window_ended_does_not_send_in_the_next_one() -> None:
+    """Issue 19 (bench/load.py's 429s with the runner's CPU saturated), with a fake clock:
+    ``b`` is granted the one token of the window [1.0, 2.0), but the event loop is busy
+    (1.5 s of other work, in which a new request queues and the next window's token goes
+    to ``c``) and resumes ``b`` only at 2.5. Sending ``b`` then puts two requests into one
+    server window of one: ``b``'s grant must be handed back and ``b`` queued again."""
+    now = [0.0]
+    config = LimiterConfig(static=PoolSpec(1, 1.0), burst=None, guard=0.05, unconfirmed=0.0)
+    limiter = RateLimiter(config, clock=lambda: now[0])
+    server = ServerLimiter(RateLimitSpec(static=Pool(1, 1.0), burst=None),
+                           monotonic=lambda: now[0])
+    sent: list[tuple[str, float, bool]] = []
+
+    async def send(name: str) -> None:
+        permit = await limiter.acquire(A)
+        sent.append((name, now[0], server.check("agent").pool is not None))
+        limiter.answered(permit)
+
+    async def busy() -> None:  # other work of the loop; a new request queues meanwhile
+        now[0] = 2.5
+        await send("d")
+
+    async def scenario() -> int:
+        await send("a")  # window [0.0, 1.0)
+        b = asyncio.create_task(send("b"))
+        await asyncio.sleep(0)  # b waits for the next window
+        now[0] = 1.0
+        c = asyncio.create_task(send("c"))  # its pump grants b the window [1.0, 2.0)...
+        d = asyncio.create_task(busy())  # ...but this runs before b resumes
+        await asyncio.sleep(0)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        waiting = limiter.waiting
+        for task in (b, c, d):
+            task.cancel()
+        await asyncio.gather(b, c, d, return_exceptions=True)
+        return waiting
+
+    waiting = asyncio.run(scenario())
+    assert all(accepted for _, _, accepted in sent), sent  # no 429
+    assert [(name, at) for name, at, _ in sent] == [("a", 0.0), ("c", 2.5)]
+    assert waiting == 2 and limiter.late == 1  # b (handed back) and d wait for [2.5, 3.5)
