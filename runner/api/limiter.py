@@ -32,8 +32,9 @@ import asyncio
 import heapq
 import itertools
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Protocol
 
@@ -312,7 +313,9 @@ def order_key(priority: Priority, enqueued_at: float,
 
 
 @dataclass(order=True)
-class _Waiter:
+class Waiter:
+    """One queued request: served by ``key`` (see :func:`order_key`), then arrival."""
+
     key: float
     seq: int
     priority: Priority = field(compare=False)
@@ -322,11 +325,17 @@ class _Waiter:
 
 @dataclass(frozen=True)
 class Permit:
-    """A granted request slot; hand it back with :meth:`RateLimiter.answered`."""
+    """A granted request slot; hand it back with the limiter's ``answered``.
+
+    ``scopes``: a shared limiter's grant per scope (``grant`` is the first of them);
+    ``send_by``: the latest time the request may be sent, when known at grant time.
+    """
 
     grant: Grant
     priority: Priority
     waited: float
+    scopes: tuple[tuple[str, Grant], ...] = ()
+    send_by: float | None = None
 
 
 class Limiter(Protocol):
@@ -361,7 +370,85 @@ class Limiter(Protocol):
         ...
 
 
-class RateLimiter:
+class WaiterQueue(ABC):
+    """The queue of one process's waiting requests and the acquire loop, shared by
+    :class:`RateLimiter` (pools in this process) and the shared limiter (pools in the
+    state store), which differ only in how grants are decided and handed back.
+
+    ``acquire`` queues a waiter, asks the limiter to serve (:meth:`_serve_soon`) and waits
+    for a :meth:`_grant`. A grant this coroutine resumes on too late to send (the event loop
+    was busy past the grant's window guard, see :meth:`WindowPools.on_time`) could land in
+    the server's next window on top of that window's quota: it is handed back
+    (:meth:`_hand_back`) and the request queues again in its place, its order key kept.
+    """
+
+    def __init__(self, config: LimiterConfig | None, clock: Callable[[], float]) -> None:
+        self.config = config or LimiterConfig()
+        self._clock = clock
+        self._waiters: list[Waiter] = []
+        self._seq = itertools.count()
+        self.late = 0  # grants handed back because they were resumed too late to send
+
+    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
+        """Wait until a request of class ``priority`` may be sent; returns its permit."""
+        enqueued = self._clock()
+        key = order_key(priority, enqueued, self.config.head_start)
+        while True:
+            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters,
+                           Waiter(key, next(self._seq), priority, enqueued, future))
+            self._serve_soon()
+            try:
+                permit = await future
+            except asyncio.CancelledError:
+                self._forget(future)
+                raise
+            now = self._clock()
+            if self._on_time(permit, now):
+                return replace(permit, waited=now - enqueued)
+            self._hand_back(permit)
+            self.late += 1
+
+    @abstractmethod
+    def answered(self, permit: Permit) -> None:
+        """The permit's request was answered or failed: anchor its window(s)."""
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued right now."""
+        return sum(1 for w in self._waiters if not w.future.done())
+
+    def _queued(self) -> list[Waiter]:
+        """The waiters still waiting, in the order they are served."""
+        return sorted(w for w in self._waiters if not w.future.done())
+
+    def _keep(self, waiters: list[Waiter]) -> None:
+        """Replace the queue by ``waiters`` (those not granted)."""
+        self._waiters = waiters
+        heapq.heapify(self._waiters)
+
+    def _grant(self, waiter: Waiter, permit: Permit) -> None:
+        waiter.future.set_result(permit)
+
+    def _forget(self, future: asyncio.Future[Permit]) -> None:
+        self._keep([w for w in self._waiters if w.future is not future])
+        if future.done() and not future.cancelled():
+            self.answered(future.result())  # granted just as it was cancelled: spent
+
+    @abstractmethod
+    def _serve_soon(self) -> None:
+        """Grant the waiters that may go now (at once or shortly), in queue order."""
+
+    @abstractmethod
+    def _on_time(self, permit: Permit, now: float) -> bool:
+        """True when ``permit``'s request may still be sent at ``now``."""
+
+    @abstractmethod
+    def _hand_back(self, permit: Permit) -> None:
+        """Un-charge a permit that was not sent."""
+
+
+class RateLimiter(WaiterQueue):
     """Paces one agent's requests across every container that shares the client.
 
     ``await acquire(priority)`` waits for a slot; after the request, call
@@ -370,37 +457,9 @@ class RateLimiter:
 
     def __init__(self, config: LimiterConfig | None = None, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.config = config or LimiterConfig()
+        super().__init__(config, clock)
         self.pools = WindowPools(self.config)
-        self._clock = clock
-        self._waiters: list[_Waiter] = []
-        self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
-        self.late = 0  # grants handed back because they were resumed too late to send
-
-    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
-        """Wait until a request of class ``priority`` may be sent; returns its permit.
-
-        A grant this coroutine resumes on too late to send (its window is in its guard:
-        the event loop was busy) is handed back and the request queues again, in its place.
-        """
-        enqueued = self._clock()
-        key = order_key(priority, enqueued, self.config.head_start)
-        while True:
-            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters,
-                           _Waiter(key, next(self._seq), priority, enqueued, future))
-            self._pump()
-            try:
-                permit = await future
-            except asyncio.CancelledError:
-                self._forget(future)
-                raise
-            now = self._clock()
-            if self.pools.on_time(permit.grant, now):
-                return Permit(permit.grant, priority, now - enqueued)
-            self.pools.take_back(permit.grant)
-            self.late += 1
 
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered or failed; may open the next window sooner."""
@@ -424,34 +483,26 @@ class RateLimiter:
     async def aclose(self) -> None:
         """Nothing to release (a shared limiter gives up its place in the queue)."""
 
-    @property
-    def waiting(self) -> int:
-        """Requests queued right now."""
-        return sum(1 for w in self._waiters if not w.future.done())
+    def _serve_soon(self) -> None:
+        self._pump()
 
-    def _forget(self, future: asyncio.Future[Permit]) -> None:
-        self._waiters = [w for w in self._waiters if w.future is not future]
-        heapq.heapify(self._waiters)
-        if future.done() and not future.cancelled():
-            # granted just as it was cancelled: the slot is spent, anchor it anyway
-            self.pools.answered(future.result().grant, self._clock())
+    def _on_time(self, permit: Permit, now: float) -> bool:
+        return self.pools.on_time(permit.grant, now)
+
+    def _hand_back(self, permit: Permit) -> None:
+        self.pools.take_back(permit.grant)
 
     def _pump(self) -> None:
         """Grant every waiter that may go now, in order; arm a timer for the next change."""
         now = self._clock()
-        kept: list[_Waiter] = []
-        while self._waiters:
-            waiter = heapq.heappop(self._waiters)
-            if waiter.future.done():
-                continue
+        kept: list[Waiter] = []
+        for waiter in self._queued():
             grant = self.pools.try_take(now, waiter.priority)
             if grant is None:
                 kept.append(waiter)
                 continue
-            waited = now - waiter.enqueued_at
-            waiter.future.set_result(Permit(grant, waiter.priority, waited))
-        self._waiters = kept
-        heapq.heapify(self._waiters)
+            self._grant(waiter, Permit(grant, waiter.priority, now - waiter.enqueued_at))
+        self._keep(kept)
         self._arm(now)
 
     def _arm(self, now: float) -> None:
