@@ -9,9 +9,11 @@ asked to stop at safe points.
 
 Prints, over the measured window (after ``--warmup`` seconds):
 - share of capacity used: requests the simulator served / (agents x 2.5 req/s x window);
-- 429 answers (the simulator's count, all agents, whole run) and the client's count;
+- 429 answers / requests (the simulator's counts, all agents, whole run), the client's count
+  of 429s, and the grants the limiter handed back (resumed too late to send);
 - fairness: limiter wait per request p50, p99, max and max/median (target: no request waits
-  more than 10x the median); requests per container min/median/max;
+  more than 10x the median), and p99 per priority class; requests per container
+  min/median/max;
 - memory: this process's RSS every ``--sample`` seconds; RSS at the end of warm-up, at the
   end, peak, and growth after warm-up (target: none).
 
@@ -36,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from runner.api.client import SpaceTradersClient  # noqa: E402
-from runner.api.limiter import LimiterConfig, RateLimiter  # noqa: E402
+from runner.api.limiter import LimiterConfig, Priority, RateLimiter  # noqa: E402
 from runner.api.secrets import Token  # noqa: E402
 from runner.runtime.adapters import AgentDirectory, Runtime  # noqa: E402
 from runner.runtime.supervisor import Supervisor  # noqa: E402
@@ -59,6 +61,11 @@ CAPACITY = 2.5  # requests per second per agent: 2/s static + 30/60 s burst
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+
+def _rank(priority: str) -> int:
+    """Most urgent class first; unknown names last."""
+    return Priority[priority].value if priority in Priority.__members__ else len(Priority)
 
 
 def served(url: str) -> dict[str, dict[str, Any]]:
@@ -140,12 +147,21 @@ def report(clients: dict[str, SpaceTradersClient], before: dict[str, dict[str, A
           f"{window:.0f}s after a {warmup:g}s warm-up ({done} requests, "
           f"{done / max(window, 1e-9):.1f} req/s)")
     late = sum(getattr(c.limiter, "late", 0) for c in clients.values())
-    print(f"429s: {limited} from the simulator, {client_429} seen by the clients; "
-          f"{late} grants resumed past their window's guard and handed back")
+    total = sum(after.get(a, {}).get("requests", 0) for a in agents)
+    print(f"429s: {limited} / {total} requests from the simulator (whole run), {client_429} "
+          f"seen by the clients; {late} grants resumed past their window's guard and "
+          "handed back")
     ratio = max(waits) / median if waits and median > 0 else float("nan")
     print(f"limiter wait per request: p50 {median * 1000:.0f} ms, p99 "
           f"{pct(waits, 0.99) * 1000:.0f} ms, max {max(waits, default=0) * 1000:.0f} ms, "
           f"max/median {ratio:.1f} (target <= 10); {len(waits)} waits")
+    by_class: dict[str, list[float]] = {}
+    for c in clients.values():
+        for name, ws in c.metrics.waits.items():
+            by_class.setdefault(name, []).extend(ws)
+    print("limiter wait p99 per priority class: " + ", ".join(
+        f"{name} {pct(ws, 0.99) * 1000:.0f} ms ({len(ws)})"
+        for name, ws in sorted(by_class.items(), key=lambda kv: _rank(kv[0]))))
     if per_container:
         print(f"requests per container: min {min(per_container)}, median "
               f"{statistics.median(per_container):.0f}, max {max(per_container)}")
