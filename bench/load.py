@@ -17,13 +17,18 @@ Prints, over the measured window (after ``--warmup`` seconds):
 - memory: this process's RSS every ``--sample`` seconds; RSS at the end of warm-up, at the
   end, peak, and growth after warm-up (target: none).
 
-Usage: ``.venv/bin/python bench/load.py [--containers 200] [--minutes 10] [--warmup 60]``
+``--stall-ms N`` blocks the event loop every 100 ms for an exponential time of mean N ms: the
+lag of a saturated CPU (issue 19's cause of 429s), reproducible whatever else the machine runs.
+
+Usage: ``.venv/bin/python bench/load.py [--containers 200] [--minutes 10] [--warmup 60]
+[--stall-ms 0]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -98,8 +103,18 @@ async def register_all(url: str, agents: int, workdir: Path
     return clients, paths
 
 
+async def stall(mean_ms: float, seed: int = 1) -> None:
+    """Every 100 ms, block the event loop for an exponentially distributed time (mean
+    ``mean_ms``): the lag of a saturated CPU, the same in every run (a blocking sleep, so
+    the machine's other users are not slowed)."""
+    rng = random.Random(seed)
+    while True:
+        await asyncio.sleep(0.1)
+        time.sleep(rng.expovariate(1000.0 / mean_ms))
+
+
 async def run(containers: int, minutes: float, warmup: float, sample: float,
-              workdir: Path, url: str) -> None:
+              workdir: Path, url: str, stall_ms: float = 0.0) -> None:
     agents = max(1, containers // 2)
     clients, paths = await register_all(url, agents, workdir)
     store = Store.open(str(workdir / "load.db"))
@@ -110,6 +125,7 @@ async def run(containers: int, minutes: float, warmup: float, sample: float,
     began = time.monotonic()
     for path in paths:
         await supervisor.start(path)
+    staller = asyncio.create_task(stall(stall_ms)) if stall_ms > 0 else None
     print(f"load: {len(paths)} containers for {agents} agents started in "
           f"{time.monotonic() - began:.1f}s; running {minutes:g} min", flush=True)
     began = time.monotonic()
@@ -123,6 +139,8 @@ async def run(containers: int, minutes: float, warmup: float, sample: float,
         if before is None and now >= measured_from:
             before, measured_from = await asyncio.to_thread(served, url), now
     after = await asyncio.to_thread(served, url)
+    if staller is not None:
+        staller.cancel()
     window = time.monotonic() - measured_from
     await supervisor.shutdown(10.0)
     await supervisor.wait()
@@ -148,7 +166,7 @@ def report(clients: dict[str, SpaceTradersClient], before: dict[str, dict[str, A
           f"{done / max(window, 1e-9):.1f} req/s)")
     late = sum(getattr(c.limiter, "late", 0) for c in clients.values())
     total = sum(after.get(a, {}).get("requests", 0) for a in agents)
-    print(f"429s: {limited} / {total} requests from the simulator (whole run), {client_429} "
+    print(f"429s: {limited} from the simulator in {total} requests (whole run), {client_429} "
           f"seen by the clients; {late} grants resumed past their window's guard and "
           "handed back")
     ratio = max(waits) / median if waits and median > 0 else float("nan")
@@ -180,11 +198,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds not measured")
     parser.add_argument("--sample", type=float, default=5.0, help="RSS sampling, seconds")
+    parser.add_argument("--stall-ms", type=float, default=0.0,
+                        help="block the event loop every 100 ms for this mean time (ms)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="st-load-") as tmp, \
             start_sim_process("--seed", "1") as (_, url):
         asyncio.run(run(args.containers, args.minutes, args.warmup, args.sample, Path(tmp),
-                        url))
+                        url, args.stall_ms))
 
 
 if __name__ == "__main__":
