@@ -17,11 +17,12 @@ Prints, over the measured window (after ``--warmup`` seconds):
 - memory: this process's RSS every ``--sample`` seconds; RSS at the end of warm-up, at the
   end, peak, and growth after warm-up (target: none).
 
-``--stall-ms N`` blocks the event loop every 100 ms for an exponential time of mean N ms: the
-lag of a saturated CPU (issue 19's cause of 429s), reproducible whatever else the machine runs.
+``--stall-ms N`` blocks the event loop every ``--stall-every`` seconds (default 1) for an
+exponential time of mean N ms: the lag spikes of a saturated CPU (issue 19's cause of 429s),
+reproducible whatever else the machine runs.
 
 Usage: ``.venv/bin/python bench/load.py [--containers 200] [--minutes 10] [--warmup 60]
-[--stall-ms 0]``
+[--stall-ms 0 --stall-every 1]``
 """
 
 from __future__ import annotations
@@ -103,18 +104,19 @@ async def register_all(url: str, agents: int, workdir: Path
     return clients, paths
 
 
-async def stall(mean_ms: float, seed: int = 1) -> None:
-    """Every 100 ms, block the event loop for an exponentially distributed time (mean
-    ``mean_ms``): the lag of a saturated CPU, the same in every run (a blocking sleep, so
-    the machine's other users are not slowed)."""
+async def stall(mean_ms: float, every: float, seed: int = 1) -> None:
+    """Every ``every`` seconds, block the event loop for an exponentially distributed time
+    (mean ``mean_ms``): the lag spikes of a saturated CPU, the same in every run (a blocking
+    sleep, so the machine's other users are not slowed)."""
     rng = random.Random(seed)
     while True:
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(every)
         time.sleep(rng.expovariate(1000.0 / mean_ms))
 
 
 async def run(containers: int, minutes: float, warmup: float, sample: float,
-              workdir: Path, url: str, stall_ms: float = 0.0) -> None:
+              workdir: Path, url: str, stall_ms: float = 0.0, stall_every: float = 1.0
+              ) -> None:
     agents = max(1, containers // 2)
     clients, paths = await register_all(url, agents, workdir)
     store = Store.open(str(workdir / "load.db"))
@@ -125,7 +127,7 @@ async def run(containers: int, minutes: float, warmup: float, sample: float,
     began = time.monotonic()
     for path in paths:
         await supervisor.start(path)
-    staller = asyncio.create_task(stall(stall_ms)) if stall_ms > 0 else None
+    staller = asyncio.create_task(stall(stall_ms, stall_every)) if stall_ms > 0 else None
     print(f"load: {len(paths)} containers for {agents} agents started in "
           f"{time.monotonic() - began:.1f}s; running {minutes:g} min", flush=True)
     began = time.monotonic()
@@ -199,12 +201,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds not measured")
     parser.add_argument("--sample", type=float, default=5.0, help="RSS sampling, seconds")
     parser.add_argument("--stall-ms", type=float, default=0.0,
-                        help="block the event loop every 100 ms for this mean time (ms)")
+                        help="block the event loop for this mean time (ms), see --stall-every")
+    parser.add_argument("--stall-every", type=float, default=1.0,
+                        help="seconds between event-loop stalls")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="st-load-") as tmp, \
             start_sim_process("--seed", "1") as (_, url):
         asyncio.run(run(args.containers, args.minutes, args.warmup, args.sample, Path(tmp),
-                        url, args.stall_ms))
+                        url, args.stall_ms, args.stall_every))
 
 
 if __name__ == "__main__":

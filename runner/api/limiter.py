@@ -14,9 +14,10 @@ so the model here is ours, and small:
 
 Staying in step with the server without seeing its clock: a window is anchored on the
 moment the *answer* to one of its requests came back (the server opened it earlier, when
-the first request arrived), so our window always ends at or after the server's; and no
-request is sent in the last ``guard`` seconds of a window, so nothing we count in one
-window can land in the server's next one. Under load both static requests go out as soon as
+the first request arrived), so our next window never opens before the server's; and a
+window *closes* for sending ``guard`` seconds before the server's window can end at the
+earliest (a window after its first request was sent), so nothing we count in one window
+can land in the server's next one. Under load both static requests go out as soon as
 a window opens, so the guard costs nothing; each window costs one round trip.
 
 Priorities: every waiter is ordered by ``enqueued_at + head_start[class]`` (earliest first),
@@ -60,7 +61,7 @@ class PoolSpec:
     """One fixed-window pool: ``limit`` requests per ``window`` seconds.
 
     ``reserve`` tokens are kept for privileged classes until ``release`` seconds before the
-    window ends (then anyone may take them, so nothing is wasted).
+    window closes for sending (then anyone may take them, so nothing is wasted).
     """
 
     limit: int
@@ -155,14 +156,12 @@ class WindowPools:
         pool = self._pools[grant.pool]
         if pool.number != grant.window:
             return False  # a later window opened meanwhile
-        expires = pool.expires_at(self.config.unconfirmed)
-        return expires is None or now < expires - self._guard(pool)
+        closes = self._closes_at(pool)
+        return closes is None or now < closes
 
     def send_by(self, grant: Grant) -> float | None:
         """The latest time at which ``grant``'s request may be sent (see :meth:`on_time`)."""
-        pool = self._pools[grant.pool]
-        expires = pool.expires_at(self.config.unconfirmed)
-        return None if expires is None else expires - self._guard(pool)
+        return self._closes_at(self._pools[grant.pool])
 
     def take_back(self, grant: Grant) -> None:
         """Un-charge a grant that was not sent (see :meth:`on_time`)."""
@@ -184,8 +183,8 @@ class WindowPools:
                 times.append(pool.blocked_until)
             if expires is not None:
                 times.append(expires)
-                times.append(expires - self._guard(pool))
-                times.append(expires - pool.spec.release)
+                times.append(self._closes_at(pool) or expires)
+                times.append((self._closes_at(pool) or expires) - pool.spec.release)
         later = [t for t in times if t > now]
         return min(later) if later else None
 
@@ -204,17 +203,34 @@ class WindowPools:
         pool = self._pools[name]
         if priority <= self.config.privileged or pool.remaining() > pool.spec.reserve:
             return True
-        expires = pool.expires_at(self.config.unconfirmed)
-        return expires is not None and expires - now <= pool.spec.release
+        closes = self._closes_at(pool)
+        return closes is not None and closes - now <= pool.spec.release
 
     def _guard(self, pool: _Window) -> float:
         # Two round trips cover the request's way in plus our late anchor; capped so that
         # one very slow answer cannot close most of a window.
         return min(max(self.config.guard, 2 * self.round_trip), pool.spec.window / 4)
 
-    def _in_guard(self, pool: _Window, now: float) -> bool:
+    def _closes_at(self, pool: _Window) -> float | None:
+        """The latest time a request may go out and still be counted in ``pool``'s open
+        window. The server opened that window when the first of its requests arrived, after
+        we sent it (``sent_at``): the server's window ends at ``sent_at + window`` at the
+        earliest, whereas ours (anchored on the first answer, so that the next one never
+        opens early) ends later by a round trip plus our event loop's lag. A request sent
+        in between lands in the server's next window on top of that window's quota (the
+        429s of bench/load.py with the runner's CPU saturated); so a window closes at the
+        server's earliest end, less the guard for the request's way in."""
         expires = pool.expires_at(self.config.unconfirmed)
-        return expires is not None and expires - self._guard(pool) <= now < expires
+        if expires is None or pool.sent_at is None:
+            return None
+        return min(expires, pool.sent_at + pool.spec.window) - self._guard(pool)
+
+    def _in_guard(self, pool: _Window, now: float) -> bool:
+        """Between the window's close and its end: nothing may go out (see
+        :meth:`_closes_at`)."""
+        closes = self._closes_at(pool)
+        expires = pool.expires_at(self.config.unconfirmed)
+        return closes is not None and expires is not None and closes <= now < expires
 
     # -- feedback -------------------------------------------------------------------------
     def answered(self, grant: Grant, now: float) -> None:

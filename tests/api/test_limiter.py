@@ -364,3 +364,23 @@ def test_a_task_resumed_after_its_window_ended_does_not_send_in_the_next_one() -
     assert all(accepted for _, _, accepted in sent), sent  # no 429
     assert [(name, at) for name, at, _ in sent] == [("a", 0.0), ("c", 2.5)]
     assert waiting == 2 and limiter.late == 1  # b (handed back) and d wait for [2.5, 3.5)
+
+
+def test_a_window_closes_before_the_servers_can_end_not_before_ours() -> None:
+    """Issue 19: our window is anchored on its first answer (0.4 s late here), so it ends
+    at 1.4 while the server's, opened by the request's arrival at 0.0, ends at 1.0. A
+    request sent at 1.1 still counted in our first window lands in the server's second,
+    on top of the two our second window sends: the window must close before 1.0."""
+    now = [0.0]
+    pools = WindowPools(LimiterConfig(static=PoolSpec(2, 1.0), burst=None, guard=0.05))
+    server = ServerLimiter(RateLimitSpec(static=Pool(2, 1.0), burst=None),
+                           monotonic=lambda: now[0])
+    accepted: list[tuple[float, bool]] = []
+    for at in (0.0, 1.1, 1.4, 1.4, 1.4):
+        now[0] = at
+        grant = pools.try_take(at, A)
+        if grant is not None:
+            accepted.append((at, server.check("agent").pool is not None))
+        if at == 0.0 and grant is not None:
+            pools.answered(grant, 0.4)
+    assert accepted == [(0.0, True), (1.4, True), (1.4, True)]
