@@ -256,11 +256,13 @@ def test_any_demand_is_served_without_429_and_nothing_starves(
 
 
 def _lagged(seed: int, check: bool, lag_mean: float = 0.2, consumers: int = 8,
-            horizon: float = 600.0) -> tuple[int, int, float]:
+            horizon: float = 600.0, hop: bool = False) -> tuple[int, int, float]:
     """Discrete-event run: ``consumers`` containers each send one request after another;
     a granted request is resumed after an exponential event-loop lag (mean ``lag_mean``;
     answers too). ``check``: the sender asks ``on_time`` on resuming and hands a late grant
-    back. Returns (429s, grants handed back, share of 2.5 req/s served)."""
+    back. ``hop``: after that check the request takes another such lag to the socket (the
+    transport's task and connection-pool locks each wait for a turn of the loop). Returns
+    (429s, grants handed back, share of 2.5 req/s served)."""
     rng = random.Random(seed)
     now = [0.0]
     server = ServerLimiter(RateLimitSpec(), monotonic=lambda: now[0])
@@ -297,7 +299,8 @@ def _lagged(seed: int, check: bool, lag_mean: float = 0.2, consumers: int = 8,
                 waiting.insert(0, consumer)
                 push(at, "try")
                 continue
-            push(at + rng.uniform(0.001, 0.02), "arrive", data)
+            way = rng.expovariate(1 / lag_mean) if hop else 0.0
+            push(at + way + rng.uniform(0.001, 0.02), "arrive", data)
         elif kind == "arrive":
             decision = server.check("agent")
             served += decision.pool is not None
@@ -384,3 +387,15 @@ def test_a_window_closes_before_the_servers_can_end_not_before_ours() -> None:
         if at == 0.0 and grant is not None:
             pools.answered(grant, 0.4)
     assert accepted == [(0.0, True), (1.4, True), (1.4, True)]
+
+
+@pytest.mark.parametrize("lag_mean", [0.05, 0.1])
+def test_no_429_when_the_request_still_waits_for_the_loop_after_the_check(
+        lag_mean: float) -> None:
+    """The check on resuming cannot see the loop's turns between it and the socket. A
+    window that closes by the server's earliest end (not by our later, answer-anchored
+    one) leaves room for them: modelled, no seed is refused (the window closing by our
+    own end was refused 7 times in 8 seeds at a 50 ms mean lag, 65 times at 100 ms)."""
+    runs = [_lagged(seed, check=True, lag_mean=lag_mean, hop=True) for seed in range(1, 9)]
+    assert sum(refused for refused, _, _ in runs) == 0
+    assert min(share for _, _, share in runs) > 0.75
