@@ -14,9 +14,10 @@ so the model here is ours, and small:
 
 Staying in step with the server without seeing its clock: a window is anchored on the
 moment the *answer* to one of its requests came back (the server opened it earlier, when
-the first request arrived), so our window always ends at or after the server's; and no
-request is sent in the last ``guard`` seconds of a window, so nothing we count in one
-window can land in the server's next one. Under load both static requests go out as soon as
+the first request arrived), so our next window never opens before the server's; and a
+window *closes* for sending ``guard`` seconds before the server's window can end at the
+earliest (a window after its first request was sent), so nothing we count in one window
+can land in the server's next one. Under load both static requests go out as soon as
 a window opens, so the guard costs nothing; each window costs one round trip.
 
 Priorities: every waiter is ordered by ``enqueued_at + head_start[class]`` (earliest first),
@@ -32,8 +33,9 @@ import asyncio
 import heapq
 import itertools
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Protocol
 
@@ -59,7 +61,7 @@ class PoolSpec:
     """One fixed-window pool: ``limit`` requests per ``window`` seconds.
 
     ``reserve`` tokens are kept for privileged classes until ``release`` seconds before the
-    window ends (then anyone may take them, so nothing is wasted).
+    window closes for sending (then anyone may take them, so nothing is wasted).
     """
 
     limit: int
@@ -154,14 +156,12 @@ class WindowPools:
         pool = self._pools[grant.pool]
         if pool.number != grant.window:
             return False  # a later window opened meanwhile
-        expires = pool.expires_at(self.config.unconfirmed)
-        return expires is None or now < expires - self._guard(pool)
+        closes = self._closes_at(pool)
+        return closes is None or now < closes
 
     def send_by(self, grant: Grant) -> float | None:
         """The latest time at which ``grant``'s request may be sent (see :meth:`on_time`)."""
-        pool = self._pools[grant.pool]
-        expires = pool.expires_at(self.config.unconfirmed)
-        return None if expires is None else expires - self._guard(pool)
+        return self._closes_at(self._pools[grant.pool])
 
     def take_back(self, grant: Grant) -> None:
         """Un-charge a grant that was not sent (see :meth:`on_time`)."""
@@ -183,8 +183,8 @@ class WindowPools:
                 times.append(pool.blocked_until)
             if expires is not None:
                 times.append(expires)
-                times.append(expires - self._guard(pool))
-                times.append(expires - pool.spec.release)
+                times.append(self._closes_at(pool) or expires)
+                times.append((self._closes_at(pool) or expires) - pool.spec.release)
         later = [t for t in times if t > now]
         return min(later) if later else None
 
@@ -203,17 +203,34 @@ class WindowPools:
         pool = self._pools[name]
         if priority <= self.config.privileged or pool.remaining() > pool.spec.reserve:
             return True
-        expires = pool.expires_at(self.config.unconfirmed)
-        return expires is not None and expires - now <= pool.spec.release
+        closes = self._closes_at(pool)
+        return closes is not None and closes - now <= pool.spec.release
 
     def _guard(self, pool: _Window) -> float:
         # Two round trips cover the request's way in plus our late anchor; capped so that
         # one very slow answer cannot close most of a window.
         return min(max(self.config.guard, 2 * self.round_trip), pool.spec.window / 4)
 
-    def _in_guard(self, pool: _Window, now: float) -> bool:
+    def _closes_at(self, pool: _Window) -> float | None:
+        """The latest time a request may go out and still be counted in ``pool``'s open
+        window. The server opened that window when the first of its requests arrived, after
+        we sent it (``sent_at``): the server's window ends at ``sent_at + window`` at the
+        earliest, whereas ours (anchored on the first answer, so that the next one never
+        opens early) ends later by a round trip plus our event loop's lag. A request sent
+        in between lands in the server's next window on top of that window's quota (the
+        429s of bench/load.py with the runner's CPU saturated); so a window closes at the
+        server's earliest end, less the guard for the request's way in."""
         expires = pool.expires_at(self.config.unconfirmed)
-        return expires is not None and expires - self._guard(pool) <= now < expires
+        if expires is None or pool.sent_at is None:
+            return None
+        return min(expires, pool.sent_at + pool.spec.window) - self._guard(pool)
+
+    def _in_guard(self, pool: _Window, now: float) -> bool:
+        """Between the window's close and its end: nothing may go out (see
+        :meth:`_closes_at`)."""
+        closes = self._closes_at(pool)
+        expires = pool.expires_at(self.config.unconfirmed)
+        return closes is not None and expires is not None and closes <= now < expires
 
     # -- feedback -------------------------------------------------------------------------
     def answered(self, grant: Grant, now: float) -> None:
@@ -312,7 +329,9 @@ def order_key(priority: Priority, enqueued_at: float,
 
 
 @dataclass(order=True)
-class _Waiter:
+class Waiter:
+    """One queued request: served by ``key`` (see :func:`order_key`), then arrival."""
+
     key: float
     seq: int
     priority: Priority = field(compare=False)
@@ -322,11 +341,17 @@ class _Waiter:
 
 @dataclass(frozen=True)
 class Permit:
-    """A granted request slot; hand it back with :meth:`RateLimiter.answered`."""
+    """A granted request slot; hand it back with the limiter's ``answered``.
+
+    ``scopes``: a shared limiter's grant per scope (``grant`` is the first of them);
+    ``send_by``: the latest time the request may be sent, when known at grant time.
+    """
 
     grant: Grant
     priority: Priority
     waited: float
+    scopes: tuple[tuple[str, Grant], ...] = ()
+    send_by: float | None = None
 
 
 class Limiter(Protocol):
@@ -361,7 +386,85 @@ class Limiter(Protocol):
         ...
 
 
-class RateLimiter:
+class WaiterQueue(ABC):
+    """The queue of one process's waiting requests and the acquire loop, shared by
+    :class:`RateLimiter` (pools in this process) and the shared limiter (pools in the
+    state store), which differ only in how grants are decided and handed back.
+
+    ``acquire`` queues a waiter, asks the limiter to serve (:meth:`_serve_soon`) and waits
+    for a :meth:`_grant`. A grant this coroutine resumes on too late to send (the event loop
+    was busy past the grant's window guard, see :meth:`WindowPools.on_time`) could land in
+    the server's next window on top of that window's quota: it is handed back
+    (:meth:`_hand_back`) and the request queues again in its place, its order key kept.
+    """
+
+    def __init__(self, config: LimiterConfig | None, clock: Callable[[], float]) -> None:
+        self.config = config or LimiterConfig()
+        self._clock = clock
+        self._waiters: list[Waiter] = []
+        self._seq = itertools.count()
+        self.late = 0  # grants handed back because they were resumed too late to send
+
+    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
+        """Wait until a request of class ``priority`` may be sent; returns its permit."""
+        enqueued = self._clock()
+        key = order_key(priority, enqueued, self.config.head_start)
+        while True:
+            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters,
+                           Waiter(key, next(self._seq), priority, enqueued, future))
+            self._serve_soon()
+            try:
+                permit = await future
+            except asyncio.CancelledError:
+                self._forget(future)
+                raise
+            now = self._clock()
+            if self._on_time(permit, now):
+                return replace(permit, waited=now - enqueued)
+            self._hand_back(permit)
+            self.late += 1
+
+    @abstractmethod
+    def answered(self, permit: Permit) -> None:
+        """The permit's request was answered or failed: anchor its window(s)."""
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued right now."""
+        return sum(1 for w in self._waiters if not w.future.done())
+
+    def _queued(self) -> list[Waiter]:
+        """The waiters still waiting, in the order they are served."""
+        return sorted(w for w in self._waiters if not w.future.done())
+
+    def _keep(self, waiters: list[Waiter]) -> None:
+        """Replace the queue by ``waiters`` (those not granted)."""
+        self._waiters = waiters
+        heapq.heapify(self._waiters)
+
+    def _grant(self, waiter: Waiter, permit: Permit) -> None:
+        waiter.future.set_result(permit)
+
+    def _forget(self, future: asyncio.Future[Permit]) -> None:
+        self._keep([w for w in self._waiters if w.future is not future])
+        if future.done() and not future.cancelled():
+            self.answered(future.result())  # granted just as it was cancelled: spent
+
+    @abstractmethod
+    def _serve_soon(self) -> None:
+        """Grant the waiters that may go now (at once or shortly), in queue order."""
+
+    @abstractmethod
+    def _on_time(self, permit: Permit, now: float) -> bool:
+        """True when ``permit``'s request may still be sent at ``now``."""
+
+    @abstractmethod
+    def _hand_back(self, permit: Permit) -> None:
+        """Un-charge a permit that was not sent."""
+
+
+class RateLimiter(WaiterQueue):
     """Paces one agent's requests across every container that shares the client.
 
     ``await acquire(priority)`` waits for a slot; after the request, call
@@ -370,37 +473,9 @@ class RateLimiter:
 
     def __init__(self, config: LimiterConfig | None = None, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.config = config or LimiterConfig()
+        super().__init__(config, clock)
         self.pools = WindowPools(self.config)
-        self._clock = clock
-        self._waiters: list[_Waiter] = []
-        self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
-        self.late = 0  # grants handed back because they were resumed too late to send
-
-    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
-        """Wait until a request of class ``priority`` may be sent; returns its permit.
-
-        A grant this coroutine resumes on too late to send (its window is in its guard:
-        the event loop was busy) is handed back and the request queues again, in its place.
-        """
-        enqueued = self._clock()
-        key = order_key(priority, enqueued, self.config.head_start)
-        while True:
-            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters,
-                           _Waiter(key, next(self._seq), priority, enqueued, future))
-            self._pump()
-            try:
-                permit = await future
-            except asyncio.CancelledError:
-                self._forget(future)
-                raise
-            now = self._clock()
-            if self.pools.on_time(permit.grant, now):
-                return Permit(permit.grant, priority, now - enqueued)
-            self.pools.take_back(permit.grant)
-            self.late += 1
 
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered or failed; may open the next window sooner."""
@@ -424,34 +499,26 @@ class RateLimiter:
     async def aclose(self) -> None:
         """Nothing to release (a shared limiter gives up its place in the queue)."""
 
-    @property
-    def waiting(self) -> int:
-        """Requests queued right now."""
-        return sum(1 for w in self._waiters if not w.future.done())
+    def _serve_soon(self) -> None:
+        self._pump()
 
-    def _forget(self, future: asyncio.Future[Permit]) -> None:
-        self._waiters = [w for w in self._waiters if w.future is not future]
-        heapq.heapify(self._waiters)
-        if future.done() and not future.cancelled():
-            # granted just as it was cancelled: the slot is spent, anchor it anyway
-            self.pools.answered(future.result().grant, self._clock())
+    def _on_time(self, permit: Permit, now: float) -> bool:
+        return self.pools.on_time(permit.grant, now)
+
+    def _hand_back(self, permit: Permit) -> None:
+        self.pools.take_back(permit.grant)
 
     def _pump(self) -> None:
         """Grant every waiter that may go now, in order; arm a timer for the next change."""
         now = self._clock()
-        kept: list[_Waiter] = []
-        while self._waiters:
-            waiter = heapq.heappop(self._waiters)
-            if waiter.future.done():
-                continue
+        kept: list[Waiter] = []
+        for waiter in self._queued():
             grant = self.pools.try_take(now, waiter.priority)
             if grant is None:
                 kept.append(waiter)
                 continue
-            waited = now - waiter.enqueued_at
-            waiter.future.set_result(Permit(grant, waiter.priority, waited))
-        self._waiters = kept
-        heapq.heapify(self._waiters)
+            self._grant(waiter, Permit(grant, waiter.priority, now - waiter.enqueued_at))
+        self._keep(kept)
         self._arm(now)
 
     def _arm(self, now: float) -> None:

@@ -27,8 +27,6 @@ asyncio shell that runs it through the ledger in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -41,8 +39,8 @@ from runner.api.limiter import (
     Permit,
     PoolState,
     Priority,
+    WaiterQueue,
     WindowPools,
-    order_key,
 )
 
 log = logging.getLogger("runner.api")
@@ -179,44 +177,31 @@ def _apply(pools: Mapping[str, WindowPools], feedback: Feedback) -> None:
             scope_pools.observe_total(remaining, at)
 
 
-@dataclass(order=True)
-class _Waiter:
-    key: float
-    seq: int
-    priority: Priority = field(compare=False)
-    enqueued_at: float = field(compare=False)
-    future: asyncio.Future[Permit] = field(compare=False)
-
-
-class SharedRateLimiter:
+class SharedRateLimiter(WaiterQueue):
     """A :class:`~runner.api.limiter.Limiter` whose pools live in a :class:`PoolLedger`.
 
     ``scopes``: the pools every request draws on (``account:NAME``, ``address:NAME``);
     ``owner``: this process's name in the ledger (unique per process). While requests wait,
     the limiter looks again at the next window change, and every ``poll_s`` while it stands
     back for another process (which takes the token meanwhile) or to keep its heads fresh.
+    Each permit carries its grant per scope and the time by which it must be sent; one
+    resumed later than that is handed back in the next transaction.
     """
 
     def __init__(self, ledger: PoolLedger, scopes: Sequence[str], owner: str,
                  config: LimiterConfig | None = None, *,
                  clock: Callable[[], float] = time.time, poll_s: float = 0.05,
                  refresh_s: float = 0.25) -> None:
-        self.config = config or LimiterConfig()
+        super().__init__(config, clock)
         self.ledger = ledger
         self.scopes = tuple(scopes)
         self.owner = owner
-        self._clock = clock
         self.poll_s = poll_s
         self.refresh_s = refresh_s
-        self._waiters: list[_Waiter] = []
-        self._seq = itertools.count()
-        self._grants: dict[int, tuple[tuple[str, Grant], ...]] = {}  # permit id -> grants
         self._answers: list[tuple[float, tuple[tuple[str, Grant], ...]]] = []
         self._refused: tuple[float, float] | None = None
         self._remaining: tuple[float, int] | None = None
         self._returned: list[tuple[tuple[str, Grant], ...]] = []
-        self._send_by: dict[int, float] = {}  # permit id -> latest time to send it
-        self.late = 0  # grants handed back because they were resumed too late to send
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._closed = False
@@ -224,40 +209,10 @@ class SharedRateLimiter:
         self.transactions = 0  # for benches
 
     # -- Limiter ------------------------------------------------------------------------------
-    async def acquire(self, priority: Priority = Priority.QUERY) -> Permit:
-        """Wait until a request of class ``priority`` may be sent by this process."""
-        enqueued = self._clock()
-        key = order_key(priority, enqueued, self.config.head_start)
-        while True:
-            future: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters,
-                           _Waiter(key, next(self._seq), priority, enqueued, future))
-            self._kick()
-            try:
-                permit = await future
-            except asyncio.CancelledError:
-                self._waiters = [w for w in self._waiters if w.future is not future]
-                heapq.heapify(self._waiters)
-                if future.done() and not future.cancelled():
-                    self.answered(future.result())  # granted as it was cancelled: anchor it
-                raise
-            now = self._clock()
-            send_by = self._send_by.pop(id(permit), None)
-            if send_by is None or now < send_by:
-                sent = Permit(permit.grant, priority, now - enqueued)
-                self._grants[id(sent)] = self._grants.pop(id(permit), ())
-                return sent
-            # resumed too late (a busy event loop): it could land in the server's next
-            # window; hand the tokens back and queue again in the same place
-            grants = self._grants.pop(id(permit), ())
-            self._returned.append(grants)
-            self.late += 1
-
     def answered(self, permit: Permit) -> None:
         """The permit's request was answered: anchor its windows in the shared pools."""
-        grants = self._grants.pop(id(permit), ())
-        if grants:
-            self._answers.append((self._clock(), grants))
+        if permit.scopes:
+            self._answers.append((self._clock(), permit.scopes))
             self._kick()
 
     def refused(self, retry_after: float) -> None:
@@ -269,11 +224,6 @@ class SharedRateLimiter:
         """An answer's ``x-ratelimit-remaining``: lowers the shared count when below it."""
         if self._remaining is None or remaining < self._remaining[1]:
             self._remaining = (self._clock(), remaining)
-
-    @property
-    def waiting(self) -> int:
-        """Requests of this process queued right now."""
-        return sum(1 for w in self._waiters if not w.future.done())
 
     async def aclose(self) -> None:
         """Flush pending feedback and leave the ledger's queue (for good)."""
@@ -311,7 +261,7 @@ class SharedRateLimiter:
                 return
 
     async def _exchange(self) -> Served:
-        queue = [Queued(w.key, w.seq, w.priority) for w in self._waiters if not w.future.done()]
+        queue = [Queued(w.key, w.seq, w.priority) for w in self._queued()]
         feedback = Feedback(tuple(self._answers), self._refused, self._remaining,
                             tuple(self._returned))
         self._answers, self._refused, self._remaining = [], None, None
@@ -330,23 +280,26 @@ class SharedRateLimiter:
         return served
 
     def _hand_out(self, served: Served, now: float) -> None:
-        kept: list[_Waiter] = []
-        for waiter in self._waiters:
-            grants = served.grants.get(waiter.seq)
-            if grants is None:
-                if not waiter.future.done():
-                    kept.append(waiter)
-                continue
-            if waiter.future.done():  # cancelled meanwhile: the tokens are spent, anchor
+        waiters = {w.seq: w for w in self._waiters}
+        for seq, grants in served.grants.items():
+            waiter = waiters.get(seq)
+            if waiter is None or waiter.future.done():  # cancelled meanwhile: spent, anchor
                 self._answers.append((self._clock(), grants))
                 continue
-            permit = Permit(grants[0][1], waiter.priority, now - waiter.enqueued_at)
-            self._grants[id(permit)] = grants
-            if waiter.seq in served.send_by:
-                self._send_by[id(permit)] = served.send_by[waiter.seq]
-            waiter.future.set_result(permit)
-        self._waiters = kept
-        heapq.heapify(self._waiters)
+            self._grant(waiter, Permit(grants[0][1], waiter.priority, now - waiter.enqueued_at,
+                                       grants, served.send_by.get(seq)))
+        self._keep([w for w in self._waiters
+                    if w.seq not in served.grants and not w.future.done()])
+
+    # -- WaiterQueue ----------------------------------------------------------------------------
+    def _serve_soon(self) -> None:
+        self._kick()
+
+    def _on_time(self, permit: Permit, now: float) -> bool:
+        return permit.send_by is None or now < permit.send_by
+
+    def _hand_back(self, permit: Permit) -> None:
+        self._returned.append(permit.scopes)  # un-charged in the next transaction
 
     def _next_look(self, served: Served) -> float | None:
         if not self._waiters:

@@ -1,10 +1,37 @@
 """The shared limiter's decision (``serve``), pure: scopes, priorities across processes,
-feedback from the server, and the server's remaining figure lowering our counts."""
+feedback from the server, and the server's remaining figure lowering our counts; and its
+asyncio shell on a real SQLite ledger handing back a grant resumed too late."""
 
 from __future__ import annotations
 
-from runner.api.limiter import LimiterConfig, PoolSpec, PoolState, Priority, WindowPools
-from runner.api.shared_limiter import Feedback, Queued, SharedPools, serve
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from runner.api.limiter import (
+    LimiterConfig,
+    Permit,
+    PoolSpec,
+    PoolState,
+    Priority,
+    WindowPools,
+)
+from runner.api.shared_limiter import (
+    Feedback,
+    Queued,
+    Served,
+    SharedPools,
+    SharedRateLimiter,
+    serve,
+)
+from runner.sim.config import Pool, RateLimitSpec
+from runner.sim.ratelimit import RateLimiter as ServerLimiter
+from runner.state.engine import create_engine, resolve_url
+from runner.state.limits import LimitLedger
+from runner.state.store import Store
+
+T = TypeVar("T")
 
 CONFIG = LimiterConfig(static=PoolSpec(2, 1.0), burst=PoolSpec(3, 60.0), guard=0.0)
 ACCOUNT = "account:A"
@@ -114,3 +141,69 @@ def test_a_grant_resumed_too_late_is_handed_back() -> None:
     assert 0.0 < served.send_by[0] <= 3.0  # unanswered: 2 s assumed + the 1 s window
     serve(shared, 0.5, CONFIG, [], Feedback(returned=(served.grants[0],)))
     assert shared.states[ACCOUNT]["static"].used == 0
+
+
+class BusyAfterGrant:
+    """The real ledger, with one twist: after the transaction at ``at`` that grants
+    something, the fake clock jumps to ``to`` (the event loop was busy that long before
+    the granted task resumed)."""
+
+    def __init__(self, ledger: LimitLedger, now: list[float], at: float, to: float) -> None:
+        self.ledger, self.now, self.at, self.to = ledger, now, at, to
+
+    def exchange(self, scopes: Sequence[str], owner: str, now: float,
+                 step: Callable[[SharedPools], T]) -> T:
+        result = self.ledger.exchange(scopes, owner, now, step)
+        if now == self.at and isinstance(result, Served) and result.grants:
+            self.now[0] = self.to
+        return result
+
+    def leave(self, owner: str) -> None:
+        self.ledger.leave(owner)
+
+
+def test_a_task_resumed_after_its_window_ended_hands_its_shared_grant_back(
+        tmp_path: Path) -> None:
+    """Issue 19 for the shared limiter, on a real SQLite ledger and a fake clock: process 1
+    is granted the token of the window [1.0, 2.0) but resumes only at 2.5; process 2 takes
+    the next window's token at 2.5. Sending both then puts two requests into one server
+    window of one: process 1's grant must be handed back and its request queued again."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    Store.open(url).close()  # migrated
+    now = [0.0]
+    config = LimiterConfig(static=PoolSpec(1, 1.0), burst=None, guard=0.05, unconfirmed=0.0)
+    server = ServerLimiter(RateLimitSpec(static=Pool(1, 1.0), burst=None),
+                           monotonic=lambda: now[0])
+    one = SharedRateLimiter(BusyAfterGrant(LimitLedger(create_engine(resolve_url(url))),
+                                           now, at=1.0, to=2.5),
+                            [ACCOUNT], "p1", config, clock=lambda: now[0])
+    two = SharedRateLimiter(LimitLedger(create_engine(resolve_url(url))), [ACCOUNT], "p2",
+                            config, clock=lambda: now[0])
+    sent: list[tuple[str, float, bool]] = []
+
+    async def send(limiter: SharedRateLimiter, name: str) -> Permit:
+        permit = await limiter.acquire(Priority.ACTION)
+        sent.append((name, now[0], server.check("agent").pool is not None))
+        return permit
+
+    async def settled(limiter: SharedRateLimiter, transactions: int) -> None:
+        while limiter.transactions < transactions:  # bounded by the test's timeout
+            await asyncio.sleep(0.005)
+
+    async def scenario() -> tuple[int, int]:
+        one.answered(await send(one, "a"))  # window [0.0, 1.0), anchored at 0.0
+        now[0] = 1.0
+        await send(one, "b")  # granted at 1.0, resumed at 2.5
+        waiting = asyncio.create_task(send(two, "c"))
+        await settled(two, 1)
+        await asyncio.sleep(0)
+        for limiter in (one, two):
+            await limiter.aclose()
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        return one.late, len(sent)
+
+    late, count = asyncio.run(scenario())
+    assert all(accepted for _, _, accepted in sent), sent  # no 429
+    assert [(name, at) for name, at, _ in sent] == [("a", 0.0), ("b", 2.5)]
+    assert late == 1 and count == 2  # c waits for [2.5, 3.5)
