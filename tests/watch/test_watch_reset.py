@@ -149,6 +149,13 @@ def _ran_before_reset(state: State) -> bool:
                 and patrol.status.value == "RUNNING" and ticks)
 
 
+def _loops_afresh(state: State) -> bool:
+    """The patrol's log shows its second loop after it started afresh."""
+    lines = state.messages("patrol")
+    starts = [i for i, m in enumerate(lines) if "afresh in the new universe" in m]
+    return bool(starts) and any("patrol tick 2" in m for m in lines[starts[-1]:])
+
+
 def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
         sim_url: str, setup: tuple[Path, Path, Path, str], tmp_path: Path) -> None:
     folder, db, config, account = setup
@@ -170,8 +177,7 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
               and {e["ship"] for e in new_changes()} >= {"ALPHA-1", "ALPHA-2"},
               "both ships changed state in the new universe", timeout=120,
               on_fail=watch.output)
-        until(lambda: any("patrol tick 2" in m for m in state.messages("patrol")),
-              "the patrol loops again", on_fail=watch.output)
+        until(lambda: _loops_afresh(state), "the patrol loops again", on_fail=watch.output)
         assert watch.proc.poll() is None
         assert watch.stop() == 0
     finally:
@@ -282,8 +288,7 @@ def test_a_reset_while_the_watcher_was_down_is_survived_at_its_restart(
               "both playbooks started afresh", timeout=120, on_fail=second.output)
         until(lambda: _completed_again(sim_url, state, before),
               "the one-shot completed in the new universe", on_fail=second.output)
-        until(lambda: any("patrol tick 2" in m for m in state.messages("patrol")[-20:]),
-              "the patrol loops again", on_fail=second.output)
+        until(lambda: _loops_afresh(state), "the patrol loops again", on_fail=second.output)
         assert second.stop() == 0
     finally:
         second.kill()
