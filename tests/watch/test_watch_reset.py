@@ -205,7 +205,7 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
         state.close()
     out = watch.output()
     assert "Traceback" not in out
-    for stage in ("agent alpha: server reset detected", "agent alpha: stopping ",
+    for stage in ("agent alpha: server reset detected", "agent alpha: stopping",
                   "agent alpha: re-registered as ALPHA (COSMIC); new token saved to",
                   "agent alpha: started 2 playbook(s) afresh in the new universe",
                   "agent beta: server reset detected",
