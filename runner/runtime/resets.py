@@ -196,7 +196,8 @@ class ResetKeeper:
     async def _stop(self, agent: str) -> None:
         handles = [h for h in self.supervisor.list() if h.agent == agent and not h.done]
         self.say(f"agent {agent}: stopping {len(handles)} container(s) at their next safe "
-                 "point")
+                 "point" if handles else f"agent {agent}: stopping: none of its containers "
+                 "still runs")
         for handle in handles:
             handle.container.request_stop()
         await asyncio.gather(*(h.task for h in handles), return_exceptions=True)

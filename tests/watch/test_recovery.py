@@ -110,3 +110,18 @@ def test_every_playbook_and_every_record_gets_exactly_one_line() -> None:
     assert "its file is gone" in str(plan.report[2])
     assert plan.managed == {"id-a.yaml": Managed("id-a.yaml", "a.yaml", "h1"),
                             "id-gone.yaml": Managed("id-gone.yaml", "gone.yaml", "h2")}
+
+
+def test_a_container_a_server_reset_stopped_runs_again_from_the_top() -> None:
+    """A reset dropped its progress and noted why: started again (it is not a user's stop),
+    and its line names the reset instead of a shutdown."""
+    from dataclasses import replace
+
+    from runner.domain.reset import OLD_UNIVERSE_NOTE
+
+    memory = replace(rec("old.yaml", "h1", S.STOPPED, checkpointed=False),
+                     stopped_by_watcher=True, last_error=f"{OLD_UNIVERSE_NOTE} (noticed)")
+    plan = plan_recovery({"old.yaml": ok("old.yaml", "h1")}, [memory], ME, NOW)
+    assert [r.path for r in plan.resume] == ["old.yaml"]
+    assert dids(plan.report) == {"old.yaml": Did.RESTARTED}
+    assert "STOPPED by a server reset" in memory.describe()

@@ -149,10 +149,37 @@ def _ran_before_reset(state: State) -> bool:
                 and patrol.status.value == "RUNNING" and ticks)
 
 
+def _loops_afresh(state: State) -> bool:
+    """The patrol's log shows its second loop after it started afresh."""
+    lines = state.messages("patrol")
+    starts = [i for i, m in enumerate(lines) if "afresh in the new universe" in m]
+    return bool(starts) and any("patrol tick 2" in m for m in lines[starts[-1]:])
+
+
+BETA = """\
+name: beta
+agent: beta
+ship: {role: COMMAND}
+steps:
+  - repeat:
+      forever: true
+      steps:
+        - orbit
+        - dock
+        - wait: 5s
+"""
+
+
 def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
         sim_url: str, setup: tuple[Path, Path, Path, str], tmp_path: Path) -> None:
+    """Agent alpha is registered again; agent beta, saved without its faction (an old
+    config file), cannot be: one line says so and alpha runs on."""
     folder, db, config, account = setup
-    old_token = load_config(config).agents["alpha"].token.reveal()
+    saved = load_config(config)
+    old_token = saved.agents["alpha"].token.reveal()
+    beta = AgentEntry("BETA", Token(_register(sim_url, "BETA", account)), "", sim_url)
+    save_config(saved.with_agent("beta", beta, make_default=False), config)
+    (folder / "beta.yaml").write_text(BETA)
     state = State(db)
     watch = Watch(folder, db, config, tmp_path / "watch.log", account)
     try:
@@ -170,8 +197,7 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
               and {e["ship"] for e in new_changes()} >= {"ALPHA-1", "ALPHA-2"},
               "both ships changed state in the new universe", timeout=120,
               on_fail=watch.output)
-        until(lambda: any("patrol tick 2" in m for m in state.messages("patrol")),
-              "the patrol loops again", on_fail=watch.output)
+        until(lambda: _loops_afresh(state), "the patrol loops again", on_fail=watch.output)
         assert watch.proc.poll() is None
         assert watch.stop() == 0
     finally:
@@ -179,10 +205,14 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
         state.close()
     out = watch.output()
     assert "Traceback" not in out
-    for stage in ("agent alpha: server reset detected", "agent alpha: stopping ",
+    for stage in ("agent alpha: server reset detected", "agent alpha: stopping",
                   "agent alpha: re-registered as ALPHA (COSMIC); new token saved to",
-                  "agent alpha: started 2 playbook(s) afresh in the new universe"):
+                  "agent alpha: started 2 playbook(s) afresh in the new universe",
+                  "agent beta: server reset detected",
+                  "agent beta: its faction is not saved in the config file: run `st-run "
+                  "register BETA --faction F --force`"):
         assert sum(stage in line for line in out.splitlines()) == 1, (stage, out)
+    assert "agent beta: started" not in out
     new_token = load_config(config).agents["alpha"].token.reveal()
     assert new_token != old_token
     assert _agent_answer(sim_url, new_token)["data"]["symbol"] == "ALPHA"
@@ -193,6 +223,7 @@ def test_a_reset_mid_run_re_registers_and_runs_every_playbook_again(
     status = _status(db)
     assert status["once"]["status"] == "COMPLETED"
     assert status["patrol"]["status"] == "STOPPED"  # by the SIGTERM, after looping again
+    assert "belongs to the old universe" in status["beta"]["last_error"]
 
 
 def test_without_an_account_token_one_line_says_what_to_do(
@@ -282,8 +313,7 @@ def test_a_reset_while_the_watcher_was_down_is_survived_at_its_restart(
               "both playbooks started afresh", timeout=120, on_fail=second.output)
         until(lambda: _completed_again(sim_url, state, before),
               "the one-shot completed in the new universe", on_fail=second.output)
-        until(lambda: any("patrol tick 2" in m for m in state.messages("patrol")[-20:]),
-              "the patrol loops again", on_fail=second.output)
+        until(lambda: _loops_afresh(state), "the patrol loops again", on_fail=second.output)
         assert second.stop() == 0
     finally:
         second.kill()
