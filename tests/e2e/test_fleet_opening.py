@@ -31,6 +31,19 @@ def game_seconds(url: str, started: str) -> float:
     return (parse(now) - parse(started)).total_seconds()
 
 
+def members(db: Path, prefix: str) -> int:
+    state = State(db)
+    try:
+        return sum(r.name.startswith(prefix) for r in state.store.list_containers(all=True))
+    finally:
+        state.close()
+
+
+def drones_bought(url: str) -> int:
+    return sum(e["path"].endswith("/my/ships") and e["body"]["shipType"] == "SHIP_MINING_DRONE"
+               for e in ledger(url))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [2, 3])
 def test_the_opening_grows_and_trades(tmp_path: Path, seed: int) -> None:
@@ -42,6 +55,9 @@ def test_the_opening_grows_and_trades(tmp_path: Path, seed: int) -> None:
         with watcher(FLEET, db, agent, tmp_path / "watch.log") as proc:
             until(lambda: game_seconds(url, started) >= GAME_S, "90 game minutes",
                   timeout=GAME_S / SPEED * 4, on_fail=proc.output)
+            # every drone bought so far joins the group (one bought just now: in a moment)
+            until(lambda: members(db, "drones/") == drones_bought(url), "each drone joined",
+                  timeout=30, on_fail=proc.output)
             proc.signal(signal.SIGTERM)
             assert proc.wait() == 0, proc.output()
         changes = ledger(url)
