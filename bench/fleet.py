@@ -143,6 +143,8 @@ def main() -> int:
         races = [m for m in messages if any(str(c) in m for c in RACE_CODES)]
         print(f"  race errors (4217/4228/4234/4271) in the runner's logs: {len(races)} "
               "(0 expected)")
+        for line in races[:5]:
+            print(f"    {line}")
         failed = [line for line in output.splitlines() if "FAILED" in line or "error:" in line]
     print(f"  watcher exit code {code} (0 expected); {len(failed)} error/FAILED lines on its "
           "terminal" + (":" if failed else ""))
