@@ -3,9 +3,13 @@
 1. Start observing the folder, then recover: every playbook in it and every container the
    database remembers for it gets one "expected vs recovered" line (printed and logged).
 2. Follow the folder until SIGTERM or SIGINT; survive a server reset (the agent registers
-   again and its playbooks start afresh: ``runner.runtime.resets``).
+   again and its playbooks start afresh: ``runner.runtime.resets``). A file whose
+   container another live runner runs is left to it (each container runs in exactly one
+   runner) and taken over when that runner stops or dies.
 3. First signal: stop watching, stop every container at its next safe point within the
    grace period (checkpoints are already committed; leases are released), exit 0.
+   Other runners sharing the folder and the database are told (``runner.watch.peers``):
+   they take the containers over at once.
    A second signal exits at once: every write is one transaction, so the database is
    consistent, and the next watcher waits out the dead process's leases.
 """
@@ -13,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
 import signal
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING
 from runner.runtime.resets import ResetKeeper
 from runner.watch.fleet import PlaybookFile
 from runner.watch.folder import Folder
+from runner.watch.peers import Peers
 from runner.watch.reconcile import Managed, Rename, Start
 from runner.watch.recovery import Did, RecoveryPlan, Remembered, ReportLine, plan_recovery
 from runner.watch.runtime_fleet import RuntimeFleet, container_id, validate_playbook
@@ -65,21 +69,31 @@ class WatchSession:
                                   stopped_by_user=self.fleet.stopped_by_user)
         self.signals = 0
         self.takeovers: set[asyncio.Task[None]] = set()
+        self.peers = Peers(store, supervisor.owner, supervisor.lease_ttl_s, say=echo)
 
     async def run(self) -> int:
-        """Recover, follow the folder until a signal, shut down; 0 after a clean stop."""
+        """Recover, follow the folder until a signal, shut down; 0 after a clean stop.
+
+        Other runners may share the folder and the database: each container runs in the
+        one that claimed its lease; this one watches the others' (``_take_over``). Its own
+        ``runners`` row lives as long as this call; leaving it after the shutdown hands its
+        containers over (see ``runner.watch.peers``).
+        """
         self._install_signals()
         self.echo(f"watching {self.folder.root} (runner {self.supervisor.owner}, "
                   f"database {self.store.url})")
-        checks = asyncio.create_task(self.resets.run(self.stop), name="reset-checks")
-        try:
-            await self.watcher.run(self.stop, first=self.recover)
-        finally:
-            for task in self.takeovers:
-                task.cancel()
-            checks.cancel()
-            await self.resets.aclose()
-            await self.shutdown()
+        async with self.peers:
+            self.supervisor.wait_for_leases = False
+            self.fleet.on_held = self._held_by_peer
+            checks = asyncio.create_task(self.resets.run(self.stop), name="reset-checks")
+            try:
+                await self.watcher.run(self.stop, first=self.recover)
+            finally:
+                for task in self.takeovers:
+                    task.cancel()
+                checks.cancel()
+                await self.resets.aclose()
+                await self.shutdown()
         return 0
 
     async def _restart_afresh(self, agent: str, skip: Collection[int]) -> int:
@@ -117,12 +131,9 @@ class WatchSession:
                 self.echo(f"  {memory.path}: db says {memory.describe()}; starts over")
             remembered = []
         plan = plan_recovery(desired, remembered, self.supervisor.owner, self.store.now())
-        self.watcher.ignored |= plan.foreign
+        owners = {m.path: m.lease_owner for m in remembered}
         for path in plan.foreign:
-            task = asyncio.create_task(self._take_over_when_lapsed(path),
-                                       name=f"take-over:{path}")
-            self.takeovers.add(task)
-            task.add_done_callback(self.takeovers.discard)
+            self._watch_peer(path, owners.get(path))
         self.watcher.running = dict(plan.managed)
         failed: set[str] = set()  # containers (ids, or a group's key)
         for memory in plan.resume:
@@ -137,41 +148,83 @@ class WatchSession:
         self.watcher.reloads += 1
         return plan
 
-    async def _take_over_when_lapsed(self, path: str) -> None:
-        """Another runner held ``path``'s container at start: take it over once its lease
-        lapses unrenewed (that runner stopped or hung), as recovery does with a dead one.
+    def _held_by_peer(self, path: str, owner: str | None) -> None:
+        """Another live runner runs ``path``'s container (its claim won): leave the file to
+        it and take the container over when that runner stops or dies."""
+        if path in self.watcher.ignored:
+            return
+        self.echo(f"{path}: runner {owner or '?'} runs it; taking it over if that runner "
+                  "stops")
+        self._watch_peer(path, owner)
 
-        Waits until the lease's expiry on the database's clock, reads it again, and waits
-        again while that runner keeps renewing it. Ends when the watcher stops.
+    def _watch_peer(self, path: str, owner: str | None) -> None:
+        """Leave ``path`` to the runner ``owner`` and take its container over when that
+        runner is gone."""
+        self.watcher.ignored.add(path)
+        task = asyncio.create_task(self._take_over(path, owner), name=f"take-over:{path}")
+        self.takeovers.add(task)
+        task.add_done_callback(self._took_over)
+
+    def _took_over(self, task: asyncio.Task[None]) -> None:
+        """A take-over task ended: one that failed says so (its file is retried as a start
+        by the next re-scan)."""
+        self.takeovers.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        path = task.get_name().removeprefix("take-over:")
+        self.watcher.ignored.discard(path)
+        self.echo(f"error: {path}: taking its container over failed: {task.exception()!r}")
+
+    async def _take_over(self, path: str, owner: str | None) -> None:
+        """Runner ``owner`` holds ``path``'s container: take it over once that runner is gone
+        (it handed its containers over, or died and its lease lapsed unrenewed), as
+        recovery does with a dead one.
+
+        Wakes when the lease expires on the database's clock, or at once when a peer
+        announces a hand-over (``Peers.changed``). A container whose lease was released
+        while its runner still lives stays that runner's (it is stopping it at a safe
+        point, or it finished). Ends when the watcher stops.
         """
+        last_owner = owner
         while not self.stop.is_set():
+            changed = self.peers.changed()  # before reading: no hand-over slips between
             memory = next((m for m in self.fleet.remembered(self.folder) if m.path == path),
                           None)
             if memory is None:  # its record is gone: the path is an ordinary file now
                 self.watcher.ignored.discard(path)
                 return
             now = self.store.now()
-            if not memory.held_by_other(self.supervisor.owner, now):
-                await self._adopt(memory)
+            if memory.held_by_other(self.supervisor.owner, now):
+                last_owner = memory.lease_owner
+                assert memory.lease_expires_at is not None  # held_by_other says so
+                wait = (memory.lease_expires_at - now).total_seconds() + LAPSE_MARGIN_S
+            elif memory.lease_owner is None and self.peers.alive(last_owner):
+                # released while its runner still runs: stopping it at a safe point to hand
+                # it over (announced when done), or it finished or a user stopped it
+                wait = self.supervisor.lease_ttl_s / 3
+            else:
+                await self._adopt(memory, last_owner)
                 return
-            assert memory.lease_expires_at is not None  # held_by_other says so
-            wait = (memory.lease_expires_at - now).total_seconds() + LAPSE_MARGIN_S
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=wait)
+            await _first_of(changed, self.stop, timeout=wait)
 
-    async def _adopt(self, memory: Remembered) -> None:
-        """Manage a container whose other runner let its lease lapse; resume it if active."""
+    async def _adopt(self, memory: Remembered, last_owner: str | None) -> None:
+        """Manage a container whose other runner is gone; resume it if active."""
+        from runner.runtime.leases import owner_is_dead
+
         self.watcher.ignored.discard(memory.path)
-        owner = f"runner {memory.lease_owner}" if memory.lease_owner else "its runner"
-        if not memory.active:
-            self.watcher.running[memory.container] = Managed(memory.container, memory.path,
-                                                             memory.digest)
-            return
-        await self.fleet.report(memory.container, "warning", f"{memory.path}: {owner} "
-                                "stopped renewing its lease; taking the container over")
+        owner = f"runner {last_owner or memory.lease_owner or '?'}"
         self.watcher.running[memory.container] = Managed(memory.container, memory.path,
                                                          memory.digest)
-        if await self.fleet.resume(memory) is None:
+        if not memory.active:
+            return
+        how = "stopped renewing its lease" if memory.lease_owner is not None else \
+            "is gone (no such process on this host)" if owner_is_dead(last_owner) else \
+            "handed it over"
+        await self.fleet.report(memory.container, "warning", f"{memory.path}: {owner} "
+                                f"{how}; taking the container over")
+        async with self.fleet.starting:
+            resumed = await self.fleet.resume(memory)
+        if resumed is None and memory.path not in self.watcher.ignored:
             # unmanaged again: the next re-scan retries it as a start (which resumes)
             del self.watcher.running[memory.container]
 
@@ -231,3 +284,14 @@ class WatchSession:
         self.echo(f"{sig.name} again: exiting at once (the next watcher resumes from the "
                   "last checkpoints)")
         os._exit(EXIT_AT_ONCE)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Return when any of ``events`` is set, or after ``timeout`` seconds."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=max(0.0, timeout),
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

@@ -1,0 +1,122 @@
+"""This watcher among the other runners sharing its database (issue 19: several runners).
+
+Every runner that shares a folder and a database runs each container in exactly one of
+them: the lease decides (a claim is atomic and fenced). What this module adds:
+
+- a heartbeat of the runner's own ``runners`` row, so peers and ``st-run status --runners``
+  see it (host, pid, last heartbeat, containers held), and a dead runner's row lapses when
+  its leases do;
+- ``alive(owner)``: whether the runner that last held a container still runs (a peer that
+  stopped cleanly deleted its row; a dead one's row lapsed);
+- on Postgres, a ``LISTEN`` connection: a peer that stops cleanly hands its containers
+  over (stops them at safe points, releases their leases, deletes its row) and notifies;
+  ``changed()`` then wakes everyone waiting to take a container over, at once instead of
+  after the lease ttl. Without notifications (SQLite, or the listener reconnecting) those
+  waits still end when the leases lapse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Callable
+
+from runner.state.runners import CHANNEL, Runners
+from runner.state.store import Store
+
+RECONNECT_S = 1.0
+"""Seconds between attempts to reconnect the listener after its connection broke."""
+
+
+class Peers:
+    """The runner ``owner``'s presence in ``store``; use ``async with`` (heartbeat and
+    listener run inside), ``changed()`` to wait for a hand-over, ``alive`` to ask."""
+
+    def __init__(self, store: Store, owner: str, ttl_s: float, *,
+                 say: Callable[[str], None] | None = None) -> None:
+        self.store = store
+        self.owner = owner
+        self.ttl_s = ttl_s
+        self.registry = Runners(store.engine, store.lease_clock)
+        self.say = say or (lambda line: None)
+        self._changed = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.listening = asyncio.Event()  # set once LISTEN is in place (tests wait on it)
+        self.heard = 0  # notifications received (tests)
+
+    async def __aenter__(self) -> Peers:
+        self.beat()
+        self._tasks.append(asyncio.create_task(self._beat_forever(), name="runner-heartbeat"))
+        if self.registry.notifies:
+            self._tasks.append(asyncio.create_task(self._listen(), name="runner-listener"))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.leave()
+
+    def beat(self) -> None:
+        """Renew this runner's row now."""
+        self.registry.beat(self.owner, socket.gethostname(), os.getpid(), self.ttl_s)
+
+    def leave(self) -> None:
+        """Delete this runner's row and notify the peers (best effort: a database that is
+        gone leaves a row that lapses with the ttl)."""
+        try:
+            self.registry.leave(self.owner)
+        except Exception as exc:  # the database is unreachable at exit: peers wait it out
+            self.say(f"could not announce the hand-over ({exc.__class__.__name__}); peers "
+                     "take the containers over when the leases lapse")
+
+    def alive(self, owner: str | None) -> bool:
+        """True while ``owner`` is a live runner other than this one: its row has not
+        lapsed, and it is not a process of this host that no longer exists."""
+        from runner.runtime.leases import owner_is_dead
+
+        return owner is not None and owner != self.owner and not owner_is_dead(owner) \
+            and owner in self.registry.live()
+
+    def changed(self) -> asyncio.Event:
+        """An event set at the next hand-over a peer announces (a new one after each)."""
+        return self._changed
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl_s / 3)
+            with contextlib.suppress(Exception):  # briefly unreachable: the next beat
+                self.beat()
+
+    async def _listen(self) -> None:
+        """``LISTEN`` on a connection of its own; every notification wakes ``changed()``.
+
+        After a broken connection it reconnects and wakes everyone once (a notification may
+        have been missed meanwhile).
+        """
+        import psycopg
+
+        url = self.store.engine.url.set(drivername="postgresql")
+        conninfo = url.render_as_string(hide_password=False)
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    self._wake()
+                    async for note in conn.notifies():
+                        if note.payload != self.owner:
+                            self.heard += 1
+                            self._wake()
+            except (OSError, psycopg.Error):
+                self.listening.clear()
+                await asyncio.sleep(RECONNECT_S)
