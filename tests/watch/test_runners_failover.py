@@ -231,3 +231,43 @@ def test_sigterm_hands_the_containers_over_without_waiting_for_the_ttl(
             if runner is not None:
                 runner.close()
         state.close()
+
+
+def test_two_runners_started_together_run_each_container_exactly_once(
+        tmp_path: Path, shared: tuple[Path, Path, list[Agent]], pg_db_url: str) -> None:
+    """Both runners try every file at once: each claim has one winner, the loser leaves the
+    file to it at once (no wait for the lease, no error) and watches it."""
+    folder, config, agents = shared
+    state = State(pg_db_url)
+    a = b = None
+    try:
+        a = Runner(folder, pg_db_url, config, tmp_path / "a.log", 30.0)
+        b = Runner(folder, pg_db_url, config, tmp_path / "b.log", 30.0)
+
+        def split() -> dict[str, int] | None:
+            records = containers(state)
+            owners = {a.owner(), b.owner()} if a and b else set()
+            if len(records) < 10 or not all(r.status.value == "RUNNING"
+                                            and r.lease_owner in owners for r in records):
+                return None
+            return {o: sum(r.lease_owner == o for r in records) for o in owners if o}
+
+        shares = until(split, "every container running in one of the two runners",
+                       on_fail=lambda: f"{a.output()}\n{b.output()}")
+        print(f"started together: containers per runner {sorted(shares.values())}")
+        until(lambda: all(ticks(state, r.name) >= 2 for r in containers(state)),
+              "every container ticking", on_fail=lambda: f"{a.output()}\n{b.output()}")
+        for runner, other in ((a, b), (b, a)):
+            held_by_other = shares.get(other.owner() or "", 0)
+            assert runner.output().count(f"runner {other.owner()} runs it") \
+                + runner.output().count(f"runner {other.owner()} holds its lease") \
+                == held_by_other, runner.output()
+            assert "not started" not in runner.output()
+        assert a.stop(signal.SIGTERM) == 0
+        assert b.stop(signal.SIGTERM) == 0
+        assert_each_change_sent_once(state, agents)
+    finally:
+        for runner in (a, b):
+            if runner is not None:
+                runner.close()
+        state.close()
