@@ -23,7 +23,12 @@ from runner.state.engine import WRITE
 from runner.state.models import containers, runners
 
 CHANNEL = "st_run_runners"
-"""The Postgres notification channel: the payload is the owner that handed over."""
+"""The Postgres notification channel. Payloads: ``OWNER`` (it left: its containers are
+free), ``joined OWNER`` (a new runner: the others hand it a share), ``handed OWNER`` (it
+released some of its containers for the others to take)."""
+
+JOINED = "joined "
+HANDED = "handed "
 
 FORGET_AFTER = timedelta(hours=1)
 """A dead runner's row is deleted this long after it lapsed (``status --runners`` shows it
@@ -87,6 +92,13 @@ class Runners:
                 conn.execute(sa.delete(runners).where(runners.c.owner == owner))
                 if self.notifies:
                     conn.execute(sa.select(sa.func.pg_notify(CHANNEL, owner)))
+
+    def notify(self, payload: str) -> None:
+        """Notify the peers (Postgres; nothing elsewhere)."""
+        if not self.notifies:
+            return
+        with self.engine.connect() as conn, conn.begin():
+            conn.execute(sa.select(sa.func.pg_notify(CHANNEL, payload)))
 
     def live(self) -> set[str]:
         """The owners whose row has not lapsed."""

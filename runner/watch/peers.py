@@ -12,7 +12,9 @@ them: the lease decides (a claim is atomic and fenced). What this module adds:
   over (stops them at safe points, releases their leases, deletes its row) and notifies;
   ``changed()`` then wakes everyone waiting to take a container over, at once instead of
   after the lease ttl. Without notifications (SQLite, or the listener reconnecting) those
-  waits still end when the leases lapse.
+  waits still end when the leases lapse. A runner that joins announces itself; the others
+  then hand it its share (``on_join``). SQLite has no notifications, so no sharing on
+  join: its runners keep what they claimed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import socket
 from collections.abc import Callable
 
-from runner.state.runners import CHANNEL, Runners
+from runner.state.runners import CHANNEL, HANDED, JOINED, Runners
 from runner.state.store import Store
 
 RECONNECT_S = 1.0
@@ -43,6 +45,8 @@ class Peers:
         self.say = say or (lambda line: None)
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # called when another runner joins (Postgres): the session hands it a share
+        self.on_join: Callable[[str], None] | None = None
         self.listening = asyncio.Event()  # set once LISTEN is in place (tests wait on it)
         self.heard = 0  # notifications received (tests)
 
@@ -74,6 +78,21 @@ class Peers:
             self.say(f"could not announce the hand-over ({exc.__class__.__name__}); peers "
                      "take the containers over when the leases lapse")
 
+    def joined(self) -> None:
+        """Tell the peers this runner is ready for its share (after its recovery, so that
+        it already watches every container they hold)."""
+        with contextlib.suppress(Exception):  # missed: it keeps what it claims
+            self.registry.notify(JOINED + self.owner)
+
+    def handed(self) -> None:
+        """Tell the peers this runner released containers for them to take."""
+        with contextlib.suppress(Exception):  # missed: they find them within the ttl
+            self.registry.notify(HANDED + self.owner)
+
+    def live_count(self) -> int:
+        """How many runners are live, this one included."""
+        return len(self.registry.live() | {self.owner})
+
     def alive(self, owner: str | None) -> bool:
         """True while ``owner`` is a live runner other than this one: its row has not
         lapsed, and it is not a process of this host that no longer exists."""
@@ -96,6 +115,17 @@ class Peers:
             with contextlib.suppress(Exception):  # briefly unreachable: the next beat
                 self.beat()
 
+    def _heard(self, payload: str) -> None:
+        """One notification: a peer's (not this runner's own) wakes the waits; a join
+        also calls ``on_join``."""
+        sender = payload.removeprefix(JOINED).removeprefix(HANDED)
+        if sender == self.owner:
+            return
+        self.heard += 1
+        self._wake()
+        if payload.startswith(JOINED) and self.on_join is not None:
+            self.on_join(sender)
+
     async def _listen(self) -> None:
         """``LISTEN`` on a connection of its own; every notification wakes ``changed()``.
 
@@ -114,9 +144,7 @@ class Peers:
                     self.listening.set()
                     self._wake()
                     async for note in conn.notifies():
-                        if note.payload != self.owner:
-                            self.heard += 1
-                            self._wake()
+                        self._heard(note.payload)
             except (OSError, psycopg.Error):
                 self.listening.clear()
                 await asyncio.sleep(RECONNECT_S)

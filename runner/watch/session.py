@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import os
 import signal
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from typing import TYPE_CHECKING
 
+from runner.domain.status import ContainerStatus
 from runner.runtime.resets import ResetKeeper
 from runner.watch.fleet import PlaybookFile
 from runner.watch.folder import Folder
 from runner.watch.peers import Peers
 from runner.watch.reconcile import Managed, Rename, Start
 from runner.watch.recovery import Did, RecoveryPlan, Remembered, ReportLine, plan_recovery
-from runner.watch.runtime_fleet import RuntimeFleet, container_id, validate_playbook
+from runner.watch.runtime_fleet import (
+    SHUTDOWN_MARKER,
+    RuntimeFleet,
+    container_id,
+    validate_playbook,
+)
 from runner.watch.watcher import Watcher
 
 if TYPE_CHECKING:
@@ -42,6 +49,9 @@ DEFAULT_GRACE_S = 30.0
 LAPSE_MARGIN_S = 0.5
 """Seconds past a foreign lease's expiry before looking again (its last renewal may be
 committing just then)."""
+
+HAND_BACK_POLL_S = 0.5
+"""Seconds between looks for the peer that claims a container handed over to it."""
 
 EXIT_AT_ONCE = 130
 """Exit code after a second signal (the shell's code for an interrupted process)."""
@@ -70,6 +80,7 @@ class WatchSession:
         self.signals = 0
         self.takeovers: set[asyncio.Task[None]] = set()
         self.peers = Peers(store, supervisor.owner, supervisor.lease_ttl_s, say=echo)
+        self._sharing = asyncio.Lock()  # one hand-over to joining runners at a time
 
     async def run(self) -> int:
         """Recover, follow the folder until a signal, shut down; 0 after a clean stop.
@@ -85,6 +96,7 @@ class WatchSession:
         async with self.peers:
             self.supervisor.wait_for_leases = False
             self.fleet.on_held = self._held_by_peer
+            self.peers.on_join = self._peer_joined
             checks = asyncio.create_task(self.resets.run(self.stop), name="reset-checks")
             try:
                 await self.watcher.run(self.stop, first=self.recover)
@@ -146,6 +158,9 @@ class WatchSession:
         actions = [a for a in plan.actions if getattr(a, "container", None) not in failed]
         await self.watcher.apply(actions, files)
         self.watcher.reloads += 1
+        self.peers.joined()  # the others may now hand this runner its share
+        if self.peers.registry.notifies and self.peers.live_count() > 1:
+            self._background(self._share(None), "share")  # it may hold more than a share
         return plan
 
     def _held_by_peer(self, path: str, owner: str | None) -> None:
@@ -161,19 +176,81 @@ class WatchSession:
         """Leave ``path`` to the runner ``owner`` and take its container over when that
         runner is gone."""
         self.watcher.ignored.add(path)
-        task = asyncio.create_task(self._take_over(path, owner), name=f"take-over:{path}")
-        self.takeovers.add(task)
-        task.add_done_callback(self._took_over)
+        self._background(self._take_over(path, owner), f"take-over:{path}")
 
-    def _took_over(self, task: asyncio.Task[None]) -> None:
-        """A take-over task ended: one that failed says so (its file is retried as a start
-        by the next re-scan)."""
+    def _background(self, work: Coroutine[object, object, None], name: str) -> None:
+        """Run ``work`` as a task that ends with the watcher (cancelled at shutdown)."""
+        task = asyncio.create_task(work, name=name)
+        self.takeovers.add(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A background task ended: one that failed says so; a take-over's file is then
+        retried as a start by the next re-scan."""
         self.takeovers.discard(task)
         if task.cancelled() or task.exception() is None:
             return
-        path = task.get_name().removeprefix("take-over:")
-        self.watcher.ignored.discard(path)
-        self.echo(f"error: {path}: taking its container over failed: {task.exception()!r}")
+        name = task.get_name()
+        if name.startswith("take-over:"):
+            self.watcher.ignored.discard(name.removeprefix("take-over:"))
+        self.echo(f"error: {name}: {task.exception()!r}")
+
+    def _peer_joined(self, peer: str) -> None:
+        if not self.stop.is_set():
+            self._background(self._share(peer), f"share-with:{peer}")
+
+    async def _share(self, peer: str | None) -> None:
+        """Runner ``peer`` joined (Postgres), or this one just recovered among others:
+        hand over the containers beyond this runner's share of the running ones
+        (ceil(held by all / live runners)), newest first. Each stops at a safe point
+        and is marked like a shutdown's (so a peer resumes it from its checkpoint); the
+        peers are told. One that no peer claims within twice the lease ttl runs here
+        again (``_hand_back``): nothing is orphaned."""
+        async with self._sharing:
+            mine = [h for h in self.supervisor.list()
+                    if not h.done and str(h.id) in self.watcher.running]
+            held = sum(info.holds for info in self.peers.registry.list() if info.live)
+            share = math.ceil(held / self.peers.live_count())
+            excess = {h.id: self.watcher.running[str(h.id)].path for h in mine[share:]}
+            if not excess or self.stop.is_set():
+                return
+            who = f"runner {peer} joined" if peer else \
+                f"{self.peers.live_count() - 1} other runner(s) live"
+            self.echo(f"{who}: handing {len(excess)} of {len(mine)} container(s) over "
+                      f"(a share is {share})")
+            for container, path in excess.items():
+                self.watcher.ignored.add(path)
+                del self.watcher.running[str(container)]
+            outcomes = await asyncio.gather(*(self.supervisor.stop(c) for c in excess))
+            for (container, path), outcome in zip(excess.items(), outcomes, strict=True):
+                if outcome is not None and outcome.status is ContainerStatus.STOPPED:
+                    self.store.log(container, "INFO", "watch: handed over to share the "
+                                   f"work with {'runner ' + peer if peer else 'the others'}")
+                    self.store.log(container, "INFO", SHUTDOWN_MARKER)
+                self._background(self._hand_back(path), f"take-over:{path}")
+            self.peers.handed()
+
+    async def _hand_back(self, path: str) -> None:
+        """Wait for a peer to claim the container of ``path`` this runner handed over,
+        then watch that peer like any other; unclaimed after twice the lease ttl (the
+        peer died, or refused it), run it here again."""
+        deadline = asyncio.get_running_loop().time() + 2 * self.supervisor.lease_ttl_s
+        while not self.stop.is_set():
+            changed = self.peers.changed()
+            memory = next((m for m in self.fleet.remembered(self.folder) if m.path == path),
+                          None)
+            if memory is None:
+                self.watcher.ignored.discard(path)
+                return
+            if memory.held_by_other(self.supervisor.owner, self.store.now()):
+                await self._take_over(path, memory.lease_owner)
+                return
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                await self._adopt(memory, None, why="no runner took it over: running it "
+                                  "here again")
+                return
+            await _first_of(changed, self.stop, timeout=min(HAND_BACK_POLL_S, left))
 
     async def _take_over(self, path: str, owner: str | None) -> None:
         """Runner ``owner`` holds ``path``'s container: take it over once that runner is gone
@@ -198,16 +275,19 @@ class WatchSession:
                 last_owner = memory.lease_owner
                 assert memory.lease_expires_at is not None  # held_by_other says so
                 wait = (memory.lease_expires_at - now).total_seconds() + LAPSE_MARGIN_S
-            elif memory.lease_owner is None and self.peers.alive(last_owner):
+            elif memory.lease_owner is None and not memory.stopped_by_watcher \
+                    and self.peers.alive(last_owner):
                 # released while its runner still runs: stopping it at a safe point to hand
-                # it over (announced when done), or it finished or a user stopped it
+                # it over (marked and announced when done), or it finished or a user
+                # stopped it: still that runner's
                 wait = self.supervisor.lease_ttl_s / 3
             else:
                 await self._adopt(memory, last_owner)
                 return
             await _first_of(changed, self.stop, timeout=wait)
 
-    async def _adopt(self, memory: Remembered, last_owner: str | None) -> None:
+    async def _adopt(self, memory: Remembered, last_owner: str | None, *,
+                     why: str | None = None) -> None:
         """Manage a container whose other runner is gone; resume it if active."""
         from runner.runtime.leases import owner_is_dead
 
@@ -220,13 +300,14 @@ class WatchSession:
         how = "stopped renewing its lease" if memory.lease_owner is not None else \
             "is gone (no such process on this host)" if owner_is_dead(last_owner) else \
             "handed it over"
-        await self.fleet.report(memory.container, "warning", f"{memory.path}: {owner} "
-                                f"{how}; taking the container over")
+        await self.fleet.report(memory.container, "warning", f"{memory.path}: " + (
+            why or f"{owner} {how}; taking the container over"))
         async with self.fleet.starting:
             resumed = await self.fleet.resume(memory)
-        if resumed is None and memory.path not in self.watcher.ignored:
-            # unmanaged again: the next re-scan retries it as a start (which resumes)
-            del self.watcher.running[memory.container]
+        if resumed is None:
+            # unmanaged again: a peer claimed it first (it is watched again), or the next
+            # re-scan retries it as a start (which resumes)
+            self.watcher.running.pop(memory.container, None)
 
     async def shutdown(self) -> None:
         """Stop every container at a safe point within the grace period; mark them."""
