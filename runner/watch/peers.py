@@ -3,9 +3,9 @@
 Every runner that shares a folder and a database runs each container in exactly one of
 them: the lease decides (a claim is atomic and fenced). What this module adds:
 
-- a heartbeat of the runner's own ``runners`` row, so peers and ``st-run status --runners``
-  see it (host, pid, last heartbeat, containers held), and a dead runner's row lapses when
-  its leases do;
+- (Postgres) a heartbeat of the runner's own ``runners`` row, so peers and
+  ``st-run status --runners`` see it (host, pid, last heartbeat, containers held), and
+  a dead runner's row lapses when its leases do;
 - ``alive(owner)``: whether the runner that last held a container still runs (a peer that
   stopped cleanly deleted its row; a dead one's row lapsed);
 - on Postgres, a ``LISTEN`` connection: a peer that stops cleanly hands its containers
@@ -13,8 +13,11 @@ them: the lease decides (a claim is atomic and fenced). What this module adds:
   ``changed()`` then wakes everyone waiting to take a container over, at once instead of
   after the lease ttl. Without notifications (SQLite, or the listener reconnecting) those
   waits still end when the leases lapse. A runner that joins announces itself; the others
-  then hand it its share (``on_join``). SQLite has no notifications, so no sharing on
-  join: its runners keep what they claimed.
+  then hand it its share (``on_join``).
+
+On SQLite (one machine, no notifications) a watcher behaves as before: no row, no
+heartbeat, no sharing; a released lease counts as free and a dead runner's is waited out
+(one more writer on its single write lock bought nothing there).
 """
 
 from __future__ import annotations
@@ -51,10 +54,11 @@ class Peers:
         self.heard = 0  # notifications received (tests)
 
     async def __aenter__(self) -> Peers:
+        if not self.registry.notifies:  # SQLite: one machine, no row (see the docstring)
+            return self
         self.beat()
         self._tasks.append(asyncio.create_task(self._beat_forever(), name="runner-heartbeat"))
-        if self.registry.notifies:
-            self._tasks.append(asyncio.create_task(self._listen(), name="runner-listener"))
+        self._tasks.append(asyncio.create_task(self._listen(), name="runner-listener"))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -63,7 +67,8 @@ class Peers:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.leave()
+        if self.registry.notifies:
+            self.leave()
 
     def beat(self) -> None:
         """Renew this runner's row now."""
