@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +47,7 @@ _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 if TYPE_CHECKING:  # keep SQLAlchemy out of `st-run --help`
+    from runner.state.runners import RunnerInfo
     from runner.state.store import ContainerRecord, LogRecord, Store
 
 
@@ -133,17 +134,22 @@ def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool
     says since when. Piped, the table is not cut to the terminal's width. --runners lists
     the runners (processes, possibly on other machines) that hold containers' leases.
     """
+    registered: list[RunnerInfo] = []
     try:
         with open_store(db, sim) as store:
-            records = store.list_containers(all=show_all)
+            records = store.list_containers(all=show_all or show_runners)
             last = store.latest_logs([r.id for r in records])
+            if show_runners:
+                from runner.state.runners import Runners
+
+                registered = Runners(store.engine, store.lease_clock).list()
     except NoDatabase:
         if db or os.environ.get(DB_ENV):  # a database the user named: say it is missing
             raise
         records, last = [], {}
     now = datetime.now(UTC)
     if show_runners:
-        _print_runners(runner_rows(records, now), as_json)
+        _print_runners(runner_rows(records, now, registered), as_json, now)
         return
     if as_json:
         click.echo(json.dumps([container_json(r, last.get(r.id), now) for r in records],
@@ -158,35 +164,58 @@ def status(show_all: bool, as_json: bool, output: str, db: str | None, sim: bool
 
 @dataclass(frozen=True)
 class RunnerRow:
-    """One runner as ``status --runners`` shows it: a lease owner (``host:pid:tag``)."""
+    """One runner as ``status --runners`` shows it: a registered runner (a watcher's
+    ``runners`` row, with its heartbeat) or a lease owner (``host:pid:tag``), or both."""
 
     owner: str
     host: str
     pid: str
     containers: tuple[str, ...]
-    lease_until: datetime
+    lease_until: datetime | None
     lapsed: bool
+    heartbeat_at: datetime | None = None
+
+    @property
+    def held(self) -> int:
+        """How many containers it holds."""
+        return len(self.containers)
 
 
-def runner_rows(records: list[ContainerRecord], now: datetime) -> list[RunnerRow]:
-    """The lease owners of ``records``, with the containers each holds and its latest
-    lease expiry (lapsed: none renewed in time, the runner is gone or stalled)."""
+def runner_rows(records: list[ContainerRecord], now: datetime,
+                registered: Sequence[RunnerInfo] = ()) -> list[RunnerRow]:
+    """The runners: every ``registered`` one (holding containers or not) and every other
+    lease owner of ``records``, with the containers each holds (an unexpired lease) and
+    its latest lease expiry. Lapsed: its heartbeat (or, unregistered, every lease) was not
+    renewed in time, so it is gone or stalled."""
     held: dict[str, list[ContainerRecord]] = {}
     for record in records:
         if record.lease_owner is not None and record.lease_expires_at is not None:
             held.setdefault(record.lease_owner, []).append(record)
-    rows = []
-    for owner, mine in sorted(held.items()):
+    rows = {info.owner: info for info in registered}
+    result = []
+    for owner in sorted(set(held) | set(rows)):
+        mine = held.get(owner, [])
+        until = max((r.lease_expires_at for r in mine if r.lease_expires_at is not None),
+                    default=None)
+        live = [r.name for r in mine if r.lease_expires_at is not None
+                and r.lease_expires_at >= now]
+        info = rows.get(owner)
         host, _, rest = owner.partition(":")
-        until = max(r.lease_expires_at for r in mine if r.lease_expires_at is not None)
-        rows.append(RunnerRow(owner, host, rest.partition(":")[0] or "-",
-                              tuple(sorted(r.name for r in mine)), until, until < now))
-    return rows
+        if info is not None:
+            lapsed = info.expires_at < now
+            result.append(RunnerRow(owner, info.host, str(info.pid), tuple(sorted(live)),
+                                    until, lapsed, info.heartbeat_at))
+            continue
+        result.append(RunnerRow(owner, host, rest.partition(":")[0] or "-",
+                                tuple(sorted(r.name for r in mine)), until,
+                                until is None or until < now))
+    return result
 
 
-def _print_runners(rows: list[RunnerRow], as_json: bool) -> None:
+def _print_runners(rows: list[RunnerRow], as_json: bool, now: datetime) -> None:
     if as_json:
         click.echo(json.dumps([{"runner": r.owner, "host": r.host, "pid": r.pid,
+                                "heartbeat_at": iso(r.heartbeat_at), "held": r.held,
                                 "containers": list(r.containers),
                                 "lease_until": iso(r.lease_until), "lapsed": r.lapsed}
                                for r in rows], indent=2))
@@ -194,10 +223,13 @@ def _print_runners(rows: list[RunnerRow], as_json: bool) -> None:
     if not rows:
         click.echo("no runner holds a container")
         return
-    click.echo(f"{'RUNNER':<40} {'HOST':<20} {'PID':>8} {'LEASE':<8} CONTAINERS")
+    click.echo(f"{'RUNNER':<40} {'HOST':<20} {'PID':>8} {'HEARTBEAT':<10} {'HELD':>4} "
+               f"{'LEASE':<8} CONTAINERS")
     for r in rows:
-        click.echo(f"{r.owner:<40} {r.host:<20} {r.pid:>8} "
-                   f"{'lapsed' if r.lapsed else 'live':<8} {', '.join(r.containers)}")
+        beat = "-" if r.heartbeat_at is None else \
+            f"{human(max(0.0, (now - r.heartbeat_at).total_seconds()))} ago"
+        click.echo(f"{r.owner:<40} {r.host:<20} {r.pid:>8} {beat:<10} {r.held:>4} "
+                   f"{'lapsed' if r.lapsed else 'live':<8} {', '.join(r.containers) or '-'}")
 
 
 def container_json(record: ContainerRecord, last: LogRecord | None,

@@ -55,6 +55,14 @@ class ShipTaken(StRunError):
     """Another container holds this ship (one container per ship)."""
 
 
+class HeldByPeer(ShipTaken):
+    """Another live runner holds this container's lease (``wait_for_leases`` off)."""
+
+    def __init__(self, message: str, owner: str | None) -> None:
+        super().__init__(message)
+        self.owner = owner
+
+
 class StateUnreadable(StRunError):
     """The container's stored state cannot be read: it is set aside (FAILED), not run."""
 
@@ -124,6 +132,9 @@ class Supervisor:
         self.runtime = runtime or Runtime(store, agents)
         self.handles: dict[int, ContainerHandle] = {}
         self.leases = LeaseKeeper(store)  # one heartbeat transaction for all containers
+        # False: a container another runner holds is refused at once (``HeldByPeer``)
+        # instead of waiting out its lease; runners sharing a folder watch it instead.
+        self.wait_for_leases = True
         self.messages: list[str] = []  # runner-level lines ("resuming ...")
         self.on_message: Callable[[str], None] | None = None
         # told of every container that ends FAILED (name, error): the watcher prints it,
@@ -318,6 +329,9 @@ class Supervisor:
         if lease is not None:
             return lease
         current = self.store.require_container(record.id)
+        if not self.wait_for_leases:
+            raise HeldByPeer(f"container {record.name!r} is run by runner "
+                             f"{current.lease_owner}", current.lease_owner)
         expires = current.lease_expires_at
         self.say(f"{record.name}: held by runner {current.lease_owner} until "
                  f"{expires:%H:%M:%SZ}; taking it over if it is not renewed" if expires else

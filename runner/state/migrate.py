@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SCHEMA_REVISION = "0006_cargo_reservations"
+SCHEMA_REVISION = "0007_runners"
 """The newest revision in ``migrations/versions`` (a test keeps them equal)."""
 PG_LOCK_KEY = 0x57_52_55_4E  # any constant shared by all st-run processes
 

@@ -243,3 +243,20 @@ class CargoReservation(Base):
 
 
 cargo_reservations = cast(sa.Table, CargoReservation.__table__)
+
+
+class RunnerRow(Base):
+    """A runner process (``host:pid:random``, its lease owner name) sharing the database:
+    live while ``expires_at`` (its last heartbeat plus its lease ttl) is ahead."""
+
+    __tablename__ = "runners"
+
+    owner: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(200))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+runners = cast(sa.Table, RunnerRow.__table__)

@@ -107,6 +107,14 @@ class RuntimeFleet:
         # One start at a time: the supervisor's one-container-per-ship check is a read then
         # a write, and reloads that swap containers run concurrently.
         self._starting = asyncio.Lock()
+        # Told (path, owner) when another live runner already runs a file's container: the
+        # session leaves the file to it and takes the container over when it stops.
+        self.on_held: Callable[[str, str | None], None] | None = None
+
+    @property
+    def starting(self) -> asyncio.Lock:
+        """Held while a container starts (one at a time; see ``__init__``)."""
+        return self._starting
 
     # ---- Fleet ---------------------------------------------------------------------------
 
@@ -126,6 +134,8 @@ class RuntimeFleet:
             handle = await self.supervisor.start_loaded(loaded, fresh=fresh)
             self._started.add(loaded.name)
         except StRunError as exc:
+            if self._held(exc, file.rel):
+                return None
             # The watcher retries on every re-scan (the ship may be free by then); say it once.
             if self._start_errors.get(file.rel) != exc.message:
                 self._start_errors[file.rel] = exc.message
@@ -305,6 +315,8 @@ class RuntimeFleet:
             like = dataclasses.replace(like, name=record.name)
             handle = await self.supervisor.start_loaded(like)
         except StRunError as exc:
+            if self._held(exc, memory.path):
+                return None
             await self.report(memory.container, "error", f"could not resume: {exc.message}")
             return None
         return str(handle.id)
@@ -365,6 +377,16 @@ class RuntimeFleet:
                                              record.content_hash, record.status))
 
     # ---- helpers -------------------------------------------------------------------------
+
+    def _held(self, exc: StRunError, path: str) -> bool:
+        """True when ``exc`` says another live runner runs the container (and the session
+        was told, ``on_held``): not an error, the file is that runner's."""
+        from runner.runtime.supervisor import HeldByPeer
+
+        if not isinstance(exc, HeldByPeer) or self.on_held is None:
+            return False
+        self.on_held(path, exc.owner)
+        return True
 
     def _remembered(self, record: ContainerRecord, rel: str) -> Remembered:
         by_watcher = record.status is ContainerStatus.STOPPED and \

@@ -288,7 +288,8 @@ def test_status_runners_lists_the_lease_owners(store: Store, db: str,
     code, out, _ = run_cli(capsys, "status", "--runners", "--db", db)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["RUNNER", "HOST", "PID", "LEASE", "CONTAINERS"]
+    assert lines[0].split() == ["RUNNER", "HOST", "PID", "HEARTBEAT", "HELD", "LEASE",
+                                "CONTAINERS"]
     a = next(line for line in lines if line.startswith("runner-a"))
     assert a.split()[-2:] == ["live", "ore-run"]
     code, out, _ = run_cli(capsys, "status", "--runners", "--json", "--db", db)
@@ -298,3 +299,31 @@ def test_status_runners_lists_the_lease_owners(store: Store, db: str,
     assert rows["runner-a"]["lapsed"] is False
     later = datetime.now(UTC) + timedelta(days=1)  # nobody renewed: every runner lapsed
     assert all(row.lapsed for row in runner_rows(store.list_containers(), later))
+
+
+def test_status_runners_shows_each_registered_runner_with_its_heartbeat(
+        store: Store, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A watcher's ``runners`` row (issue 19): its host, pid, last heartbeat and how many
+    containers it holds, even when it holds none; one that stopped beating is lapsed."""
+    from runner.state.runners import Runners
+
+    runners = Runners(store.engine)
+    runners.beat("hostc:77:w1", "hostc", 77, ttl_s=30)
+    runners.beat("runner-a", "hosta", 11, ttl_s=30)
+    runners.beat("hostd:88:w2", "hostd", 88, ttl_s=0.001)
+    code, out, _ = run_cli(capsys, "status", "--runners", "--json", "--db", db)
+    assert code == 0
+    rows = {row["runner"]: row for row in json.loads(out)}
+    assert rows["hostc:77:w1"]["held"] == 0 and rows["hostc:77:w1"]["lapsed"] is False
+    assert rows["hostc:77:w1"]["host"] == "hostc" and rows["hostc:77:w1"]["pid"] == "77"
+    assert rows["hostc:77:w1"]["heartbeat_at"] is not None
+    assert rows["runner-a"]["held"] == 1 and rows["runner-a"]["containers"] == ["ore-run"]
+    assert rows["runner-a"]["pid"] == "11"
+    assert rows["hostd:88:w2"]["lapsed"] is True
+    code, out, _ = run_cli(capsys, "status", "--runners", "--db", db)
+    line = next(line for line in out.splitlines() if line.startswith("hostc:77:w1"))
+    assert line.split()[3:] == ["0s", "ago", "0", "live", "-"]
+    runners.leave("hostc:77:w1")
+    assert "hostc:77:w1" not in runners.live()
+    code, out, _ = run_cli(capsys, "status", "--runners", "--db", db)
+    assert "hostc:77:w1" not in out
