@@ -24,7 +24,8 @@ Names (a playbook's own ``vars`` or registered results of the same name win):
   is bought.
 - ``fleet``: the agent's ships (read live, at most 30 s old): ``ships`` (each ``symbol``,
   ``role``, ``frame``, ``waypoint``, ``status``, ``cargo`` units/capacity), ``size``,
-  ``count(role=R, frame=F)`` and ``at(role=R)`` (the waypoint most such ships are at).
+  ``count(role=R, frame=F, status=S)`` and ``at(role=R, status=S)`` (the waypoint most
+  such ships are at).
 - ``shipyard(WAYPOINT)``: ``symbol`` and ``types`` (the ship types it sells; None when not
   read yet), or None for a waypoint without a shipyard.
 - ``construction``: the ship's system's jump gate site (``waypoint``, ``complete``,
@@ -160,17 +161,20 @@ def needs(playbook: Any) -> frozenset[str]:
 
 def fleet_names(ships: Sequence[Ship]) -> dict[str, Any]:
     """The ``fleet`` template name: ``ships`` (each ``symbol``, ``role``, ``frame``,
-    ``waypoint``, ``status``, ``cargo`` units/capacity), ``size``, ``count(role=, frame=)``
-    (how many ships match; no filter: all) and ``at(role=, frame=)`` (the waypoint most
-    matching ships are at, ties by symbol; None when none matches)."""
-    def matching(role: str | None, frame: str | None) -> list[Ship]:
-        return [s for s in ships if _ship_matches(s, role, frame)]
+    ``waypoint``, ``status``, ``cargo`` units/capacity), ``size``, ``count(role=, frame=,
+    status=)`` (how many ships match; no filter: all) and ``at(role=, frame=, status=)``
+    (the waypoint most matching ships are at, ties by symbol; None when none matches)."""
+    def matching(role: str | None, frame: str | None, status: str | None) -> list[Ship]:
+        return [s for s in ships if _ship_matches(s, role, frame)
+                and (status is None or s.nav.status.value == status.upper())]
 
-    def count(role: str | None = None, frame: str | None = None) -> int:
-        return len(matching(role, frame))
+    def count(role: str | None = None, frame: str | None = None,
+              status: str | None = None) -> int:
+        return len(matching(role, frame, status))
 
-    def at(role: str | None = None, frame: str | None = None) -> str | None:
-        places = Counter(s.nav.waypoint for s in matching(role, frame))
+    def at(role: str | None = None, frame: str | None = None,
+           status: str | None = None) -> str | None:
+        places = Counter(s.nav.waypoint for s in matching(role, frame, status))
         return min(places, key=lambda w: (-places[w], w)) if places else None
 
     shown = [{"symbol": s.symbol, "role": s.role, "frame": s.frame,

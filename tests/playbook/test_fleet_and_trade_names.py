@@ -82,6 +82,8 @@ def test_fleet_counts_and_places_ships() -> None:
     assert evaluate("fleet.count(role='HAULER')", names) == 0
     assert evaluate("fleet.at(role='EXCAVATOR')", names) == "X1-T-B2"
     assert evaluate("fleet.at(role='HAULER')", names) is None
+    assert evaluate("fleet.count(status='docked')", names) == 4
+    assert evaluate("fleet.at(role='EXCAVATOR', status='IN_ORBIT')", names) is None
     assert evaluate("fleet.ships[1].waypoint", names) == "X1-T-B2"
 
 
