@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,13 @@ from runner.api.retry import Failure, FailureKind, RetryPolicy
 from runner.api.secrets import Token, redact
 
 log = logging.getLogger("runner.api")
+
+SEND_GUARD: ContextVar[Callable[[], None] | None] = ContextVar("st_run_send_guard",
+                                                              default=None)
+"""Called right before a *mutating* request goes on the wire, after the rate limiter let it
+through (which may take long); it raises to keep the request from being sent. The runtime
+sets it to a check that the container still holds its lease: a runner paused past its lease
+(SIGSTOP, a frozen VM) must not send a command its successor may already have re-sent."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEADLINE_READS = 2.0
@@ -178,6 +186,9 @@ class ApiSession:
         self.metrics.wait(call.priority.name, permit.waited)
         log_event(logging.DEBUG, "request", call, waited=f"{permit.waited:.3f}s")
         try:
+            guard = SEND_GUARD.get() if call.mutating else None
+            if guard is not None:
+                guard()
             response = await self._request_by_deadline(call)
         except httpx.TransportError as exc:
             self._count(call, _transport_outcome(exc))

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runner.api.errors import ApiError, TokenFromOldReset
+from runner.api.transport import SEND_GUARD
 from runner.domain import commands as c
 from runner.domain import cursor as cur
 from runner.domain.plan import Step
@@ -417,7 +418,11 @@ class Executor:
                                        {"ship": ShipSnapshot.of(self.ship, ships=ships).to_dict(),
                                         "state": self.progress.to_state()})
         self.activity.requests += 1
-        sent = await self.api.send(self.ship, command)
+        guard = SEND_GUARD.set(self.journal.confirm_lease)
+        try:
+            sent = await self.api.send(self.ship, command)
+        finally:
+            SEND_GUARD.reset(guard)
         self.ship = sent.ship
         self._count_bought(command)
         if command.mutates:

@@ -7,6 +7,7 @@ here goes through the store's fenced calls, so a runner that lost the lease gets
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ class LeaseHolder:
         self.store = store
         self.lease = lease
         self.lost = False
+        self.proven_at = time.monotonic()  # when the database last confirmed the lease
 
     def heartbeat(self) -> bool:
         """Renew the lease; False (and ``lost``) when another runner took it."""
@@ -34,9 +36,24 @@ class LeaseHolder:
             return False
         try:
             self.lease = self.store.heartbeat(self.lease)
+            self.proven_at = time.monotonic()
         except LeaseLost:
             self.lost = True
         return not self.lost
+
+    def confirm(self) -> None:
+        """Raise ``LeaseLost`` unless the lease is provably still this holder's: proven
+        within a third of its ttl (the heartbeat's own interval), else renewed now.
+
+        A process paused for longer than its lease (SIGSTOP, a frozen VM) finds it gone here,
+        before it sends a command the runner that took over may already have re-sent."""
+        if self.lost:
+            raise LeaseLost(f"container {self.lease.container_id}: lease lost")
+        if time.monotonic() - self.proven_at <= self.lease.ttl_s / 3:
+            return
+        if not self.heartbeat():
+            raise LeaseLost(f"container {self.lease.container_id}: taken over by another "
+                            "runner while this one was paused")
 
     def renewed(self, result: Lease | LeaseLost) -> bool:
         """Take the outcome of a batched renewal (``Store.heartbeat_many``); as ``heartbeat``.
@@ -47,6 +64,7 @@ class LeaseHolder:
             self.lost = True
         elif result.version == self.lease.version and result.owner == self.lease.owner:
             self.lease = result
+            self.proven_at = time.monotonic()
         return not self.lost
 
     def release(self) -> None:
@@ -80,6 +98,7 @@ class StoreJournal:
         try:
             self.store.record_intent(self.holder.lease, step_path, command_index, command,
                                      before)
+            self.holder.proven_at = time.monotonic()  # a fenced write proves the lease
         except LeaseLost:
             # A late heartbeat lets the lease lapse without anyone taking it: renew and retry
             # once; if another runner took it, the heartbeat fails and we stop.
@@ -107,6 +126,9 @@ class StoreJournal:
                 self.unwritten = None
             raise
         self._progress = None  # the checkpoint's own step is the newer one
+
+    def confirm_lease(self) -> None:
+        self.holder.confirm()
 
     def last_checkpoint(self) -> Checkpoint | None:
         return self.store.last_checkpoint(self.container_id)

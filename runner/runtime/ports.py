@@ -130,6 +130,11 @@ class Journal(Protocol):
         """Commit progress after a command, with its log line, in one transaction."""
         ...
 
+    def confirm_lease(self) -> None:
+        """Raise ``LeaseLost`` unless the container provably still holds its lease (checked
+        right before a state-changing request goes on the wire)."""
+        ...
+
     def last_checkpoint(self) -> Checkpoint | None:
         """The newest checkpoint of this container, if any."""
         ...
