@@ -81,6 +81,7 @@ class WatchSession:
         self.takeovers: set[asyncio.Task[None]] = set()
         self.peers = Peers(store, supervisor.owner, supervisor.lease_ttl_s, say=echo)
         self._sharing = asyncio.Lock()  # one hand-over to joining runners at a time
+        self._handing: set[str] = set()  # paths handed over, not yet claimed by a peer
 
     async def run(self) -> int:
         """Recover, follow the folder until a signal, shut down; 0 after a clean stop.
@@ -207,6 +208,11 @@ class WatchSession:
         peers are told. One that no peer claims within twice the lease ttl runs here
         again (``_hand_back``): nothing is orphaned."""
         async with self._sharing:
+            if self._handing:
+                # Containers this runner handed over are still on their way to a peer: the
+                # runners' counts are in flux (a peer may count some, or not yet), and a
+                # share computed now handed one too many. That hand-over splits already.
+                return
             mine = [h for h in self.supervisor.list()
                     if not h.done and str(h.id) in self.watcher.running]
             held = sum(info.holds for info in self.peers.registry.list() if info.live)
@@ -227,6 +233,7 @@ class WatchSession:
                     self.store.log(container, "INFO", "watch: handed over to share the "
                                    f"work with {'runner ' + peer if peer else 'the others'}")
                     self.store.log(container, "INFO", SHUTDOWN_MARKER)
+                self._handing.add(path)
                 self._background(self._hand_back(path), f"take-over:{path}")
             self.peers.handed()
 
@@ -234,6 +241,12 @@ class WatchSession:
         """Wait for a peer to claim the container of ``path`` this runner handed over,
         then watch that peer like any other; unclaimed after twice the lease ttl (the
         peer died, or refused it), run it here again."""
+        try:
+            await self._follow_handed(path)
+        finally:
+            self._handing.discard(path)
+
+    async def _follow_handed(self, path: str) -> None:
         deadline = asyncio.get_running_loop().time() + 2 * self.supervisor.lease_ttl_s
         while not self.stop.is_set():
             changed = self.peers.changed()
@@ -243,6 +256,7 @@ class WatchSession:
                 self.watcher.ignored.discard(path)
                 return
             if memory.held_by_other(self.supervisor.owner, self.store.now()):
+                self._handing.discard(path)  # arrived: the runners' counts hold it again
                 await self._take_over(path, memory.lease_owner)
                 return
             left = deadline - asyncio.get_running_loop().time()
