@@ -22,6 +22,10 @@ FILTERS: Mapping[str, Any] = {
         "sells": {"type": "string", "minLength": 1},
         "buys": {"type": "string", "minLength": 1},
         "not_here": {"type": "boolean"},
+        "from": {"type": "string", "minLength": 1,
+                 "description": "measure distances from this waypoint (a symbol or "
+                                "`headquarters`) instead of the ship: ships that start in "
+                                "different places agree on one waypoint"},
         "system": {"type": "string", "minLength": 1,
                    "description": "search this system instead of the ship's (navigation "
                                   "across systems)"}},

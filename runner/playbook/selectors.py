@@ -3,8 +3,9 @@
 Ship: a symbol, ``{symbol: S}``, ``{role: COMMAND}`` (first ship with that role, by
 symbol) or ``{index: N}`` (1-based, ships ordered by symbol).
 Waypoint: a symbol, ``headquarters`` (the agent's), or ``{nearest: {type, traits, sells,
-buys, not_here}}``: the closest waypoint to the ship's position matching every filter given
-(ties by symbol; ``not_here: true`` skips the ship's own waypoint); ``sells``/``buys`` need
+buys, not_here, from}}``: the closest waypoint to the ship's position (or to ``from:``, a
+waypoint or ``headquarters``) matching every filter given (ties by symbol; ``not_here:
+true`` skips the ship's own waypoint); ``sells``/``buys`` need
 market data in the system. ``{all: FILTERS, limit: N}`` (tour stops) is every match, nearest
 first, at most N. ``{best: {sells: GOOD} | {buys: GOOD}, max_age, not_here, time_value}``:
 the market of the ship's system where buying (``sells``) or selling (``buys``) GOOD pays
@@ -117,7 +118,7 @@ def _filter_key(filters: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     def frozen(value: Any) -> Any:
         return tuple(value) if isinstance(value, list) else value
     return tuple(sorted((k, frozen(v)) for k, v in filters.items()
-                        if k not in ("not_here", "system")))
+                        if k not in ("not_here", "system", "from")))
 
 
 @lru_cache(maxsize=512)
@@ -149,7 +150,8 @@ def _searched(filters: Mapping[str, Any], ctx: StepContext
     """The system a selector searches and the point it measures from."""
     name = filters.get("system")
     if name is None or str(name) == ctx.system.symbol:
-        return ctx.system, _position(ctx)
+        origin = filters.get("from")
+        return ctx.system, _position(ctx) if origin is None else _origin(str(origin), ctx)
     system = ctx.system_named(str(name))
     if system is None:
         raise StepError(f"system {name} is not loaded (the galaxy data does not know it)")
@@ -157,6 +159,14 @@ def _searched(filters: Mapping[str, Any], ctx: StepContext
     info = galaxy.systems.get(system.symbol) if galaxy is not None else None
     gate = system.waypoints.get(info.gate) if info is not None and info.gate else None
     return system, (gate.x, gate.y) if gate is not None else (0, 0)
+
+
+def _origin(selector: str, ctx: StepContext) -> tuple[int, int]:
+    """The position of ``from:`` (a waypoint of the ship's system, or ``headquarters``)."""
+    waypoint = ctx.system.waypoints.get(_named(selector, ctx))
+    if waypoint is None:
+        raise StepError(f"from: {selector} is not in system {ctx.system.symbol}")
+    return (waypoint.x, waypoint.y)
 
 
 def _position(ctx: StepContext) -> tuple[int, int]:

@@ -94,3 +94,21 @@ def test_only_playbooks_that_read_the_fleet_fetch_it() -> None:
     assert needs(reads) == frozenset({"fleet"})
     other = load_playbook_text("name: g\nship: {role: COMMAND}\nsteps: [dock]\n")
     assert needs(other) == frozenset()
+
+
+def test_nearest_from_headquarters_is_the_same_wherever_the_ship_is() -> None:
+    from runner.playbook import resolve_waypoint
+
+    selector = {"nearest": {"type": "ASTEROID", "from": "headquarters"}}
+    found = {resolve_waypoint(selector, StepContext(ship=ship(at=where), system=small_system(),
+                                                    agent=agent()))
+             for where in ("X1-T-HQ", "X1-T-EX", "X1-T-B2")}
+    assert len(found) == 1
+    nearest_to_ship = {resolve_waypoint({"nearest": {"type": "ASTEROID"}},
+                                        StepContext(ship=ship(at=where), system=small_system(),
+                                                    agent=agent()))
+                       for where in ("X1-T-HQ", "X1-T-B2")}
+    assert len(nearest_to_ship) == 2  # without `from`, each ship its own nearest
+    with pytest.raises(StepError, match="not in system"):
+        resolve_waypoint({"nearest": {"type": "ASTEROID", "from": "X1-T-NOPE"}},
+                         StepContext(ship=ship(), system=small_system(), agent=agent()))
