@@ -1,0 +1,167 @@
+"""Issue 18, "How we will know": six mining drones and two haulers, each kind one group
+playbook, run as a user runs them (one ``st-run watch DIR`` process) against a real
+``st-run sim`` process on a fast clock, then the same with the runner SIGKILLed at random
+moments and restarted on the same database.
+
+The simulator's ledger is the judge: replaying its transfers, sells and jettisons per hauler,
+no hold ever exceeds its capacity; every drone hands over each of its loads exactly once
+(one transfer per good per load, the whole hold: a repeated transfer would show as a good
+handed twice or a load past the drone's hold); each drone starts at the belt and never flies; every
+extract the server accepted is one the runner counted (none sent again after a kill); no
+container FAILED and the runner never triggered 4217/4228/4234/4271.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.containers.swarm import (
+    Fleet,
+    buy_fleet,
+    drone_playbook,
+    forbidden_lines,
+    hauler_playbook,
+    logged_changes,
+    replay,
+)
+from tests.support.simproc import start_sim_process
+from tests.watch.procs import State, Watcher, ledger, until
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+SPEED = "40"
+"""Game seconds per wall second. The runner paces its requests as for the real server (2/s
+and a burst), so a faster clock would leave it behind the game: a drone fills its hold in
+about 6 game minutes, the haulers fly to the market in a few more."""
+LOADS = 1
+DRONE_HOLD = 15
+BALLAST = 35
+"""QUARTZ_SAND each hauler starts with: 80 - 35 = room for exactly three drone loads, so the
+six drones race for the last room of both holds and fill them to the brim."""
+WAIT_S = 150.0
+
+
+@pytest.fixture
+def sim_url() -> Iterator[str]:
+    with start_sim_process("--speed", SPEED, "--no-rate-limit") as (_, url):
+        yield url
+
+
+def write_playbooks(folder: Path, fleet: Fleet) -> None:
+    folder.mkdir()
+    (folder / "drones.yaml").write_text(drone_playbook(fleet.belt, LOADS))
+    (folder / "haulers.yaml").write_text(hauler_playbook(fleet.belt))
+
+
+def drones_done(state: State, fleet: Fleet) -> bool:
+    """Every drone's container ended (COMPLETED, or FAILED: asserted on afterwards)."""
+    records = [state.container(f"drones/{d}") for d in fleet.drones]
+    return all(r is not None and r.status.value in ("COMPLETED", "FAILED") for r in records)
+
+
+def all_done(state: State, fleet: Fleet) -> bool:
+    """Every drone ended and every hauler sold (it was full: its wait ended at once)."""
+    if not drones_done(state, fleet):
+        return False
+    sold = {e["ship"] for e in ledger(fleet.agent.url) if e["path"].endswith("/sell")}
+    return set(fleet.haulers) <= sold
+
+
+def check(state: State, fleet: Fleet, output: str) -> None:
+    """The assertions of the module docstring, from the ledger and the store."""
+    for ship in fleet.drones + fleet.haulers:
+        name = f"{'drones' if ship in fleet.drones else 'haulers'}/{ship}"
+        record = state.container(name)
+        assert record is not None, name
+        assert record.status.value != "FAILED", (name, state.messages(name)[-10:])
+    for ship in fleet.drones:
+        record = state.container(f"drones/{ship}")
+        assert record is not None and record.status.value == "COMPLETED", ship
+    lines = state.messages()
+    assert not forbidden_lines(lines + output.splitlines()), forbidden_lines(lines)
+    assert "Traceback" not in output, output[-3000:]
+    done = replay(ledger(fleet.agent.url), fleet)
+    assert not done.problems, done.problems
+    for hauler in fleet.haulers:
+        assert done.most_aboard[hauler] <= fleet.capacity[hauler]
+        assert done.most_aboard[hauler] == fleet.capacity[hauler]  # filled to the brim
+    assert done.receivers == set(fleet.haulers)
+    for drone in fleet.drones:
+        assert [sum(load.values()) for load in done.loads[drone]] == [DRONE_HOLD] * LOADS, \
+            (drone, done.loads[drone])
+        assert done.changes[drone, "navigate"] == 0  # it starts at the belt
+    for ship in fleet.drones + fleet.haulers:
+        group = "drones" if ship in fleet.drones else "haulers"
+        counted = logged_changes(state.messages(f"{group}/{ship}"))
+        for kind in ("extract", "transfer", "sell", "jettison", "navigate"):
+            assert done.changes[ship, kind] == counted[kind], (ship, kind, counted)
+
+
+def kill_at(proc: Watcher, state: State, fleet: Fleet, changes: int, delay: float) -> int:
+    """SIGKILL ``proc`` ``delay`` seconds after the ledger holds ``changes`` entries; 1 when
+    it was killed (0: the drones had ended first)."""
+    try:
+        until(lambda: len(ledger(fleet.agent.url)) >= changes or drones_done(state, fleet),
+              f"{changes} ledger entries", timeout=WAIT_S,
+              on_fail=lambda: proc.output()[-3000:])
+        time.sleep(delay)
+        if proc.proc.poll() is None and not drones_done(state, fleet):
+            proc.signal(signal.SIGKILL)
+            return 1
+        return 0
+    finally:
+        proc.kill()
+
+
+def test_six_drones_feed_two_haulers(tmp_path: Path, sim_url: str,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet = buy_fleet(sim_url, "SWARM", drones=6, haulers=2, ballast=BALLAST)
+    folder, db, log = tmp_path / "playbooks", tmp_path / "state.db", tmp_path / "watch.log"
+    write_playbooks(folder, fleet)
+    state = State(db)
+    proc = Watcher(folder, db, fleet.agent, log)
+    try:
+        until(lambda: all_done(state, fleet), "every drone delivered, every hauler sold",
+              timeout=WAIT_S, on_fail=lambda: proc.output()[-3000:])
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0, proc.output()[-3000:]
+        check(state, fleet, proc.output())
+    finally:
+        proc.kill()
+        state.close()
+
+
+def test_six_drones_feed_two_haulers_through_sigkills(
+        tmp_path: Path, sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ST_RUN_LEASE_TTL", "3")
+    fleet = buy_fleet(sim_url, "KILLED", drones=6, haulers=2, ballast=BALLAST)
+    folder, db, log = tmp_path / "playbooks", tmp_path / "state.db", tmp_path / "watch.log"
+    write_playbooks(folder, fleet)
+    state = State(db)
+    rng = random.Random(18)
+    kills = 0
+    deadline = time.monotonic() + WAIT_S
+    try:
+        # kill after a random number of the fleet's state changes, plus a random delay
+        for target in sorted(rng.sample(range(12, 50), 3)):
+            kills += kill_at(Watcher(folder, db, fleet.agent, log), state, fleet, target,
+                             rng.uniform(0.0, 0.5))
+        assert kills >= 2, kills
+        proc = Watcher(folder, db, fleet.agent, log)
+        try:
+            until(lambda: all_done(state, fleet), "every drone delivered, every hauler sold",
+                  timeout=max(deadline - time.monotonic(), 30.0),
+                  on_fail=lambda: proc.output()[-3000:])
+            proc.signal(signal.SIGTERM)
+            assert proc.wait() == 0, proc.output()[-3000:]
+        finally:
+            proc.kill()
+        check(state, fleet, log.read_text())
+    finally:
+        state.close()
