@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,12 +103,12 @@ def check(state: State, fleet: Fleet, output: str) -> None:
             assert done.changes[ship, kind] == counted[kind], (ship, kind, counted)
 
 
-def kill_at(proc: Watcher, state: State, fleet: Fleet, changes: int, delay: float) -> int:
-    """SIGKILL ``proc`` ``delay`` seconds after the ledger holds ``changes`` entries; 1 when
-    it was killed (0: the drones had ended first)."""
+def kill_when(proc: Watcher, state: State, fleet: Fleet, moment: Callable[[], bool],
+              what: str, delay: float) -> int:
+    """SIGKILL ``proc`` ``delay`` seconds after ``moment()`` holds; 1 when it was killed
+    (0: the drones had ended first)."""
     try:
-        until(lambda: len(ledger(fleet.agent.url)) >= changes or drones_done(state, fleet),
-              f"{changes} ledger entries", timeout=WAIT_S,
+        until(lambda: moment() or drones_done(state, fleet), what, timeout=WAIT_S,
               on_fail=lambda: proc.output()[-3000:])
         time.sleep(delay)
         if proc.proc.poll() is None and not drones_done(state, fleet):
@@ -117,6 +117,10 @@ def kill_at(proc: Watcher, state: State, fleet: Fleet, changes: int, delay: floa
         return 0
     finally:
         proc.kill()
+
+
+def entries(fleet: Fleet, suffix: str = "") -> int:
+    return sum(1 for e in ledger(fleet.agent.url) if e["path"].endswith(suffix))
 
 
 def test_six_drones_feed_two_haulers(tmp_path: Path, sim_url: str,
@@ -139,7 +143,7 @@ def test_six_drones_feed_two_haulers(tmp_path: Path, sim_url: str,
 
 def test_six_drones_feed_two_haulers_through_sigkills(
         tmp_path: Path, sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ST_RUN_LEASE_TTL", "3")
+    monkeypatch.setenv("ST_RUN_LEASE_TTL", "2")
     fleet = buy_fleet(sim_url, "KILLED", drones=6, haulers=2, ballast=BALLAST)
     folder, db, log = tmp_path / "playbooks", tmp_path / "state.db", tmp_path / "watch.log"
     write_playbooks(folder, fleet)
@@ -148,11 +152,16 @@ def test_six_drones_feed_two_haulers_through_sigkills(
     kills = 0
     deadline = time.monotonic() + WAIT_S
     try:
-        # kill after a random number of the fleet's state changes, plus a random delay
-        for target in sorted(rng.sample(range(12, 50), 3)):
-            kills += kill_at(Watcher(folder, db, fleet.agent, log), state, fleet, target,
-                             rng.uniform(0.0, 0.5))
-        assert kills >= 2, kills
+        # once while the drones mine (8 purchases, then their extracts), once just after
+        # the first transfer: other drones' loads are then reserved, some half handed over
+        first = rng.randrange(14, 30)
+        kills += kill_when(Watcher(folder, db, fleet.agent, log), state, fleet,
+                           lambda: entries(fleet) >= first, f"{first} ledger entries",
+                           rng.uniform(0.0, 0.5))
+        kills += kill_when(Watcher(folder, db, fleet.agent, log), state, fleet,
+                           lambda: entries(fleet, "/transfer") > 0, "a first transfer",
+                           rng.uniform(0.0, 0.3))
+        assert kills == 2, kills
         proc = Watcher(folder, db, fleet.agent, log)
         try:
             until(lambda: all_done(state, fleet), "every drone delivered, every hauler sold",
