@@ -204,6 +204,13 @@ def logged_changes(lines: list[str]) -> Counter[str]:
     return counted
 
 
+def forbidden_errors(url: str, agent: str) -> dict[str, int]:
+    """The forbidden error codes the simulator answered ``agent`` (its stats count every
+    error answer by code: a runner may fix one up without logging it)."""
+    stats = httpx.get(f"{url}/_sim/stats", timeout=30).json()["data"].get(agent, {})
+    return {code: n for code, n in stats.get("errors", {}).items() if code in FORBIDDEN}
+
+
 def forbidden_lines(lines: list[str]) -> list[str]:
     """Lines that carry one of the error codes a cooperating fleet must never trigger."""
     pattern = re.compile(r"\b(" + "|".join(FORBIDDEN) + r")\b")

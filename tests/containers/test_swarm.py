@@ -25,6 +25,7 @@ from tests.containers.swarm import (
     Fleet,
     buy_fleet,
     drone_playbook,
+    forbidden_errors,
     forbidden_lines,
     hauler_playbook,
     logged_changes,
@@ -85,6 +86,7 @@ def check(state: State, fleet: Fleet, output: str) -> None:
         assert record is not None and record.status.value == "COMPLETED", ship
     lines = state.messages()
     assert not forbidden_lines(lines + output.splitlines()), forbidden_lines(lines)
+    assert forbidden_errors(fleet.agent.url, fleet.agent.symbol) == {}
     assert "Traceback" not in output, output[-3000:]
     done = replay(ledger(fleet.agent.url), fleet)
     assert not done.problems, done.problems
