@@ -1,14 +1,24 @@
 """Issue 18, "How we will know": six mining drones and two haulers, each kind one group
 playbook, run as a user runs them (one ``st-run watch DIR`` process) against a real
-``st-run sim`` process on a fast clock, then the same with the runner SIGKILLed at random
-moments and restarted on the same database.
+``st-run sim`` process on a fast clock, then the same with the runner SIGKILLed twice (once
+while the drones mine, once just after the first transfer, when loads are reserved and half
+handed over) and restarted on the same database.
 
-The simulator's ledger is the judge: replaying its transfers, sells and jettisons per hauler,
-no hold ever exceeds its capacity; every drone hands over each of its loads exactly once
-(one transfer per good per load, the whole hold: a repeated transfer would show as a good
-handed twice or a load past the drone's hold); each drone starts at the belt and never flies; every
-extract the server accepted is one the runner counted (none sent again after a kill); no
-container FAILED and the runner never triggered 4217/4228/4234/4271.
+The fleet is bought through the game API and placed at the belt nearest headquarters
+(control endpoints); each hauler carries ballast so that its room takes exactly three drone
+loads: the six drones race for the last room of both holds. Each drone delivers one full
+load (a fixed amount of work, so the test is deterministic in what it checks); the haulers
+wait until full (or an hour), then sell and throw the rest overboard, in a loop.
+
+The simulator is the judge. Replaying its ledger's transfers, sells and jettisons per
+hauler, no hold ever exceeds its capacity (and both are filled to the brim); every drone
+hands over exactly one load of 15 units, each good once (a repeated transfer would show as
+a good handed twice or a load past the drone's hold); no drone flies (it starts at the
+belt); every extract, transfer, sell, jettison and navigate the server accepted is one the
+runner's log accounts for, once (a command re-sent after a kill would not be); the
+simulator answered the agent no 4217/4228/4234/4271 (its stats count error codes: the
+runner may fix up an error without logging it), nor do the runner's logs carry one; no
+container FAILED.
 """
 
 from __future__ import annotations
