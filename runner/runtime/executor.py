@@ -21,13 +21,15 @@ Contract:
   process on the state store) and sends only when the room, fresh from the server, less
   what other ships reserved, holds it; ``AwaitShip`` waits (a checkpointed deadline, like
   ``wait``) for a ship with such room, and ``WaitUntil`` re-reads the ship until an
-  expression holds. The step's reservations are dropped when it ends.
+  expression holds (or its deadline passed) and no other ship's reserved load is still on
+  its way aboard. The step's reservations are dropped when it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -571,18 +573,26 @@ class Executor:
         """A ``wait: {until}``: re-read the ship until the expression holds or the deadline
         (checkpointed, like a ``wait``'s) passed; the step goes on either way."""
         until = self._deadline(path, index, command.seconds, command.describe())
+        said_incoming = False
         while True:
             await self._at_safe_point()
             self.ship = await self._read_ship()
-            if await self.holds("wait.until", command.expression, step, loop, self.progress):
-                break
+            held = await self.holds("wait.until", command.expression, step, loop,
+                                    self.progress)
             left = self._left_s(until)
-            if left <= 0:
-                self._say(f"waited {c.span(command.seconds)}: {command.expression} is still "
-                          "false; going on")
-                break
+            if held or left <= 0:
+                incoming = self.room.incoming(self.symbol) if self.room is not None else 0
+                if not incoming:
+                    break
+                if not said_incoming:  # a load half handed over: the ship must not leave
+                    self._say(f"{incoming} units reserved by other ships are on their way "
+                              "aboard; waiting for them")
+                    said_incoming = True
             self.activity.waits += 1
-            await self._counting_down("wait", self._poll_s(left))
+            await self._counting_down("wait", self._poll_s(left if left > 0 else math.inf))
+        if not held:
+            self._say(f"waited {c.span(command.seconds)}: {command.expression} is still "
+                      "false; going on")
         self.progress.waits.pop(_wait_key(path, index), None)
 
     # ---- ships working together ------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
 
+from runner.api.limiter import Priority
 from runner.domain import commands as c
 from runner.domain.contract import Contract
 from runner.domain.ship import Ship
@@ -53,7 +54,11 @@ class GameApi:
         return ship
 
     async def fleet(self) -> list[Ship]:
-        return list(await self.client.list_ships(container=self.container))
+        """The agent's ships, for a container waiting on another ship (``transfer: {to:
+        {here: true}}``): a QUERY, not the client's BACKGROUND default, or the ships' own
+        polls (QUERY) starve it for the limiter's aging head start (10 s) each time."""
+        return list(await self.client.list_ships(priority=Priority.QUERY,
+                                                 container=self.container))
 
     async def ship_count(self) -> int:
         agent = await self.client.get_agent(container=self.container)

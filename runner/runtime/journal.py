@@ -203,3 +203,6 @@ class HeldRoom:
 
     def release(self) -> None:
         CargoReservations(self.store, self.holder.lease).release()
+
+    def incoming(self, target: str) -> int:
+        return CargoReservations(self.store, self.holder.lease).reserved_by_others(target)

@@ -116,6 +116,11 @@ class CargoRoom(Protocol):
         """Drop every reservation of this container."""
         ...
 
+    def incoming(self, target: str) -> int:
+        """Units other containers' live reservations hold in ``target``'s hold: loads on
+        their way to it (a reservation is released only after its transfers took effect)."""
+        ...
+
 
 class Journal(Protocol):
     """The container's durable progress (fenced by its lease)."""

@@ -152,6 +152,9 @@ def starlette_route(endpoint: Endpoint, prefix: str) -> Route:
             response = await _pipeline(sim, endpoint, request)
         except ApiError as exc:
             response = json_response(sim, exc.status, exc.body())
+            key = getattr(request.state, "stats_key", None)
+            if key is not None:  # the game's error codes answered, by client key
+                sim.stats[key]["errors"][str(exc.code)] += 1
         decision = getattr(request.state, "rate_limit", None)
         bare = getattr(request.state, "bare_fault", False)  # front-end answers: no headers
         if decision is not None and decision.pool is not None and not bare:
@@ -168,7 +171,7 @@ async def _pipeline(sim: SimState, endpoint: Endpoint, request: Request) -> Resp
                        "token POST /register returned.")
     agent = None if account else _authenticate(sim, request, endpoint.auth)
     ip = f"ip:{request.client.host if request.client else '?'}"
-    key = agent.symbol if agent else ip
+    key = request.state.stats_key = agent.symbol if agent else ip
     stats = sim.stats[key]
     stats["requests"] += 1
     refusal = _admit(sim, _limit_keys(sim, agent, account, ip), stats, request)

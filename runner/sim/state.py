@@ -19,7 +19,8 @@ from runner.sim.world import World
 
 def _new_stats() -> dict[str, Any]:
     return {"requests": 0, "rateLimited": {"static": 0, "burst": 0},
-            "servedByPool": {"static": 0, "burst": 0}, "faults": defaultdict(int)}
+            "servedByPool": {"static": 0, "burst": 0}, "faults": defaultdict(int),
+            "errors": defaultdict(int)}
 
 
 class SimState:
@@ -40,7 +41,7 @@ class SimState:
         self.faults = FaultInjector(spec, self.config.seed, self.clock.now())
 
     def stats_json(self) -> dict[str, Any]:
-        return {key: {**value, "faults": dict(value["faults"])}
+        return {key: {**value, "faults": dict(value["faults"]), "errors": dict(value["errors"])}
                 for key, value in self.stats.items()}
 
 
