@@ -1,7 +1,7 @@
 """playbooks/fleet/ (issue 18, the opening) from a fresh agent, as a user runs it:
 `st-run --watch playbooks/fleet` against `st-run sim` on seeds other than the docs' one.
 
-For one game hour and a half: the command ship buys mining drones within its budget guard,
+For three game hours: the command ship buys mining drones within its budget guard,
 each drone joins the `drones` group as its own container, the probe's scans let the command
 ship trade (a purchase and a sale in the ledger), and no container fails or meets a race.
 """
@@ -21,7 +21,7 @@ from tests.watch.procs import State, ledger, register, until, watcher
 
 FLEET = Path(__file__).resolve().parents[2] / "playbooks" / "fleet"
 SPEED = 100.0
-GAME_S = 5400.0
+GAME_S = 3 * 3600.0
 
 
 def game_seconds(url: str, started: str) -> float:
@@ -46,7 +46,7 @@ def drones_bought(url: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [2, 3])
+@pytest.mark.parametrize("seed", [2])
 def test_the_opening_grows_and_trades(tmp_path: Path, seed: int) -> None:
     with start_sim_process("--speed", str(SPEED), "--no-rate-limit", "--seed",
                            str(seed)) as (_, url):
@@ -54,7 +54,7 @@ def test_the_opening_grows_and_trades(tmp_path: Path, seed: int) -> None:
         started = httpx.get(f"{url}/_sim/clock", timeout=10).json()["data"]["gameTime"]
         db = tmp_path / "state.db"
         with watcher(FLEET, db, agent, tmp_path / "watch.log") as proc:
-            until(lambda: game_seconds(url, started) >= GAME_S, "90 game minutes",
+            until(lambda: game_seconds(url, started) >= GAME_S, "three game hours",
                   timeout=GAME_S / SPEED * 4, on_fail=proc.output)
             # every drone bought so far joins the group (one bought just now: in a moment)
             until(lambda: members(db, "drones/") == drones_bought(url), "each drone joined",
