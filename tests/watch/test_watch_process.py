@@ -14,8 +14,10 @@ import itertools
 import json
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,7 @@ from tests.watch.procs import (
     REPO,
     Agent,
     State,
+    Watcher,
     copy_database,
     ledger,
     register,
@@ -364,6 +367,25 @@ def test_follow_and_resume_on_postgres(tmp_path: Path, agent: Agent, pg_db_url: 
         state.close()
 
 
+def stop_outside_a_write(proc: Watcher, db: Path) -> None:
+    """SIGSTOP ``proc`` at a moment it holds no SQLite write lock. A process frozen inside a
+    write transaction blocks every other writer of the file until it wakes: SQLite's own
+    limit (several machines use Postgres), not the hang this test is about."""
+    for _ in range(100):
+        proc.signal(signal.SIGSTOP)
+        probe = sqlite3.connect(db, timeout=0.2)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return
+        except sqlite3.OperationalError:
+            proc.signal(signal.SIGCONT)
+            time.sleep(0.03)
+        finally:
+            probe.close()
+    raise AssertionError("the first watcher always held the write lock")
+
+
 def test_a_second_watcher_takes_over_from_one_that_stopped_renewing(
         tmp_path: Path, agent: Agent, db: Path) -> None:
     """The first watcher hangs (SIGSTOP: alive, but renewing nothing). The second reports
@@ -384,7 +406,7 @@ def test_a_second_watcher_takes_over_from_one_that_stopped_renewing(
 
     with watcher(folder, db, agent, tmp_path / "a.log", "--lease-ttl", "4") as first:
         until(lambda: ticks() >= 2, "solo iterating", on_fail=first.output)
-        first.signal(signal.SIGSTOP)
+        stop_outside_a_write(first, db)
         with watcher(folder, db, agent, tmp_path / "b.log") as second:
             until(lambda: "could not recover" in second.output(), "held at start",
                   on_fail=second.output)
