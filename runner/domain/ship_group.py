@@ -86,7 +86,7 @@ class ShipGroup:
             raise ValueError(f"`count` must be a whole number of at least 1, got {count!r}")
         role, frame = value.get("role"), value.get("frame")
         return cls(role=None if role is None else str(role).upper(),
-                   frame=None if frame is None else _frame(str(frame)), count=count)
+                   frame=None if frame is None else frame_symbol(str(frame)), count=count)
 
     def members(self, ships: Sequence[Ship]) -> list[tuple[Ship, ShipSlot]]:
         """The matching ships, by symbol, each with its slot."""
@@ -102,7 +102,7 @@ class ShipGroup:
         """True when ``ship`` has the group's role and frame (list groups: see members)."""
         if self.role is not None and ship.role.upper() != self.role:
             return False
-        return self.frame is None or _frame(ship.frame) == self.frame
+        return self.frame is None or frame_symbol(ship.frame) == self.frame
 
     def describe(self) -> str:
         """How messages name the group: ``role EXCAVATOR``, ``3 of frame FRAME_DRONE``."""
@@ -127,7 +127,7 @@ def _pick(item: Any) -> ShipPick:
                      "{role: R} or {index: N}")
 
 
-def _frame(text: str) -> str:
+def frame_symbol(text: str) -> str:
     """``DRONE`` and ``FRAME_DRONE`` name the same frame."""
     upper = text.upper()
     return upper if upper.startswith(FRAME_PREFIX) else FRAME_PREFIX + upper

@@ -47,6 +47,7 @@ from typing import Any
 from runner.domain.contract import Contract
 from runner.domain.market_choice import Spread
 from runner.domain.ship import Ship
+from runner.domain.ship_group import ShipGroup, frame_symbol
 from runner.domain.universe import Construction, Market, System
 
 
@@ -165,7 +166,9 @@ def fleet_names(ships: Sequence[Ship]) -> dict[str, Any]:
     status=)`` (how many ships match; no filter: all) and ``at(role=, frame=, status=)``
     (the waypoint most matching ships are at, ties by symbol; None when none matches)."""
     def matching(role: str | None, frame: str | None, status: str | None) -> list[Ship]:
-        return [s for s in ships if _ship_matches(s, role, frame)
+        kind = ShipGroup(role=None if role is None else role.upper(),
+                         frame=None if frame is None else frame_symbol(frame))
+        return [s for s in ships if kind.matches(s)
                 and (status is None or s.nav.status.value == status.upper())]
 
     def count(role: str | None = None, frame: str | None = None,
@@ -182,15 +185,6 @@ def fleet_names(ships: Sequence[Ship]) -> dict[str, Any]:
               "cargo": {"units": s.cargo.units, "capacity": s.cargo.capacity}}
              for s in sorted(ships, key=lambda s: s.symbol)]
     return {"ships": shown, "size": len(ships), "count": count, "at": at}
-
-
-def _ship_matches(ship: Ship, role: str | None, frame: str | None) -> bool:
-    if role is not None and ship.role.upper() != role.upper():
-        return False
-    wanted = None if frame is None else frame.upper()
-    if wanted is not None and not wanted.startswith("FRAME_"):
-        wanted = f"FRAME_{wanted}"
-    return wanted is None or ship.frame.upper() == wanted
 
 
 def trade_names(spread: Spread | None) -> dict[str, Any] | None:
