@@ -67,15 +67,12 @@ class Game:
         return int(self.get("/my/agent")["credits"])
 
     def ships(self) -> list[dict[str, Any]]:
-        return list(self.get("/my/ships?limit=20&page=1")) + self._more_ships()
-
-    def _more_ships(self) -> list[dict[str, Any]]:
         ships: list[dict[str, Any]] = []
-        for page in range(2, 20):
+        for page in range(1, 50):
             batch = self.get(f"/my/ships?limit=20&page={page}")
-            if not batch:
-                break
             ships += batch
+            if len(batch) < 20:
+                break
         return ships
 
     def gate_progress(self, system: str) -> tuple[int, int]:
