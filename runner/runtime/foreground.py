@@ -224,8 +224,7 @@ async def _wait_surviving_resets(supervisor: Supervisor, view: LiveView,
                 continue
             try:
                 if playbook.is_group:  # its members join as the new universe's ships match
-                    await supervisor.groups.stop(playbook.name)  # the old universe's
-                    await supervisor.groups.start(playbook, fresh=True)
+                    await supervisor.groups.start_afresh(playbook)
                 else:
                     handle = await supervisor.start_loaded(playbook, fresh=True)
                     view.views[str(handle.id)] = handle.view

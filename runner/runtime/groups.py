@@ -113,6 +113,12 @@ class GroupKeeper:
         self._poll(loaded.agent)
         return group
 
+    async def start_afresh(self, loaded: LoadedPlaybook, *, persistent: bool = False) -> Group:
+        """After a server reset: forget the group's members of the old universe and start
+        it again from the top; the new universe's ships join as they match."""
+        await self.stop(loaded.name)
+        return await self.start(loaded, fresh=True, persistent=persistent)
+
     async def replace(self, name: str, loaded: LoadedPlaybook) -> None:
         """Every member runs ``loaded`` (the edited group) from its next safe point; members
         that ended run the new version again; then the fleet is looked at anew."""

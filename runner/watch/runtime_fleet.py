@@ -168,8 +168,7 @@ class RuntimeFleet:
             try:
                 loaded = self.supervisor.runtime.load(path, {})
                 if loaded.is_group:  # the old universe's members go; the new ones join
-                    await self.supervisor.groups.stop(loaded.name)
-                    await self.supervisor.groups.start(loaded, fresh=True, persistent=True)
+                    await self.supervisor.groups.start_afresh(loaded, persistent=True)
                     key = f"{GROUP_KEY}{loaded.name}"
                     await self.report(key, "info", f"{rel}: started group {loaded.name} "
                                       "afresh in the new universe")
